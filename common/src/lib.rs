@@ -1,0 +1,17 @@
+//! Plumbing shared by every TGE Swarm binary, written once:
+//!
+//! - [`telemetry`] — tracing logs (pretty or JSON), OpenTelemetry traces over
+//!   OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, the Prometheus recorder;
+//! - [`propagation`] — W3C trace context in gRPC metadata and task maps;
+//! - [`config`] — defaults, then a TOML file, then `PREFIX__SECTION__KEY`
+//!   environment overrides;
+//! - [`ops`] — the `/health`, `/ready`, `/metrics` HTTP endpoint;
+//! - [`shutdown`] — SIGTERM / Ctrl-C as a future;
+//! - [`time`] — wall-clock helpers in unix milliseconds.
+
+pub mod config;
+pub mod ops;
+pub mod propagation;
+pub mod shutdown;
+pub mod telemetry;
+pub mod time;

@@ -1,0 +1,166 @@
+//! Stable human names for enum values (CLI arguments, log fields, metric
+//! labels) and the payload → queue routing rule.
+
+use crate::v1::{AgentKind, Priority, TaskPayload, TaskState, task_payload};
+
+/// Every agent kind that has a queue, in a fixed order.
+pub const AGENT_KINDS: [AgentKind; 5] = [
+    AgentKind::ScrapingSpecialist,
+    AgentKind::KeywordPrecision,
+    AgentKind::ApiReliability,
+    AgentKind::PerformanceOptimizer,
+    AgentKind::DataQuality,
+];
+
+/// Priorities from most to least urgent; the index is the priority's rank.
+pub const PRIORITIES: [Priority; 4] = [
+    Priority::Critical,
+    Priority::High,
+    Priority::Normal,
+    Priority::Low,
+];
+
+impl AgentKind {
+    /// The kebab-case name used by binaries, the CLI and metric labels.
+    pub fn name(self) -> &'static str {
+        match self {
+            AgentKind::Unspecified => "unspecified",
+            AgentKind::ScrapingSpecialist => "scraping-specialist",
+            AgentKind::KeywordPrecision => "keyword-precision",
+            AgentKind::ApiReliability => "api-reliability",
+            AgentKind::PerformanceOptimizer => "performance-optimizer",
+            AgentKind::DataQuality => "data-quality",
+        }
+    }
+
+    /// Parses a kebab-case name (as printed by [`AgentKind::name`]).
+    pub fn parse(name: &str) -> Option<Self> {
+        AGENT_KINDS.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Index into [`AGENT_KINDS`]; `None` for `Unspecified`.
+    pub fn index(self) -> Option<usize> {
+        AGENT_KINDS.iter().position(|k| *k == self)
+    }
+}
+
+impl Priority {
+    /// Lower-case name: critical, high, normal, low.
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::Critical => "critical",
+            Priority::High => "high",
+            Priority::Normal | Priority::Unspecified => "normal",
+            Priority::Low => "low",
+        }
+    }
+
+    /// Parses a name printed by [`Priority::name`].
+    pub fn parse(name: &str) -> Option<Self> {
+        PRIORITIES.into_iter().find(|p| p.name() == name)
+    }
+
+    /// 0 (critical) ..= 3 (low); `Unspecified` counts as normal.
+    pub fn rank(self) -> usize {
+        match self {
+            Priority::Critical => 0,
+            Priority::High => 1,
+            Priority::Normal | Priority::Unspecified => 2,
+            Priority::Low => 3,
+        }
+    }
+}
+
+impl TaskState {
+    /// Lower-case name used by the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskState::Unspecified => "any",
+            TaskState::Ready => "ready",
+            TaskState::Scheduled => "scheduled",
+            TaskState::Leased => "leased",
+            TaskState::Completed => "completed",
+            TaskState::Dead => "dead",
+            TaskState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a name printed by [`TaskState::name`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            TaskState::Unspecified,
+            TaskState::Ready,
+            TaskState::Scheduled,
+            TaskState::Leased,
+            TaskState::Completed,
+            TaskState::Dead,
+            TaskState::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+}
+
+impl TaskPayload {
+    /// The queue a payload belongs to when the spec names none; `None` for
+    /// payloads every kind understands (Noop) or an empty payload.
+    pub fn default_kind(&self) -> Option<AgentKind> {
+        use task_payload::Kind;
+        match self.kind.as_ref()? {
+            Kind::FetchSource(_) => Some(AgentKind::ScrapingSpecialist),
+            Kind::AnalyzeDocument(_) => Some(AgentKind::KeywordPrecision),
+            Kind::ValidateCandidate(_) => Some(AgentKind::DataQuality),
+            Kind::ProbeSource(_) | Kind::DeliverAlert(_) => Some(AgentKind::ApiReliability),
+            Kind::OptimizeSchedules(_) => Some(AgentKind::PerformanceOptimizer),
+            Kind::Noop(_) => None,
+        }
+    }
+
+    /// Short name of the payload variant, for logs.
+    pub fn variant_name(&self) -> &'static str {
+        use task_payload::Kind;
+        match self.kind {
+            Some(Kind::FetchSource(_)) => "fetch_source",
+            Some(Kind::AnalyzeDocument(_)) => "analyze_document",
+            Some(Kind::ValidateCandidate(_)) => "validate_candidate",
+            Some(Kind::ProbeSource(_)) => "probe_source",
+            Some(Kind::DeliverAlert(_)) => "deliver_alert",
+            Some(Kind::OptimizeSchedules(_)) => "optimize_schedules",
+            Some(Kind::Noop(_)) => "noop",
+            None => "empty",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_round_trip() {
+        for kind in AGENT_KINDS {
+            assert_eq!(AgentKind::parse(kind.name()), Some(kind));
+        }
+        assert_eq!(AgentKind::parse("queen"), None);
+    }
+
+    #[test]
+    fn priority_rank_orders_urgency() {
+        let ranks: Vec<usize> = PRIORITIES.iter().map(|p| p.rank()).collect();
+        assert_eq!(ranks, vec![0, 1, 2, 3]);
+        assert_eq!(Priority::Unspecified.rank(), Priority::Normal.rank());
+        assert_eq!(Priority::parse("low"), Some(Priority::Low));
+    }
+
+    #[test]
+    fn payload_routes_to_its_specialist() {
+        let fetch = TaskPayload {
+            kind: Some(task_payload::Kind::FetchSource(Default::default())),
+        };
+        assert_eq!(fetch.default_kind(), Some(AgentKind::ScrapingSpecialist));
+        let noop = TaskPayload {
+            kind: Some(task_payload::Kind::Noop(Default::default())),
+        };
+        assert_eq!(noop.default_kind(), None);
+    }
+}

@@ -1,0 +1,19 @@
+//! The queen's gRPC services.
+
+mod admin;
+mod gateway;
+
+pub use admin::AdminService;
+pub use gateway::GatewayService;
+
+use crate::scheduler::SubmitError;
+
+impl From<SubmitError> for tonic::Status {
+    fn from(error: SubmitError) -> Self {
+        match &error {
+            SubmitError::Invalid { .. } => tonic::Status::invalid_argument(error.to_string()),
+            SubmitError::NotFound(_) => tonic::Status::not_found(error.to_string()),
+            SubmitError::Conflict(_) => tonic::Status::failed_precondition(error.to_string()),
+        }
+    }
+}

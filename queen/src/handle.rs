@@ -1,0 +1,142 @@
+//! [`Queen`]: the scheduler behind one lock, its timers, and the durable
+//! submit path. Cheap to clone; every gRPC handler holds one.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use swarm_common::time::now_ms;
+use swarm_proto::v1::{SubmittedTask, TaskSpec};
+use tokio::task::JoinHandle;
+
+use crate::config::QueenConfig;
+use crate::persister::Persister;
+use crate::scheduler::{Scheduler, Settings, SubmitError};
+use crate::store::{self, Store};
+
+/// Handle to a running queen.
+#[derive(Clone)]
+pub struct Queen {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    scheduler: Mutex<Scheduler>,
+    config: QueenConfig,
+}
+
+/// Background tasks of a queen, to await on shutdown.
+pub struct Tasks {
+    pub persister: JoinHandle<()>,
+    pub ticker: JoinHandle<()>,
+    pub metrics: JoinHandle<()>,
+}
+
+impl Queen {
+    /// Opens a new epoch in `store`, restores the queue from it and starts
+    /// the persister and timers.
+    ///
+    /// # Errors
+    ///
+    /// The store cannot be read.
+    pub async fn start(config: QueenConfig, store: Arc<dyn Store>) -> Result<(Self, Tasks), store::Error> {
+        let epoch = store.next_epoch().await?;
+        let snapshot = store.load().await?;
+        let (persister, persister_task) = Persister::start(store.clone());
+        let now = now_ms();
+        let mut scheduler = Scheduler::new(Settings::from(&config), persister, epoch, now);
+        scheduler.restore(snapshot, now);
+        tracing::info!(epoch, store = store.name(), "queen state loaded");
+        let queen = Self {
+            inner: Arc::new(Inner {
+                scheduler: Mutex::new(scheduler),
+                config,
+            }),
+        };
+        let ticker = tokio::spawn(ticker(queen.clone()));
+        let metrics = tokio::spawn(crate::metrics_loop::run(queen.clone()));
+        Ok((
+            queen,
+            Tasks {
+                persister: persister_task,
+                ticker,
+                metrics,
+            },
+        ))
+    }
+
+    /// The configuration the queen runs with.
+    pub fn config(&self) -> &QueenConfig {
+        &self.inner.config
+    }
+
+    /// Locks the scheduler. Keep the guard short; never across an await.
+    pub fn lock(&self) -> MutexGuard<'_, Scheduler> {
+        self.inner
+            .scheduler
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the scheduler and queues its writes (not waiting for
+    /// durability).
+    pub fn with<T>(&self, f: impl FnOnce(&mut Scheduler, i64) -> T) -> T {
+        let mut scheduler = self.lock();
+        let out = f(&mut scheduler, now_ms());
+        scheduler.flush();
+        out
+    }
+
+    /// Runs `f` on the scheduler and waits until its writes are durable.
+    pub async fn with_durable<T>(&self, f: impl FnOnce(&mut Scheduler, i64) -> T) -> T {
+        let (out, durable) = {
+            let mut scheduler = self.lock();
+            let out = f(&mut scheduler, now_ms());
+            (out, scheduler.flush_durable())
+        };
+        durable.wait().await;
+        out
+    }
+
+    /// Submits tasks; returns once they are durable.
+    ///
+    /// # Errors
+    ///
+    /// An invalid spec (nothing is submitted then).
+    pub async fn submit(&self, specs: Vec<TaskSpec>) -> Result<Vec<SubmittedTask>, SubmitError> {
+        let (out, durable) = {
+            let mut scheduler = self.lock();
+            let out = scheduler.submit(specs, now_ms());
+            (out, scheduler.flush_durable())
+        };
+        durable.wait().await;
+        out
+    }
+
+    /// Stops leasing, waits up to `grace` for leased tasks to come back,
+    /// and flushes every write.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.with(|s, _| s.set_leasing(false));
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            let leased = self.lock().leased_total();
+            if leased == 0 {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!(leased, "grace period over; leased tasks will be redelivered after restart");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.with_durable(|_, _| ()).await;
+    }
+}
+
+async fn ticker(queen: Queen) {
+    let mut interval = tokio::time::interval(Duration::from_millis(queen.config().tick_ms));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        queen.with(|s, now| s.tick(now));
+    }
+}

@@ -1,0 +1,28 @@
+//! The queen: a durable, prioritized task queue leased to agents over gRPC.
+//!
+//! Layout:
+//! - [`scheduler`] — the in-memory state machine (priorities with aging,
+//!   per-kind queues, credits, fenced leases, retries, dead letters, dedup,
+//!   pause, schedules). No I/O.
+//! - [`persister`] — group commit of the scheduler's changes to a
+//!   [`store::Store`] (PostgreSQL, or memory for tests).
+//! - [`handle`] — [`Queen`], the cheap-to-clone handle that owns the
+//!   scheduler lock, the timers and the durable-submit path.
+//! - [`grpc`] — `AgentGateway` and `QueenAdmin` services.
+//! - [`run`] — wires config, store, gRPC, health, reflection and the ops
+//!   endpoint, and shuts down gracefully.
+//! - [`client`] — connecting to a queen (used by `queenctl`, agents, tests).
+
+pub mod client;
+pub mod config;
+pub mod grpc;
+pub mod handle;
+mod metrics_loop;
+pub mod persister;
+pub mod run;
+pub mod scheduler;
+pub mod store;
+
+pub use config::QueenConfig;
+pub use handle::Queen;
+pub use run::{Running, run, start};

@@ -1,0 +1,169 @@
+//! Wires a queen process together: store, scheduler, gRPC (gateway, admin,
+//! health, reflection) and the ops endpoint; and takes it apart in order on
+//! shutdown: stop leasing, let agents finish (within the grace period),
+//! flush every write, close agent streams, stop the servers.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use swarm_common::ops::{self, Readiness};
+use swarm_proto::v1::agent_gateway_server::AgentGatewayServer;
+use swarm_proto::v1::queen_admin_server::QueenAdminServer;
+use tokio::sync::watch;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+
+use crate::config::{QueenConfig, StoreKind};
+use crate::grpc::{AdminService, GatewayService};
+use crate::handle::Tasks;
+use crate::store::{MemoryStore, PostgresStore, Store};
+use crate::Queen;
+
+/// Largest gRPC message accepted (a big submit batch).
+const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A started queen.
+pub struct Running {
+    pub queen: Queen,
+    pub grpc_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<()>,
+    tasks: Tasks,
+    readiness: Readiness,
+}
+
+/// Opens the configured store.
+///
+/// # Errors
+///
+/// The database is unreachable or its migrations fail.
+pub async fn open_store(config: &QueenConfig) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match config.store {
+        StoreKind::Postgres => Arc::new(
+            PostgresStore::connect(&config.database_url)
+                .await
+                .with_context(|| format!("opening the queue in PostgreSQL ({})", redact(&config.database_url)))?,
+        ),
+        StoreKind::Memory => {
+            tracing::warn!("queue kept in memory only: tasks do not survive a restart");
+            Arc::new(MemoryStore::default())
+        }
+    })
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+/// Starts a queen on the configured store and addresses.
+///
+/// # Errors
+///
+/// Invalid configuration, an unreachable store, or an address in use.
+pub async fn start(config: QueenConfig) -> anyhow::Result<Running> {
+    config.validate().context("invalid queen configuration")?;
+    let store = open_store(&config).await?;
+    start_with_store(config, store).await
+}
+
+/// Starts a queen on an already opened store.
+///
+/// # Errors
+///
+/// The store cannot be read or an address is in use.
+pub async fn start_with_store(config: QueenConfig, store: Arc<dyn Store>) -> anyhow::Result<Running> {
+    let (queen, tasks) = Queen::start(config.clone(), store).await.context("restoring the queue")?;
+    let (stop, stop_rx) = watch::channel(false);
+    let readiness = Readiness::default();
+
+    let incoming = TcpIncoming::bind(config.grpc_addr)
+        .with_context(|| format!("binding gRPC on {}", config.grpc_addr))?
+        .with_nodelay(Some(true));
+    let grpc_addr = incoming.local_addr()?;
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<AgentGatewayServer<GatewayService>>().await;
+    health.set_serving::<QueenAdminServer<AdminService>>().await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(swarm_proto::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("building gRPC reflection")?;
+    let gateway = AgentGatewayServer::new(GatewayService::new(queen.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let admin = QueenAdminServer::new(AdminService::new(queen.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let mut server_stop = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        let result = Server::builder()
+            .http2_keepalive_interval(Some(Duration::from_secs(10)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_service(gateway)
+            .add_service(admin)
+            .serve_with_incoming_shutdown(incoming, async move {
+                let _ = server_stop.wait_for(|s| *s).await;
+            })
+            .await;
+        if let Err(error) = result {
+            tracing::error!(%error, "gRPC server failed");
+        }
+    });
+
+    let mut ops_stop = stop_rx.clone();
+    let metrics_addr = ops::serve(config.metrics_addr, readiness.clone(), async move {
+        let _ = ops_stop.wait_for(|s| *s).await;
+    })
+    .await
+    .with_context(|| format!("binding the metrics endpoint on {}", config.metrics_addr))?;
+    readiness.set(true);
+    tracing::info!(%grpc_addr, %metrics_addr, "queen ready");
+    Ok(Running {
+        queen,
+        grpc_addr,
+        metrics_addr,
+        stop,
+        server,
+        tasks,
+        readiness,
+    })
+}
+
+impl Running {
+    /// Graceful stop: no new leases, wait for held ones (up to the grace
+    /// period), flush every write, close agent streams and servers.
+    pub async fn stop(self) {
+        self.readiness.set(false);
+        let grace = Duration::from_millis(self.queen.config().shutdown_grace_ms);
+        self.queen.shutdown(grace).await;
+        self.tasks.ticker.abort();
+        self.tasks.metrics.abort();
+        self.queen.with(|s, _| s.close_sessions());
+        let _ = self.stop.send(true);
+        let abort = self.server.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(3), self.server).await.is_err() {
+            abort.abort();
+        }
+        drop(self.tasks.persister);
+        tracing::info!("queen stopped");
+    }
+}
+
+/// Runs a queen until `shutdown` completes, then stops it gracefully.
+///
+/// # Errors
+///
+/// As [`start`].
+pub async fn run(config: QueenConfig, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let running = start(config).await?;
+    shutdown.await;
+    running.stop().await;
+    Ok(())
+}

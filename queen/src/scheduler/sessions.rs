@@ -1,0 +1,363 @@
+//! Agent sessions: one per connected `AgentGateway.Connect` stream. Credits
+//! bound what a session may hold; results are accepted only with the lease
+//! token of the current lease (fencing); a session that goes away gives its
+//! leases back at once.
+
+use std::collections::HashSet;
+
+use swarm_proto::names::AGENT_KINDS;
+use swarm_proto::v1::{
+    self, Assign, Cancel, Drain, QueenMessage, ResultRejected, TaskResult, Welcome,
+    queen_message, task_result,
+};
+use swarm_proto::{AgentKind, TaskState};
+
+use super::backoff::retry_delay_ms;
+use super::{EntryState, Outbound, Scheduler};
+
+/// Most credits a session may accumulate.
+const MAX_CREDITS: u32 = 100_000;
+
+/// What an agent said when it connected.
+#[derive(Debug, Clone)]
+pub struct Hello {
+    pub agent_id: String,
+    pub kind: AgentKind,
+    pub version: String,
+    pub capacity: u32,
+    pub peer: String,
+}
+
+/// Channel to a session's outbound stream.
+pub type SessionTx = Outbound;
+
+/// One connected agent stream.
+pub struct Session {
+    pub hello: Hello,
+    pub session_id: String,
+    pub kind: usize,
+    pub credits: u32,
+    pub leased: HashSet<u64>,
+    pub draining: bool,
+    /// Whether the session is in its kind's idle queue.
+    pub idle_queued: bool,
+    pub connected_ms: i64,
+    pub last_seen_ms: i64,
+    pub completed: u64,
+    pub failed: u64,
+    tx: Outbound,
+}
+
+impl Session {
+    /// Sends a message; a closed stream is noticed by its reader.
+    pub fn send(&self, msg: queen_message::Msg) {
+        let _ = self.tx.send(Ok(QueenMessage { msg: Some(msg) }));
+    }
+
+    /// Public view of the session.
+    pub fn info(&self) -> v1::AgentInfo {
+        v1::AgentInfo {
+            agent_id: self.hello.agent_id.clone(),
+            kind: self.hello.kind as i32,
+            version: self.hello.version.clone(),
+            capacity: self.hello.capacity,
+            credits: self.credits,
+            leased: self.leased.len() as u32,
+            draining: self.draining,
+            connected_unix_ms: self.connected_ms,
+            last_seen_unix_ms: self.last_seen_ms,
+            peer: self.hello.peer.clone(),
+            session_id: self.session_id.clone(),
+            completed: self.completed,
+            failed: self.failed,
+        }
+    }
+}
+
+/// An assignment message.
+pub fn assign(tasks: Vec<v1::Task>) -> queen_message::Msg {
+    queen_message::Msg::Assign(Assign { tasks })
+}
+
+impl Scheduler {
+    /// Registers a new session and welcomes it. Returns the session number.
+    ///
+    /// # Errors
+    ///
+    /// The hello names no kind.
+    pub fn register(&mut self, hello: Hello, tx: Outbound, now_ms: i64) -> Result<u64, String> {
+        let kind = hello
+            .kind
+            .index()
+            .ok_or_else(|| "hello must name the agent kind".to_string())?;
+        self.session_seq += 1;
+        let sid = self.session_seq;
+        let session_id = format!("{}-{}", self.epoch, sid);
+        let lease_ms = self.policy(kind).lease_ms.min(u32::MAX as u64) as u32;
+        let session = Session {
+            session_id: session_id.clone(),
+            kind,
+            credits: 0,
+            leased: HashSet::new(),
+            draining: false,
+            idle_queued: false,
+            connected_ms: now_ms,
+            last_seen_ms: now_ms,
+            completed: 0,
+            failed: 0,
+            tx,
+            hello,
+        };
+        session.send(queen_message::Msg::Welcome(Welcome {
+            session_id,
+            heartbeat_interval_ms: self.settings.heartbeat_interval_ms,
+            lease_ms,
+        }));
+        tracing::info!(agent = %session.hello.agent_id, kind = AGENT_KINDS[kind].name(),
+            capacity = session.hello.capacity, peer = %session.hello.peer, "agent connected");
+        self.sessions.insert(sid, session);
+        Ok(sid)
+    }
+
+    /// The agent granted `credits` more tasks.
+    pub fn grant(&mut self, sid: u64, credits: u32, now_ms: i64) {
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        session.last_seen_ms = now_ms;
+        if credits == 0 {
+            return;
+        }
+        session.credits = session.credits.saturating_add(credits).min(MAX_CREDITS);
+        if !session.idle_queued && !session.draining {
+            session.idle_queued = true;
+            self.kinds[session.kind].idle_sessions.push_back(sid);
+        }
+        self.dirty[session.kind] = true;
+        self.dispatch_dirty(now_ms);
+    }
+
+    /// Extends the leases the agent says it is still working on.
+    pub fn heartbeat(&mut self, sid: u64, in_flight: &[v1::LeaseRef], now_ms: i64) {
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        session.last_seen_ms = now_ms;
+        let lease_ms = self.settings.policies[session.kind].lease_ms as i64;
+        for lease in in_flight {
+            let Some(entry) = self.tasks.get_mut(&lease.task_id) else {
+                continue;
+            };
+            if let EntryState::Leased {
+                token,
+                session,
+                deadline_ms,
+            } = &mut entry.state
+                && *token == lease.lease_token
+                && *session == sid
+            {
+                *deadline_ms = now_ms + lease_ms;
+                self.deadlines
+                    .push(std::cmp::Reverse((*deadline_ms, lease.task_id, *token)));
+            }
+        }
+    }
+
+    /// The agent will take nothing new.
+    pub fn mark_draining(&mut self, sid: u64) {
+        if let Some(session) = self.sessions.get_mut(&sid) {
+            session.draining = true;
+            tracing::info!(agent = %session.hello.agent_id, leased = session.leased.len(), "agent draining");
+        }
+    }
+
+    /// Asks every session of `agent_id` to drain. Returns how many.
+    pub fn drain_agent(&mut self, agent_id: &str) -> u32 {
+        let mut n = 0;
+        for session in self.sessions.values_mut() {
+            if session.hello.agent_id == agent_id {
+                session.draining = true;
+                session.send(queen_message::Msg::Drain(Drain {
+                    reason: "drain requested by operator".into(),
+                }));
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Applies a batch of results and returned credits. Results without
+    /// the current lease token are rejected (and returned) — a task is
+    /// completed once even when an old holder comes back.
+    pub fn results(
+        &mut self,
+        sid: u64,
+        results: Vec<TaskResult>,
+        credits: u32,
+        now_ms: i64,
+    ) -> Vec<ResultRejected> {
+        let mut rejected = Vec::new();
+        for result in results {
+            if let Err(reason) = self.result(sid, result.clone(), now_ms) {
+                self.totals.rejected_results += 1;
+                metrics::counter!("swarm_results_rejected_total", "reason" => reason).increment(1);
+                let rejection = ResultRejected {
+                    task_id: result.task_id,
+                    lease_token: result.lease_token,
+                    reason: reason.to_string(),
+                };
+                if let Some(session) = self.sessions.get(&sid) {
+                    session.send(queen_message::Msg::Rejected(rejection.clone()));
+                }
+                rejected.push(rejection);
+            }
+        }
+        self.grant(sid, credits, now_ms);
+        self.dispatch_dirty(now_ms);
+        rejected
+    }
+
+    fn result(&mut self, sid: u64, result: TaskResult, now_ms: i64) -> Result<(), &'static str> {
+        let id = result.task_id;
+        let entry = self.tasks.get(&id).ok_or("unknown_task")?;
+        let holder = match entry.state {
+            EntryState::Leased { token, session, .. } if token == result.lease_token => session,
+            EntryState::Leased { .. } => return Err("stale_lease"),
+            _ => return Err("not_leased"),
+        };
+        let (kind, attempt, max) = (entry.kind, entry.attempt, entry.max_attempts);
+        let kind_name = AGENT_KINDS[kind].name();
+        if let Some(session) = self.sessions.get_mut(&holder) {
+            session.leased.remove(&id);
+            session.last_seen_ms = now_ms;
+        }
+        self.kinds[kind].leased = self.kinds[kind].leased.saturating_sub(1);
+        match result.outcome {
+            Some(task_result::Outcome::Success(success)) => {
+                self.finish(id, TaskState::Completed, now_ms);
+                self.kinds[kind].counters.completed += 1;
+                self.totals.completed += 1;
+                if let Some(session) = self.sessions.get_mut(&sid) {
+                    session.completed += 1;
+                }
+                metrics::counter!("swarm_task_outcomes_total", "kind" => kind_name, "outcome" => "completed").increment(1);
+                for spec in success.follow_ups {
+                    if let Err(error) = self.submit_one(spec, now_ms) {
+                        tracing::warn!(task = id, %error, "follow-up task rejected");
+                        metrics::counter!("swarm_follow_ups_rejected_total").increment(1);
+                    }
+                }
+            }
+            Some(task_result::Outcome::Release(release)) => {
+                if let Some(entry) = self.tasks.get_mut(&id) {
+                    entry.attempt = entry.attempt.saturating_sub(1);
+                    tracing::debug!(task = id, reason = %release.reason, "lease released");
+                }
+                self.lease_lost_released(id, now_ms);
+            }
+            outcome => {
+                let (error, retryable) = match outcome {
+                    Some(task_result::Outcome::Failure(f)) => (f.error, f.retryable),
+                    _ => ("result carried no outcome".to_string(), true),
+                };
+                if let Some(session) = self.sessions.get_mut(&sid) {
+                    session.failed += 1;
+                }
+                if retryable && attempt < max {
+                    let delay = retry_delay_ms(self.policy(kind), attempt);
+                    if let Some(entry) = self.tasks.get_mut(&id) {
+                        entry.last_error = Some(error);
+                    }
+                    self.make_scheduled(id, now_ms + delay);
+                    self.kinds[kind].counters.retried += 1;
+                    metrics::counter!("swarm_task_outcomes_total", "kind" => kind_name, "outcome" => "retried").increment(1);
+                    if let Some(entry) = self.tasks.get(&id) {
+                        self.writes.push(crate::persister::Write::Upsert(entry.to_row()));
+                    }
+                } else {
+                    let why = if retryable {
+                        format!("{error} (attempt {attempt} of {max})")
+                    } else {
+                        format!("{error} (not retryable)")
+                    };
+                    self.make_dead(id, why);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A released task goes back to the front of its queue, no attempt
+    /// counted.
+    fn lease_lost_released(&mut self, id: u64, now_ms: i64) {
+        if let Some(entry) = self.tasks.get_mut(&id) {
+            entry.state = EntryState::Ready;
+            let since = entry.run_at_ms.min(now_ms);
+            self.kinds[entry.kind].push_front(entry.rank, id, since);
+            self.dirty[entry.kind] = true;
+        }
+    }
+
+    /// The session's stream ended: its leases are redelivered at once.
+    pub fn disconnect(&mut self, sid: u64, now_ms: i64) {
+        let Some(session) = self.sessions.remove(&sid) else {
+            return;
+        };
+        let lost = session.leased.len();
+        tracing::info!(agent = %session.hello.agent_id, kind = AGENT_KINDS[session.kind].name(),
+            redelivering = lost, "agent disconnected");
+        let mut ids: Vec<u64> = session.leased.into_iter().collect();
+        ids.sort_unstable_by(|a, b| b.cmp(a)); // push_front in reverse keeps FIFO
+        for id in ids {
+            self.lease_lost(id, "agent disconnected", now_ms);
+        }
+        self.dispatch_dirty(now_ms);
+    }
+
+    /// Sends a cancel for a leased task to its holder.
+    pub(super) fn send_cancel(&mut self, id: u64, token: u64, holder: u64, reason: &str) {
+        if let Some(session) = self.sessions.get_mut(&holder) {
+            session.leased.remove(&id);
+            session.send(queen_message::Msg::Cancel(Cancel {
+                task_id: id,
+                lease_token: token,
+                reason: reason.to_string(),
+            }));
+        }
+    }
+
+    /// Sessions connected per kind, in `AGENT_KINDS` order.
+    pub fn sessions_per_kind(&self) -> [usize; 5] {
+        let mut counts = [0; 5];
+        for session in self.sessions.values() {
+            counts[session.kind] += 1;
+        }
+        counts
+    }
+
+    /// Every connected session.
+    pub fn agents(&self) -> Vec<v1::AgentInfo> {
+        let mut agents: Vec<_> = self.sessions.values().map(Session::info).collect();
+        agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id).then(a.session_id.cmp(&b.session_id)));
+        agents
+    }
+
+    /// Agent id holding session `sid`.
+    pub(super) fn agent_of(&self, sid: u64) -> String {
+        self.sessions
+            .get(&sid)
+            .map(|s| s.hello.agent_id.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Scheduler {
+    /// Ends every session's outbound stream (queen shutdown). Leases they
+    /// still hold are redelivered when the queen starts again.
+    pub fn close_sessions(&mut self) {
+        self.sessions.clear();
+        for kind in &mut self.kinds {
+            kind.idle_sessions.clear();
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The PostgreSQL store: migrations embedded and applied at start; every
+//! batch of task changes is one statement (UNNEST arrays into an upsert plus
+//! a DELETE … = ANY in data-modifying CTEs), so a group commit costs one
+//! round trip whatever its size.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+
+use super::{Batch, Error, ScheduleRow, Snapshot, Store, TaskRow};
+
+/// Tasks are loaded in pages of this many rows at start.
+const LOAD_PAGE: i64 = 50_000;
+
+/// Durable store in PostgreSQL.
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+fn query_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |source| Error::Query { op, source }
+}
+
+impl PostgresStore {
+    /// Connects to `url` and applies the embedded migrations.
+    ///
+    /// # Errors
+    ///
+    /// The database is unreachable or a migration fails.
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        let options: PgConnectOptions = url.parse().map_err(Error::Connect)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(Error::Connect)?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool (for tests and maintenance).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn next_epoch(&self) -> Result<u64, Error> {
+        let epoch: i64 = sqlx::query_scalar(
+            "INSERT INTO queen_meta (id, epoch) VALUES (1, 1)
+             ON CONFLICT (id) DO UPDATE SET epoch = queen_meta.epoch + 1
+             RETURNING epoch",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(query_err("next epoch"))?;
+        Ok(epoch as u64)
+    }
+
+    async fn load(&self) -> Result<Snapshot, Error> {
+        let mut tasks = Vec::new();
+        let mut after = i64::MIN;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, kind, priority, state, attempts, max_attempts, run_at_ms,
+                        created_ms, dedup_key, spec, last_error
+                 FROM tasks WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(LOAD_PAGE)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_err("load tasks"))?;
+            let page = rows.len() as i64;
+            for row in rows {
+                tasks.push(TaskRow {
+                    id: row.get(0),
+                    kind: row.get(1),
+                    priority: row.get(2),
+                    state: row.get(3),
+                    attempts: row.get(4),
+                    max_attempts: row.get(5),
+                    run_at_ms: row.get(6),
+                    created_ms: row.get(7),
+                    dedup_key: row.get(8),
+                    spec: row.get(9),
+                    last_error: row.get(10),
+                });
+            }
+            match tasks.last() {
+                Some(last) if page == LOAD_PAGE => after = last.id,
+                _ => break,
+            }
+        }
+        let paused_kinds = sqlx::query_scalar("SELECT kind FROM paused_kinds")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_err("load paused kinds"))?;
+        let schedules = sqlx::query(
+            "SELECT name, spec, interval_ms, paused, next_run_ms FROM schedules ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_err("load schedules"))?
+        .into_iter()
+        .map(|row| ScheduleRow {
+            name: row.get(0),
+            spec: row.get(1),
+            interval_ms: row.get(2),
+            paused: row.get(3),
+            next_run_ms: row.get(4),
+        })
+        .collect();
+        Ok(Snapshot {
+            tasks,
+            paused_kinds,
+            schedules,
+        })
+    }
+
+    async fn apply(&self, batch: &Batch) -> Result<(), Error> {
+        let simple = batch.paused_kinds.is_empty()
+            && batch.schedule_upserts.is_empty()
+            && batch.schedule_deletes.is_empty();
+        if simple {
+            // One statement: atomic on its own, one round trip.
+            return apply_tasks(&self.pool, batch).await;
+        }
+        let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
+        apply_tasks(&mut *tx, batch).await?;
+        for (kind, paused) in &batch.paused_kinds {
+            let sql = if *paused {
+                "INSERT INTO paused_kinds (kind) VALUES ($1) ON CONFLICT DO NOTHING"
+            } else {
+                "DELETE FROM paused_kinds WHERE kind = $1"
+            };
+            sqlx::query(sql)
+                .bind(kind)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("pause kind"))?;
+        }
+        for s in &batch.schedule_upserts {
+            sqlx::query(
+                "INSERT INTO schedules (name, spec, interval_ms, paused, next_run_ms)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (name) DO UPDATE SET spec = EXCLUDED.spec,
+                   interval_ms = EXCLUDED.interval_ms, paused = EXCLUDED.paused,
+                   next_run_ms = EXCLUDED.next_run_ms",
+            )
+            .bind(&s.name)
+            .bind(&s.spec)
+            .bind(s.interval_ms)
+            .bind(s.paused)
+            .bind(s.next_run_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("upsert schedule"))?;
+        }
+        if !batch.schedule_deletes.is_empty() {
+            sqlx::query("DELETE FROM schedules WHERE name = ANY($1)")
+                .bind(&batch.schedule_deletes)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("delete schedules"))?;
+        }
+        tx.commit().await.map_err(query_err("commit"))
+    }
+
+    async fn maintain(&self) -> Result<(), Error> {
+        // Autovacuum may be off (it is on the test machines): reclaim the
+        // dead rows that completed tasks leave behind and refresh statistics.
+        sqlx::query("VACUUM (ANALYZE) tasks")
+            .execute(&self.pool)
+            .await
+            .map_err(query_err("vacuum tasks"))?;
+        Ok(())
+    }
+}
+
+async fn apply_tasks<'e, E>(executor: E, batch: &Batch) -> Result<(), Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    if batch.upserts.is_empty() && batch.deletes.is_empty() {
+        return Ok(());
+    }
+    let rows = &batch.upserts;
+    let col = |f: fn(&TaskRow) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
+    let col16 = |f: fn(&TaskRow) -> i16| rows.iter().map(f).collect::<Vec<i16>>();
+    let col32 = |f: fn(&TaskRow) -> i32| rows.iter().map(f).collect::<Vec<i32>>();
+    sqlx::query(
+        "WITH up AS (
+           INSERT INTO tasks (id, kind, priority, state, attempts, max_attempts, run_at_ms,
+                              created_ms, dedup_key, spec, last_error)
+           SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[],
+                                $5::integer[], $6::integer[], $7::bigint[], $8::bigint[],
+                                $9::text[], $10::bytea[], $11::text[])
+           ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts,
+             max_attempts = EXCLUDED.max_attempts, run_at_ms = EXCLUDED.run_at_ms,
+             last_error = EXCLUDED.last_error
+           RETURNING 1
+         ), del AS (
+           DELETE FROM tasks WHERE id = ANY($12::bigint[]) RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM up) + (SELECT count(*) FROM del)",
+    )
+    .bind(col(|r| r.id))
+    .bind(col16(|r| r.kind))
+    .bind(col16(|r| r.priority))
+    .bind(col16(|r| r.state))
+    .bind(col32(|r| r.attempts))
+    .bind(col32(|r| r.max_attempts))
+    .bind(col(|r| r.run_at_ms))
+    .bind(col(|r| r.created_ms))
+    .bind(rows.iter().map(|r| r.dedup_key.clone()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.spec.clone()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.last_error.clone()).collect::<Vec<_>>())
+    .bind(&batch.deletes)
+    .execute(executor)
+    .await
+    .map_err(query_err("apply task batch"))?;
+    Ok(())
+}
