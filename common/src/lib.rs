@@ -5,11 +5,13 @@
 //! - [`propagation`] — W3C trace context in gRPC metadata and task maps;
 //! - [`config`] — defaults, then a TOML file, then `PREFIX__SECTION__KEY`
 //!   environment overrides;
+//! - [`grpc`] — client endpoints with sane timeouts and keep-alive;
 //! - [`ops`] — the `/health`, `/ready`, `/metrics` HTTP endpoint;
 //! - [`shutdown`] — SIGTERM / Ctrl-C as a future;
 //! - [`time`] — wall-clock helpers in unix milliseconds.
 
 pub mod config;
+pub mod grpc;
 pub mod ops;
 pub mod propagation;
 pub mod shutdown;

@@ -1,34 +1,16 @@
 //! Connecting to a queen's gRPC endpoint, with the caller's trace context
 //! forwarded on every admin call.
 
-use std::time::Duration;
-
 use swarm_proto::v1::queen_admin_client::QueenAdminClient;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 /// An admin client that forwards trace context.
 pub type AdminClient = QueenAdminClient<
     InterceptedService<Channel, fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>>,
 >;
 
-/// Builds an endpoint for `addr` (`http://host:port` or `host:port`).
-///
-/// # Errors
-///
-/// `addr` is not a valid URI.
-pub fn endpoint(addr: &str) -> Result<Endpoint, tonic::transport::Error> {
-    let uri = if addr.contains("://") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
-    };
-    Ok(Endpoint::from_shared(uri)?
-        .connect_timeout(Duration::from_secs(5))
-        .tcp_nodelay(true)
-        .http2_keep_alive_interval(Duration::from_secs(10))
-        .keep_alive_timeout(Duration::from_secs(10)))
-}
+pub use swarm_common::grpc::endpoint;
 
 /// Connects an admin client to the queen at `addr`.
 ///

@@ -1,0 +1,45 @@
+//! How an agent connects and how much it takes on.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use swarm_proto::AgentKind;
+
+/// Settings of one agent process.
+#[derive(Debug, Clone)]
+pub struct AgentOptions {
+    /// The queen's gRPC address (`http://127.0.0.1:50051`).
+    pub queen_addr: String,
+    /// Unique per replica; shown by `queenctl agents`.
+    pub agent_id: String,
+    pub kind: AgentKind,
+    /// Tasks run concurrently at most (= credits granted).
+    pub capacity: u32,
+    pub version: String,
+    /// `/health`, `/ready`, `/metrics`; `None` = not served.
+    pub metrics_addr: Option<SocketAddr>,
+    /// First reconnect delay; doubles up to `reconnect_max`.
+    pub reconnect_min: Duration,
+    pub reconnect_max: Duration,
+    /// Append the id of every task completed successfully to this file
+    /// (an audit trail; the end-to-end tests read it).
+    pub completion_log: Option<PathBuf>,
+}
+
+impl AgentOptions {
+    /// Options with defaults for `kind` against `queen_addr`.
+    pub fn new(queen_addr: impl Into<String>, kind: AgentKind) -> Self {
+        Self {
+            queen_addr: queen_addr.into(),
+            agent_id: format!("{}-{}", kind.name(), std::process::id()),
+            kind,
+            capacity: 16,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            metrics_addr: None,
+            reconnect_min: Duration::from_millis(100),
+            reconnect_max: Duration::from_secs(10),
+            completion_log: None,
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Command-line grammar of queenctl.
+
+use clap::{Args, Parser, Subcommand};
+use swarm_proto::{AgentKind, Priority, TaskState};
+
+/// Operate a TGE Swarm queen: agents, tasks, dead letters, stats, pause.
+#[derive(Parser)]
+#[command(name = "queenctl", version)]
+pub struct Cli {
+    /// Queen gRPC address.
+    #[arg(long, global = true, env = "SWARM_QUEEN_ADDR", default_value = "http://127.0.0.1:50051")]
+    pub queen: String,
+    /// Print JSON instead of tables (for scripts).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List connected agents.
+    Agents,
+    /// Ask an agent to drain (finish in-flight work, take nothing new, exit).
+    Drain { agent_id: String },
+    /// Inspect and change tasks.
+    #[command(subcommand)]
+    Tasks(TasksCommand),
+    /// Dead-letter list.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
+    /// Queue statistics per kind.
+    Stats,
+    /// Stop leasing tasks of a kind.
+    Pause {
+        #[arg(value_parser = parse_kind)]
+        kind: AgentKind,
+    },
+    /// Resume leasing tasks of a kind.
+    Resume {
+        #[arg(value_parser = parse_kind)]
+        kind: AgentKind,
+    },
+    /// Periodic schedules.
+    #[command(subcommand)]
+    Schedules(SchedulesCommand),
+}
+
+#[derive(Subcommand)]
+pub enum TasksCommand {
+    /// List tasks (live ones by default).
+    List {
+        /// ready, scheduled, leased, dead, completed, cancelled (default: every live task)
+        #[arg(long, value_parser = parse_state)]
+        state: Option<TaskState>,
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<AgentKind>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show one task.
+    Get { id: u64 },
+    /// Submit a task (acknowledged once durable).
+    Submit(SubmitArgs),
+    /// Cancel a task.
+    Cancel { id: u64 },
+}
+
+#[derive(Args)]
+pub struct SubmitArgs {
+    /// Queue (default: the payload's specialist; required for noop).
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<AgentKind>,
+    /// critical, high, normal, low
+    #[arg(long, value_parser = parse_priority, default_value = "normal")]
+    pub priority: Priority,
+    /// Deduplicate against a live task with the same key.
+    #[arg(long)]
+    pub dedup_key: Option<String>,
+    /// Attempts before the dead-letter list (default: the kind's policy).
+    #[arg(long)]
+    pub max_attempts: Option<u32>,
+    /// Do not run for this many milliseconds.
+    #[arg(long)]
+    pub delay_ms: Option<u64>,
+    /// Submit this many copies (noop load tests).
+    #[arg(long, default_value_t = 1)]
+    pub count: u32,
+    #[command(subcommand)]
+    pub payload: PayloadArgs,
+}
+
+#[derive(Subcommand, Clone)]
+pub enum PayloadArgs {
+    /// Diagnostic task: sleep, optionally fail.
+    Noop {
+        #[arg(long, default_value_t = 0)]
+        sleep_ms: u32,
+        #[arg(long, default_value_t = 0)]
+        fail_attempts: u32,
+        #[arg(long)]
+        fail_permanently: bool,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Fetch a source.
+    FetchSource {
+        #[arg(long)]
+        source_id: String,
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value = "rss")]
+        source_kind: String,
+    },
+    /// Probe a source's health.
+    ProbeSource {
+        #[arg(long)]
+        source_id: String,
+        #[arg(long)]
+        url: String,
+    },
+    /// Recompute poll intervals and scale recommendations.
+    OptimizeSchedules {
+        #[arg(long, default_value_t = 300)]
+        window_secs: u32,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DlqCommand {
+    /// List dead letters.
+    List {
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<AgentKind>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Put dead letters back in their queues.
+    Replay {
+        /// Task ids (or --all).
+        ids: Vec<u64>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<AgentKind>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SchedulesCommand {
+    /// List schedules.
+    List,
+    /// Create or replace a schedule that submits a task every interval.
+    Set {
+        name: String,
+        #[arg(long)]
+        every_ms: u64,
+        #[command(flatten)]
+        task: ScheduleTask,
+    },
+    /// Remove a schedule.
+    Remove { name: String },
+}
+
+#[derive(Args)]
+pub struct ScheduleTask {
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<AgentKind>,
+    #[arg(long, value_parser = parse_priority, default_value = "normal")]
+    pub priority: Priority,
+    #[command(subcommand)]
+    pub payload: PayloadArgs,
+}
+
+fn parse_kind(s: &str) -> Result<AgentKind, String> {
+    AgentKind::parse(s).ok_or_else(|| {
+        format!("unknown kind `{s}`; expected scraping-specialist, keyword-precision, api-reliability, performance-optimizer or data-quality")
+    })
+}
+
+fn parse_priority(s: &str) -> Result<Priority, String> {
+    Priority::parse(s).ok_or_else(|| format!("unknown priority `{s}`; expected critical, high, normal or low"))
+}
+
+fn parse_state(s: &str) -> Result<TaskState, String> {
+    TaskState::parse(s)
+        .ok_or_else(|| format!("unknown state `{s}`; expected ready, scheduled, leased, dead, completed or cancelled"))
+}
