@@ -1,0 +1,445 @@
+//! Behaviour of the scheduler state machine, driven with explicit clocks
+//! and in-memory sessions.
+
+use std::sync::Arc;
+
+use swarm_proto::v1::{
+    self, Noop, QueenMessage, TaskPayload, TaskResult, TaskSpec, queen_message, task_payload,
+    task_result,
+};
+use swarm_proto::{AgentKind, Priority, TaskState};
+use tokio::sync::mpsc;
+
+use super::*;
+use crate::config::QueenConfig;
+use crate::persister::Persister;
+use crate::store::{MemoryStore, Store};
+
+const KIND: AgentKind = AgentKind::DataQuality;
+
+fn noop(priority: Priority) -> TaskSpec {
+    TaskSpec {
+        kind: KIND as i32,
+        payload: Some(TaskPayload {
+            kind: Some(task_payload::Kind::Noop(Noop::default())),
+        }),
+        priority: priority as i32,
+        ..Default::default()
+    }
+}
+
+struct Agent {
+    sid: u64,
+    rx: mpsc::UnboundedReceiver<Result<QueenMessage, tonic::Status>>,
+}
+
+impl Agent {
+    fn messages(&mut self) -> Vec<queen_message::Msg> {
+        let mut out = Vec::new();
+        while let Ok(Ok(m)) = self.rx.try_recv() {
+            out.extend(m.msg);
+        }
+        out
+    }
+
+    fn assigned(&mut self) -> Vec<v1::Task> {
+        self.messages()
+            .into_iter()
+            .filter_map(|m| match m {
+                queen_message::Msg::Assign(a) => Some(a.tasks),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+}
+
+struct Fixture {
+    s: Scheduler,
+    store: Arc<MemoryStore>,
+}
+
+impl Fixture {
+    fn new(configure: impl FnOnce(&mut QueenConfig)) -> Self {
+        let mut cfg = QueenConfig::default();
+        cfg.aging_ms = 1_000;
+        cfg.default_policy.max_attempts = 3;
+        cfg.default_policy.backoff_base_ms = 10;
+        cfg.default_policy.backoff_max_ms = 10;
+        cfg.default_policy.lease_ms = 1_000;
+        configure(&mut cfg);
+        let store = Arc::new(MemoryStore::default());
+        let (persister, _task) = Persister::start(store.clone());
+        Self {
+            s: Scheduler::new(Settings::from(&cfg), persister, 1, 0),
+            store,
+        }
+    }
+
+    fn agent(&mut self, kind: AgentKind, now: i64) -> Agent {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let hello = Hello {
+            agent_id: format!("agent-{}", self.s.session_seq + 1),
+            kind,
+            version: "test".into(),
+            capacity: 100,
+            peer: String::new(),
+        };
+        let sid = self.s.register(hello, tx, now).unwrap();
+        let mut agent = Agent { sid, rx };
+        agent.messages(); // welcome
+        agent
+    }
+
+    fn submit(&mut self, spec: TaskSpec, now: i64) -> u64 {
+        let out = self.s.submit(vec![spec], now).unwrap();
+        self.s.flush();
+        out[0].id
+    }
+
+    fn complete(&mut self, agent: &Agent, task: &v1::Task, now: i64) -> Vec<v1::ResultRejected> {
+        self.result(agent, task.id, task.lease_token, success(), now)
+    }
+
+    fn result(
+        &mut self,
+        agent: &Agent,
+        id: u64,
+        token: u64,
+        outcome: task_result::Outcome,
+        now: i64,
+    ) -> Vec<v1::ResultRejected> {
+        let r = self.s.results(
+            agent.sid,
+            vec![TaskResult {
+                task_id: id,
+                lease_token: token,
+                outcome: Some(outcome),
+                duration_ms: 1,
+            }],
+            0,
+            now,
+        );
+        self.s.flush();
+        r
+    }
+
+    fn state(&self, id: u64) -> TaskState {
+        TaskState::try_from(self.s.task(id).unwrap().state).unwrap()
+    }
+}
+
+fn success() -> task_result::Outcome {
+    task_result::Outcome::Success(v1::Success::default())
+}
+
+fn failure(retryable: bool) -> task_result::Outcome {
+    task_result::Outcome::Failure(v1::Failure {
+        error: "boom".into(),
+        retryable,
+    })
+}
+
+#[tokio::test]
+async fn higher_priority_runs_first_and_fifo_within_a_level() {
+    let mut f = Fixture::new(|_| {});
+    let low = f.submit(noop(Priority::Low), 0);
+    let normal1 = f.submit(noop(Priority::Normal), 0);
+    let high = f.submit(noop(Priority::High), 0);
+    let normal2 = f.submit(noop(Priority::Normal), 0);
+    let critical = f.submit(noop(Priority::Critical), 0);
+    let mut agent = f.agent(KIND, 0);
+    let mut order = Vec::new();
+    for _ in 0..5 {
+        f.s.grant(agent.sid, 1, 0);
+        let got = agent.assigned();
+        assert_eq!(got.len(), 1, "one credit, one task");
+        order.push(got[0].id);
+        f.complete(&agent, &got[0], 0);
+    }
+    assert_eq!(order, vec![critical, high, normal1, normal2, low]);
+}
+
+#[tokio::test]
+async fn aging_lets_a_waiting_low_task_overtake_fresh_high_work() {
+    let mut f = Fixture::new(|c| c.aging_ms = 100);
+    let low = f.submit(noop(Priority::Low), 0);
+    for _ in 0..10 {
+        f.submit(noop(Priority::High), 1_000);
+    }
+    let mut agent = f.agent(KIND, 1_000);
+    f.s.grant(agent.sid, 1, 1_000);
+    let got = agent.assigned();
+    assert_eq!(got[0].id, low, "low task waited 10 aging periods");
+}
+
+#[tokio::test]
+async fn an_agent_never_holds_more_than_it_granted() {
+    let mut f = Fixture::new(|_| {});
+    for _ in 0..10 {
+        f.submit(noop(Priority::Normal), 0);
+    }
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 3, 0);
+    assert_eq!(agent.assigned().len(), 3);
+    f.s.tick(10);
+    assert!(agent.assigned().is_empty(), "no credit, no assignment");
+    f.s.grant(agent.sid, 2, 20);
+    assert_eq!(agent.assigned().len(), 2);
+}
+
+#[tokio::test]
+async fn tasks_go_only_to_agents_of_their_kind() {
+    let mut f = Fixture::new(|_| {});
+    let mut other = f.agent(AgentKind::ScrapingSpecialist, 0);
+    f.s.grant(other.sid, 10, 0);
+    f.submit(noop(Priority::Normal), 0);
+    assert!(other.assigned().is_empty());
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 10, 0);
+    assert_eq!(agent.assigned().len(), 1);
+}
+
+#[tokio::test]
+async fn a_stale_lease_cannot_complete_a_redelivered_task() {
+    let mut f = Fixture::new(|_| {});
+    let id = f.submit(noop(Priority::Normal), 0);
+    let mut first = f.agent(KIND, 0);
+    f.s.grant(first.sid, 1, 0);
+    let old = first.assigned().remove(0);
+    f.s.disconnect(first.sid, 10);
+    let mut second = f.agent(KIND, 10);
+    f.s.grant(second.sid, 1, 10);
+    let new = second.assigned().remove(0);
+    assert_eq!(new.id, id);
+    assert_ne!(new.lease_token, old.lease_token);
+    assert_eq!(new.attempt, 2);
+    let rejected = f.complete(&second, &old, 20);
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].reason, "stale_lease");
+    assert_eq!(f.state(id), TaskState::Leased, "the old holder changed nothing");
+    assert!(f.complete(&second, &new, 30).is_empty());
+    assert_eq!(f.state(id), TaskState::Completed);
+    let again = f.complete(&second, &new, 40);
+    assert_eq!(again[0].reason, "unknown_task", "completed once only");
+    assert_eq!(f.s.stats().completed, 1);
+}
+
+#[tokio::test]
+async fn retries_back_off_then_dead_letter_then_replay() {
+    let mut f = Fixture::new(|_| {});
+    let id = f.submit(noop(Priority::Normal), 0);
+    let mut agent = f.agent(KIND, 0);
+    let mut now = 0;
+    for attempt in 1..=3 {
+        f.s.grant(agent.sid, 1, now);
+        let mut got = agent.assigned();
+        if got.is_empty() {
+            now += 100; // past the 10 ms backoff
+            f.s.tick(now);
+            got = agent.assigned();
+        }
+        assert_eq!(got[0].attempt, attempt);
+        f.result(&agent, id, got[0].lease_token, failure(true), now);
+    }
+    assert_eq!(f.state(id), TaskState::Dead);
+    let info = f.s.task(id).unwrap();
+    assert!(info.last_error.contains("attempt 3 of 3"), "{}", info.last_error);
+    assert_eq!(f.s.list(TaskState::Dead, None, 10).len(), 1);
+    let replayed = f.s.replay(&[], true, None, now);
+    assert_eq!(replayed, vec![id]);
+    f.s.grant(agent.sid, 1, now);
+    let got = agent.assigned();
+    assert_eq!(got[0].attempt, 1, "replay starts afresh");
+    f.complete(&agent, &got[0], now);
+    assert_eq!(f.state(id), TaskState::Completed);
+}
+
+#[tokio::test]
+async fn a_permanent_failure_dead_letters_at_once() {
+    let mut f = Fixture::new(|_| {});
+    let id = f.submit(noop(Priority::Normal), 0);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 1, 0);
+    let got = agent.assigned();
+    f.result(&agent, id, got[0].lease_token, failure(false), 0);
+    assert_eq!(f.state(id), TaskState::Dead);
+}
+
+#[tokio::test]
+async fn dedup_returns_the_live_task_until_it_finishes() {
+    let mut f = Fixture::new(|_| {});
+    let mut spec = noop(Priority::Normal);
+    spec.dedup_key = "poll:feed-1".into();
+    let first = f.s.submit(vec![spec.clone(), spec.clone()], 0).unwrap();
+    assert!(!first[0].deduplicated);
+    assert!(first[1].deduplicated);
+    assert_eq!(first[0].id, first[1].id);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 1, 0);
+    let got = agent.assigned();
+    let again = f.s.submit(vec![spec.clone()], 1).unwrap();
+    assert_eq!(again[0].id, first[0].id, "leased still counts as live");
+    f.complete(&agent, &got[0], 2);
+    let after = f.s.submit(vec![spec], 3).unwrap();
+    assert!(!after[0].deduplicated);
+    assert_ne!(after[0].id, first[0].id);
+}
+
+#[tokio::test]
+async fn paused_kinds_lease_nothing_until_resumed() {
+    let mut f = Fixture::new(|_| {});
+    let kind = KIND.index().unwrap();
+    f.s.set_paused(kind, true, 0);
+    f.submit(noop(Priority::Normal), 0);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 5, 0);
+    f.s.tick(100);
+    assert!(agent.assigned().is_empty());
+    f.s.set_paused(kind, false, 200);
+    assert_eq!(agent.assigned().len(), 1);
+}
+
+#[tokio::test]
+async fn expired_leases_are_cancelled_and_redelivered_heartbeats_extend_them() {
+    let mut f = Fixture::new(|_| {});
+    let extended = f.submit(noop(Priority::Normal), 0);
+    let expiring = f.submit(noop(Priority::Normal), 0);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 2, 0);
+    let got = agent.assigned();
+    let lease = got.iter().find(|t| t.id == extended).unwrap();
+    f.s.heartbeat(
+        agent.sid,
+        &[v1::LeaseRef {
+            task_id: extended,
+            lease_token: lease.lease_token,
+        }],
+        900,
+    );
+    f.s.tick(1_500);
+    assert_eq!(f.state(extended), TaskState::Leased);
+    assert_eq!(f.state(expiring), TaskState::Ready);
+    let cancels: Vec<_> = agent
+        .messages()
+        .into_iter()
+        .filter_map(|m| match m {
+            queen_message::Msg::Cancel(c) => Some(c.task_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cancels, vec![expiring]);
+}
+
+#[tokio::test]
+async fn not_before_times_hold_tasks_back() {
+    let mut f = Fixture::new(|_| {});
+    let mut spec = noop(Priority::Critical);
+    spec.not_before_unix_ms = 5_000;
+    let id = f.submit(spec, 0);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 1, 0);
+    assert_eq!(f.state(id), TaskState::Scheduled);
+    f.s.tick(4_999);
+    assert!(agent.assigned().is_empty());
+    f.s.tick(5_000);
+    assert_eq!(agent.assigned()[0].id, id);
+}
+
+#[tokio::test]
+async fn cancelling_a_leased_task_tells_its_holder() {
+    let mut f = Fixture::new(|_| {});
+    let id = f.submit(noop(Priority::Normal), 0);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 1, 0);
+    let got = agent.assigned();
+    assert_eq!(f.s.cancel(id, 1).unwrap(), TaskState::Leased);
+    assert!(agent.messages().iter().any(|m| matches!(m, queen_message::Msg::Cancel(c) if c.task_id == id)));
+    let rejected = f.complete(&agent, &got[0], 2);
+    assert_eq!(rejected.len(), 1, "a cancelled task cannot complete");
+    assert_eq!(f.state(id), TaskState::Cancelled);
+    assert!(f.s.cancel(id, 3).is_err());
+}
+
+#[tokio::test]
+async fn schedules_submit_periodically_without_piling_up() {
+    let mut f = Fixture::new(|_| {});
+    f.s.upsert_schedule(
+        v1::Schedule {
+            name: "poll".into(),
+            task: Some(noop(Priority::Normal)),
+            interval_ms: 1_000,
+            paused: false,
+            next_run_unix_ms: 0,
+        },
+        0,
+    )
+    .unwrap();
+    f.s.tick(0);
+    f.s.tick(1_000);
+    f.s.tick(2_000);
+    let live = f.s.list(TaskState::Unspecified, None, 10);
+    assert_eq!(live.len(), 1, "pending run is deduplicated");
+    let mut agent = f.agent(KIND, 2_000);
+    f.s.grant(agent.sid, 5, 2_000);
+    let got = agent.assigned();
+    f.complete(&agent, &got[0], 2_100);
+    f.s.tick(3_000);
+    assert_eq!(agent.assigned().len(), 1, "next period runs again");
+}
+
+#[tokio::test]
+async fn follow_ups_are_enqueued_with_the_result() {
+    let mut f = Fixture::new(|_| {});
+    f.submit(noop(Priority::Normal), 0);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 5, 0);
+    let got = agent.assigned();
+    let follow = task_result::Outcome::Success(v1::Success {
+        follow_ups: vec![noop(Priority::High), noop(Priority::High)],
+        summary: String::new(),
+    });
+    f.result(&agent, got[0].id, got[0].lease_token, follow, 1);
+    assert_eq!(agent.assigned().len(), 2);
+}
+
+#[tokio::test]
+async fn restore_makes_leased_tasks_ready_and_keeps_dead_ones() {
+    let mut f = Fixture::new(|_| {});
+    let leased = f.submit(noop(Priority::Normal), 0);
+    let dead = f.submit(noop(Priority::Normal), 0);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 2, 0);
+    let got = agent.assigned();
+    let d = got.iter().find(|t| t.id == dead).unwrap();
+    f.result(&agent, dead, d.lease_token, failure(false), 1);
+    f.s.set_paused(KIND.index().unwrap(), true, 1);
+    f.s.flush_durable().wait().await;
+
+    let snapshot = f.store.load().await.unwrap();
+    let (persister, _task) = Persister::start(f.store.clone());
+    let mut restored = Scheduler::new(Settings::from(&QueenConfig::default()), persister, 2, 10);
+    restored.restore(snapshot, 10);
+    assert_eq!(TaskState::try_from(restored.task(leased).unwrap().state), Ok(TaskState::Ready));
+    assert_eq!(TaskState::try_from(restored.task(dead).unwrap().state), Ok(TaskState::Dead));
+    assert!(restored.is_paused(KIND.index().unwrap()));
+    let fresh = restored.submit(vec![noop(Priority::Normal)], 20).unwrap();
+    assert!(fresh[0].id > leased, "ids of a new epoch are larger");
+}
+
+#[tokio::test]
+async fn invalid_specs_reject_the_whole_request() {
+    let mut f = Fixture::new(|_| {});
+    let mut untyped = noop(Priority::Normal);
+    untyped.kind = 0;
+    let err = f
+        .s
+        .submit(vec![noop(Priority::Normal), untyped], 0)
+        .unwrap_err();
+    assert!(err.to_string().contains("task 1"), "{err}");
+    assert!(err.to_string().contains("explicit kind"), "{err}");
+    assert_eq!(f.s.stats().submitted, 0);
+    let mut empty = noop(Priority::Normal);
+    empty.payload = None;
+    assert!(f.s.submit(vec![empty], 0).is_err());
+}
