@@ -1,1 +1,14 @@
-//! placeholder
+//! Harness for the end-to-end tests and benchmarks: real processes on
+//! loopback (queen, agents, queenctl) against a real PostgreSQL, each test
+//! on its own database and ports.
+//!
+//! Binaries are taken from `SWARM_BIN_DIR` or the cargo target directory
+//! the test runs from; `infra/dev/test.sh` builds them first.
+
+pub mod db;
+pub mod procs;
+pub mod wait;
+
+pub use db::TestDb;
+pub use procs::{AgentProc, QueenProc, bin, free_port, queenctl};
+pub use wait::wait_until;

@@ -33,6 +33,9 @@ struct Args {
     /// Append ids of completed tasks to this file.
     #[arg(long)]
     completion_log: Option<PathBuf>,
+    /// Fault-injection drill: fail noop tasks carrying this label.
+    #[arg(long = "fail-noop-label")]
+    fail_noop_labels: Vec<String>,
     #[command(flatten)]
     telemetry: TelemetryArgs,
 }
@@ -54,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
     options.capacity = args.capacity.max(1);
     options.metrics_addr = args.metrics_addr;
     options.completion_log = args.completion_log;
+    options.fail_noop_labels = args.fail_noop_labels;
     let result = agent_runtime::run(options, Arc::new(NoopOnly), swarm_common::shutdown::signal()).await;
     telemetry.shutdown();
     result

@@ -25,6 +25,9 @@ pub struct AgentOptions {
     /// Append the id of every task completed successfully to this file
     /// (an audit trail; the end-to-end tests read it).
     pub completion_log: Option<PathBuf>,
+    /// Fault injection for drills: noop tasks with one of these labels fail
+    /// (retryably) on this agent.
+    pub fail_noop_labels: Vec<String>,
 }
 
 impl AgentOptions {
@@ -40,6 +43,7 @@ impl AgentOptions {
             reconnect_min: Duration::from_millis(100),
             reconnect_max: Duration::from_secs(10),
             completion_log: None,
+            fail_noop_labels: Vec::new(),
         }
     }
 }

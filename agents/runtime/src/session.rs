@@ -120,7 +120,7 @@ pub(crate) async fn run_session(
                                 continue;
                             }
                             let (id, token) = (task.id, task.lease_token);
-                            let abort = spawn_task(task, handler.clone(), done_tx.clone(), kind);
+                            let abort = spawn_task(task, handler.clone(), done_tx.clone(), kind, &options.fail_noop_labels);
                             in_flight.insert(id, InFlight { lease_token: token, abort });
                         }
                         metrics::gauge!("swarm_agent_in_flight", "kind" => kind).set(in_flight.len() as f64);
@@ -211,12 +211,14 @@ fn spawn_task(
     handler: Arc<dyn Handler>,
     done: mpsc::UnboundedSender<Finished>,
     kind: &'static str,
+    fail_labels: &[String],
 ) -> tokio::task::AbortHandle {
     let span = tracing::info_span!("handle_task", task = task.id, attempt = task.attempt, kind);
     if let Some(spec) = &task.spec {
         propagation::set_parent_from_map(&span, &spec.trace_context);
     }
     let (task_id, lease_token) = (task.id, task.lease_token);
+    let fail_labels = fail_labels.to_vec();
     tokio::spawn(
         async move {
             let started = Instant::now();
@@ -224,7 +226,11 @@ fn spawn_task(
                 Some(task_payload::Kind::Noop(n)) => Some(n.clone()),
                 _ => None,
             });
+            let injected = noop.as_ref().is_some_and(|n| !n.label.is_empty() && fail_labels.contains(&n.label));
             let outcome = match noop {
+                Some(noop) if injected => Err(crate::HandlerError::retryable(format!(
+                    "fault injected for noop label `{}`", noop.label
+                ))),
                 Some(noop) => run_noop(&noop, task.attempt).await,
                 None => handler.handle(TaskContext { task }).await,
             };

@@ -1,0 +1,202 @@
+//! Starting, signalling and killing the swarm's binaries.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use queen::client::AdminClient;
+use swarm_proto::v1::GetStatsRequest;
+use tokio::process::{Child, Command};
+
+use crate::wait::wait_until;
+
+/// Path of a workspace binary.
+pub fn bin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("SWARM_BIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let exe = std::env::current_exe().expect("current exe");
+            // target/<profile>/deps/<test> -> target/<profile>
+            exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
+        });
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} not built; run `cargo build --workspace --bins` (infra/dev/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// A loopback port free right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn signal(child: &Child, sig: i32) {
+    if let Some(pid) = child.id() {
+        // SAFETY: kill(2) with a pid we own; no memory is touched.
+        unsafe {
+            libc::kill(pid as i32, sig);
+        }
+    }
+}
+
+/// A queen process.
+pub struct QueenProc {
+    pub child: Child,
+    pub grpc_port: u16,
+    pub metrics_port: u16,
+    pub db_url: String,
+    pub log: PathBuf,
+}
+
+impl QueenProc {
+    /// Starts a queen on `db_url` with fresh ports; `env` adds QUEEN__*
+    /// settings. Returns once its admin API answers.
+    pub async fn start(db_url: &str, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::start_on(db_url, free_port(), free_port(), env).await
+    }
+
+    /// Starts a queen on given ports (a restart keeps the agents' address).
+    pub async fn start_on(db_url: &str, grpc_port: u16, metrics_port: u16, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let log = std::env::temp_dir().join(format!("queen-{grpc_port}-{}.log", rand::random::<u32>()));
+        let file = std::fs::File::create(&log)?;
+        let mut cmd = Command::new(bin("queen"));
+        cmd.env("QUEEN__GRPC_ADDR", format!("127.0.0.1:{grpc_port}"))
+            .env("QUEEN__METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
+            .env("QUEEN__DATABASE_URL", db_url)
+            .env("QUEEN__STORE", "postgres")
+            .env("QUEEN__HEARTBEAT_INTERVAL_MS", "500")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(file)
+            .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn()?;
+        let queen = Self {
+            child,
+            grpc_port,
+            metrics_port,
+            db_url: db_url.to_string(),
+            log,
+        };
+        let addr = queen.addr();
+        wait_until(Duration::from_secs(20), "the queen to answer", || {
+            let addr = addr.clone();
+            async move {
+                let mut c = queen::client::admin(&addr).await.ok()?;
+                c.get_stats(GetStatsRequest {}).await.ok().map(|_| ())
+            }
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}; queen log:\n{}", std::fs::read_to_string(&queen.log).unwrap_or_default()))?;
+        Ok(queen)
+    }
+
+    /// `http://127.0.0.1:<grpc>`.
+    pub fn addr(&self) -> String {
+        format!("http://127.0.0.1:{}", self.grpc_port)
+    }
+
+    /// An admin client.
+    pub async fn admin(&self) -> anyhow::Result<AdminClient> {
+        Ok(queen::client::admin(&self.addr()).await?)
+    }
+
+    /// SIGKILL and reap.
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+
+    /// SIGTERM (graceful).
+    pub fn terminate(&self) {
+        signal(&self.child, libc::SIGTERM);
+    }
+
+    /// The queen's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// An agent process (`swarm-agent`).
+pub struct AgentProc {
+    pub child: Child,
+    pub id: String,
+    pub completion_log: PathBuf,
+    pub log: PathBuf,
+}
+
+impl AgentProc {
+    /// Starts a generic agent of `kind` against `queen_addr`.
+    pub fn start(queen_addr: &str, kind: &str, id: &str, capacity: u32, extra: &[&str]) -> anyhow::Result<Self> {
+        let tag = rand::random::<u32>();
+        let completion_log = std::env::temp_dir().join(format!("agent-{id}-{tag}.done"));
+        let log = std::env::temp_dir().join(format!("agent-{id}-{tag}.log"));
+        let mut cmd = Command::new(bin("swarm-agent"));
+        cmd.args(["--queen", queen_addr, "--kind", kind, "--id", id])
+            .arg("--capacity")
+            .arg(capacity.to_string())
+            .arg("--completion-log")
+            .arg(&completion_log)
+            .args(extra)
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .kill_on_drop(true);
+        Ok(Self {
+            child: cmd.spawn()?,
+            id: id.to_string(),
+            completion_log,
+            log,
+        })
+    }
+
+    /// Task ids this agent completed, in completion order.
+    pub fn completed(&self) -> Vec<u64> {
+        std::fs::read_to_string(&self.completion_log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
+    }
+
+    /// SIGKILL and reap.
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+
+    /// SIGTERM (drain).
+    pub fn terminate(&self) {
+        signal(&self.child, libc::SIGTERM);
+    }
+
+    /// The agent's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// Runs `queenctl` with `args` against `addr`; returns (exit code, stdout, stderr).
+pub async fn queenctl(addr: &str, args: &[&str]) -> anyhow::Result<(i32, String, String)> {
+    let out = Command::new(bin("queenctl"))
+        .arg("--queen")
+        .arg(addr)
+        .args(args)
+        .output()
+        .await?;
+    Ok((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}

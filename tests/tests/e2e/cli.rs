@@ -1,0 +1,128 @@
+//! The operator's view: queenctl against a live queen (dead letters,
+//! replay, stats, errors and exit codes) and the /metrics endpoint.
+
+use std::time::Duration;
+
+use swarm_proto::{Priority, TaskState};
+use swarm_tests::{AgentProc, QueenProc, TestDb, queenctl, wait_until};
+
+use crate::{KIND, noop, submit, wait_drained};
+
+#[tokio::test]
+async fn dead_letter_after_max_attempts_then_replay_from_the_cli() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let queen = QueenProc::start(&db.url, &[("QUEEN__DEFAULT_POLICY__BACKOFF_BASE_MS", "20")]).await?;
+    let addr = queen.addr();
+    // a broken deployment: this agent fails every "flaky" task
+    let mut broken = AgentProc::start(&addr, KIND, "broken", 2, &["--fail-noop-label", "flaky"])?;
+    let mut spec = noop(Priority::Normal, 0, "flaky");
+    spec.max_attempts = 3;
+    let id = submit(&queen, vec![spec]).await?[0];
+    let dead = wait_until(Duration::from_secs(20), "the task to be dead-lettered", || {
+        let addr = addr.clone();
+        async move {
+            let (code, out, _) = queenctl(&addr, &["--json", "dlq", "list"]).await.ok()?;
+            let list: serde_json::Value = serde_json::from_str(&out).ok()?;
+            (code == 0 && list.as_array()?.len() == 1).then_some(list)
+        }
+    })
+    .await?;
+    assert_eq!(dead[0]["id"], id);
+    assert_eq!(dead[0]["attempt"], 3);
+    assert_eq!(dead[0]["state"], "dead");
+    assert!(dead[0]["last_error"].as_str().unwrap_or("").contains("fault injected"));
+    let (_, table, _) = queenctl(&addr, &["dlq", "list"]).await?;
+    assert!(table.starts_with("ID"), "human table:\n{table}");
+    assert!(table.contains(&id.to_string()));
+
+    // the fix is deployed, then the dead letter is replayed
+    broken.kill().await;
+    let fixed = AgentProc::start(&addr, KIND, "fixed", 2, &[])?;
+    let (code, out, err) = queenctl(&addr, &["dlq", "replay", &id.to_string()]).await?;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("replayed 1"), "{out}");
+    wait_drained(&queen, Duration::from_secs(20)).await?;
+    assert_eq!(fixed.completed(), vec![id]);
+    let (_, out, _) = queenctl(&addr, &["--json", "tasks", "get", &id.to_string()]).await?;
+    let task: serde_json::Value = serde_json::from_str(&out)?;
+    assert_eq!(task[0]["state"], TaskState::Completed.name());
+    let (_, out, _) = queenctl(&addr, &["--json", "dlq", "list"]).await?;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out)?, serde_json::json!([]));
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn cli_reports_errors_with_non_zero_exit_codes() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let queen = QueenProc::start(&db.url, &[]).await?;
+    let addr = queen.addr();
+    let (code, _, err) = queenctl(&addr, &["tasks", "get", "424242"]).await?;
+    assert_ne!(code, 0);
+    assert!(err.contains("not found"), "{err}");
+    let (code, _, err) = queenctl(&addr, &["pause", "astrologer"]).await?;
+    assert_eq!(code, 2, "usage error");
+    assert!(err.contains("unknown kind"), "{err}");
+    let (code, _, err) = queenctl(&addr, &["tasks", "submit", "noop"]).await?;
+    assert_ne!(code, 0);
+    assert!(err.contains("explicit kind"), "{err}");
+    let (code, _, err) = queenctl("http://127.0.0.1:1", &["stats"]).await?;
+    assert_ne!(code, 0);
+    assert!(err.contains("cannot reach the queen"), "{err}");
+
+    let (code, out, _) = queenctl(&addr, &["tasks", "submit", "--kind", KIND, "--count", "3", "noop"]).await?;
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = queenctl(&addr, &["--json", "stats"]).await?;
+    assert_eq!(code, 0);
+    let stats: serde_json::Value = serde_json::from_str(&out)?;
+    assert_eq!(stats["submitted"], 3);
+    let dq = stats["kinds"].as_array().and_then(|k| k.iter().find(|k| k["kind"] == KIND)).cloned();
+    assert_eq!(dq.map(|k| k["ready"]["normal"].clone()), Some(serde_json::json!(3)));
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn metrics_endpoint_exports_queue_and_agent_metrics() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let queen = QueenProc::start(&db.url, &[]).await?;
+    let _agent = AgentProc::start(&queen.addr(), KIND, "metered", 2, &[])?;
+    submit(&queen, vec![noop(Priority::Normal, 0, ""); 5]).await?;
+    wait_drained(&queen, Duration::from_secs(20)).await?;
+    let url = format!("http://127.0.0.1:{}/metrics", queen.metrics_port);
+    let text = wait_until(Duration::from_secs(10), "gauges to refresh", || {
+        let url = url.clone();
+        async move {
+            let text = http_get(&url).await.ok()?;
+            text.contains("swarm_agents_connected{kind=\"data-quality\"} 1").then_some(text)
+        }
+    })
+    .await?;
+    for name in [
+        "swarm_queue_depth{kind=\"data-quality\",priority=\"normal\"}",
+        "swarm_leases_outstanding",
+        "swarm_task_outcomes_total{kind=\"data-quality\",outcome=\"completed\"} 5",
+        "swarm_dispatch_latency_seconds_bucket",
+        "swarm_persist_commit_seconds",
+    ] {
+        assert!(text.contains(name), "missing {name} in:\n{text}");
+    }
+    let ready = http_get(&format!("http://127.0.0.1:{}/ready", queen.metrics_port)).await?;
+    assert!(ready.contains("ready"));
+    db.drop_db().await;
+    Ok(())
+}
+
+/// Minimal HTTP/1.1 GET over loopback (keeps the test crate free of an HTTP client).
+async fn http_get(url: &str) -> anyhow::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").ok_or_else(|| anyhow::anyhow!("http only"))?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut tcp = tokio::net::TcpStream::connect(host).await?;
+    tcp.write_all(format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await?;
+    let mut body = String::new();
+    tcp.read_to_string(&mut body).await?;
+    anyhow::ensure!(body.starts_with("HTTP/1.1 200"), "{}", body.lines().next().unwrap_or(""));
+    Ok(body)
+}

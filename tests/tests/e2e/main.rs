@@ -1,0 +1,65 @@
+//! End-to-end tests: real queen and agent processes on loopback against
+//! the real PostgreSQL. One test binary, one module per area.
+
+mod cli;
+mod faults;
+mod protocol;
+mod queue;
+
+use std::time::Duration;
+
+use swarm_proto::v1::{GetStatsRequest, Noop, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
+use swarm_proto::{AgentKind, Priority};
+use swarm_tests::{QueenProc, wait_until};
+
+/// Queue used by most tests.
+pub const KIND: &str = "data-quality";
+
+/// A noop task for [`KIND`].
+pub fn noop(priority: Priority, sleep_ms: u32, label: &str) -> TaskSpec {
+    TaskSpec {
+        kind: AgentKind::DataQuality as i32,
+        payload: Some(TaskPayload {
+            kind: Some(task_payload::Kind::Noop(Noop {
+                sleep_ms,
+                label: label.into(),
+                ..Default::default()
+            })),
+        }),
+        priority: priority as i32,
+        ..Default::default()
+    }
+}
+
+/// Submits specs and returns their ids.
+pub async fn submit(queen: &QueenProc, specs: Vec<TaskSpec>) -> anyhow::Result<Vec<u64>> {
+    let mut admin = queen.admin().await?;
+    let mut ids = Vec::new();
+    for chunk in specs.chunks(5_000) {
+        let r = admin
+            .submit_tasks(SubmitTasksRequest { tasks: chunk.to_vec() })
+            .await?
+            .into_inner();
+        ids.extend(r.tasks.iter().map(|t| t.id));
+    }
+    Ok(ids)
+}
+
+/// Waits until no task is ready, scheduled or leased.
+pub async fn wait_drained(queen: &QueenProc, timeout: Duration) -> anyhow::Result<()> {
+    let addr = queen.addr();
+    wait_until(timeout, "the queue to drain", || {
+        let addr = addr.clone();
+        async move {
+            let mut admin = queen::client::admin(&addr).await.ok()?;
+            let stats = admin.get_stats(GetStatsRequest {}).await.ok()?.into_inner();
+            let busy: u64 = stats
+                .kinds
+                .iter()
+                .map(|k| k.ready_by_priority.iter().sum::<u64>() + k.scheduled + k.leased)
+                .sum();
+            (busy == 0).then_some(())
+        }
+    })
+    .await
+}
