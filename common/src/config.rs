@@ -22,7 +22,9 @@ pub enum Error {
         path: String,
         source: toml::de::Error,
     },
-    #[error("environment variable {name} conflicts with another setting (a value and a section at once)")]
+    #[error(
+        "environment variable {name} conflicts with another setting (a value and a section at once)"
+    )]
     EnvConflict { name: String },
     #[error("invalid configuration: {0}")]
     Invalid(#[from] toml::de::Error),
@@ -67,9 +69,8 @@ pub fn load_from<T: DeserializeOwned>(
             continue;
         };
         let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
-        overlay(&mut table, &path, parse_scalar(&raw)).map_err(|()| Error::EnvConflict {
-            name: name.clone(),
-        })?;
+        overlay(&mut table, &path, parse_scalar(&raw))
+            .map_err(|()| Error::EnvConflict { name: name.clone() })?;
     }
     Ok(Value::Table(table).try_into()?)
 }

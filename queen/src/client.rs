@@ -7,7 +7,10 @@ use tonic::transport::Channel;
 
 /// An admin client that forwards trace context.
 pub type AdminClient = QueenAdminClient<
-    InterceptedService<Channel, fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>>,
+    InterceptedService<
+        Channel,
+        fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>,
+    >,
 >;
 
 pub use swarm_common::grpc::endpoint;

@@ -95,7 +95,9 @@ impl Default for QueenConfig {
 /// A configuration that cannot work.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("unknown task kind `{0}` in [kinds]; known: scraping-specialist, keyword-precision, api-reliability, performance-optimizer, data-quality")]
+    #[error(
+        "unknown task kind `{0}` in [kinds]; known: scraping-specialist, keyword-precision, api-reliability, performance-optimizer, data-quality"
+    )]
     UnknownKind(String),
     #[error("{field} must be positive")]
     NotPositive { field: &'static str },
@@ -117,7 +119,10 @@ impl QueenConfig {
             ("aging_ms", self.aging_ms),
             ("tick_ms", self.tick_ms),
             ("max_assign_batch", self.max_assign_batch as u64),
-            ("heartbeat_interval_ms", u64::from(self.heartbeat_interval_ms)),
+            (
+                "heartbeat_interval_ms",
+                u64::from(self.heartbeat_interval_ms),
+            ),
         ];
         for (field, value) in positive {
             if value == 0 {

@@ -38,7 +38,10 @@ impl Queen {
     /// # Errors
     ///
     /// The store cannot be read.
-    pub async fn start(config: QueenConfig, store: Arc<dyn Store>) -> Result<(Self, Tasks), store::Error> {
+    pub async fn start(
+        config: QueenConfig,
+        store: Arc<dyn Store>,
+    ) -> Result<(Self, Tasks), store::Error> {
         let epoch = store.next_epoch().await?;
         let snapshot = store.load().await?;
         let (persister, persister_task) = Persister::start(store.clone());
@@ -123,7 +126,10 @@ impl Queen {
                 break;
             }
             if tokio::time::Instant::now() >= deadline {
-                tracing::warn!(leased, "grace period over; leased tasks will be redelivered after restart");
+                tracing::warn!(
+                    leased,
+                    "grace period over; leased tasks will be redelivered after restart"
+                );
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;

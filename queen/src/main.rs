@@ -23,8 +23,8 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let config: queen::QueenConfig =
-        swarm_common::config::load(args.config.as_deref(), "QUEEN").context("loading configuration")?;
+    let config: queen::QueenConfig = swarm_common::config::load(args.config.as_deref(), "QUEEN")
+        .context("loading configuration")?;
     if args.print_config {
         println!("{config:#?}");
         return Ok(());

@@ -16,11 +16,11 @@ use tokio::sync::watch;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use crate::Queen;
 use crate::config::{QueenConfig, StoreKind};
 use crate::grpc::{AdminService, GatewayService};
 use crate::handle::Tasks;
 use crate::store::{MemoryStore, PostgresStore, Store};
-use crate::Queen;
 
 /// Largest gRPC message accepted (a big submit batch).
 const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
@@ -46,7 +46,12 @@ pub async fn open_store(config: &QueenConfig) -> anyhow::Result<Arc<dyn Store>> 
         StoreKind::Postgres => Arc::new(
             PostgresStore::connect(&config.database_url)
                 .await
-                .with_context(|| format!("opening the queue in PostgreSQL ({})", redact(&config.database_url)))?,
+                .with_context(|| {
+                    format!(
+                        "opening the queue in PostgreSQL ({})",
+                        redact(&config.database_url)
+                    )
+                })?,
         ),
         StoreKind::Memory => {
             tracing::warn!("queue kept in memory only: tasks do not survive a restart");
@@ -78,8 +83,13 @@ pub async fn start(config: QueenConfig) -> anyhow::Result<Running> {
 /// # Errors
 ///
 /// The store cannot be read or an address is in use.
-pub async fn start_with_store(config: QueenConfig, store: Arc<dyn Store>) -> anyhow::Result<Running> {
-    let (queen, tasks) = Queen::start(config.clone(), store).await.context("restoring the queue")?;
+pub async fn start_with_store(
+    config: QueenConfig,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<Running> {
+    let (queen, tasks) = Queen::start(config.clone(), store)
+        .await
+        .context("restoring the queue")?;
     let (stop, stop_rx) = watch::channel(false);
     let readiness = Readiness::default();
 
@@ -89,7 +99,9 @@ pub async fn start_with_store(config: QueenConfig, store: Arc<dyn Store>) -> any
     let grpc_addr = incoming.local_addr()?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<AgentGatewayServer<GatewayService>>().await;
+    health
+        .set_serving::<AgentGatewayServer<GatewayService>>()
+        .await;
     health.set_serving::<QueenAdminServer<AdminService>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(swarm_proto::FILE_DESCRIPTOR_SET)
@@ -148,7 +160,10 @@ impl Running {
         self.queen.with(|s, _| s.close_sessions());
         let _ = self.stop.send(true);
         let abort = self.server.abort_handle();
-        if tokio::time::timeout(Duration::from_secs(3), self.server).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(3), self.server)
+            .await
+            .is_err()
+        {
             abort.abort();
         }
         drop(self.tasks.persister);

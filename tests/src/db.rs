@@ -19,7 +19,12 @@ impl TestDb {
         let name = format!("swarm_test_{:016x}", rand::random::<u64>());
         let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", server_url()))
             .await
-            .map_err(|e| anyhow::anyhow!("PostgreSQL at {} unreachable (run infra/dev/postgres.sh start): {e}", server_url()))?;
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "PostgreSQL at {} unreachable (run infra/dev/postgres.sh start): {e}",
+                    server_url()
+                )
+            })?;
         // the name is generated here from hex digits: safe to splice
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
@@ -37,13 +42,15 @@ impl TestDb {
 
     /// Drops the database (best effort; `test.sh` sweeps leftovers).
     pub async fn drop_db(self) {
-        if let Ok(mut admin) = sqlx::PgConnection::connect(&format!("{}/postgres", server_url())).await {
+        if let Ok(mut admin) =
+            sqlx::PgConnection::connect(&format!("{}/postgres", server_url())).await
+        {
             let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
             )))
-                .execute(&mut admin)
-                .await;
+            .execute(&mut admin)
+            .await;
         }
     }
 }

@@ -18,7 +18,10 @@ pub fn bin(name: &str) -> PathBuf {
         .unwrap_or_else(|| {
             let exe = std::env::current_exe().expect("current exe");
             // target/<profile>/deps/<test> -> target/<profile>
-            exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
+            exe.parent()
+                .and_then(Path::parent)
+                .expect("target dir")
+                .to_path_buf()
         });
     let path = dir.join(name);
     assert!(
@@ -63,8 +66,14 @@ impl QueenProc {
     }
 
     /// Starts a queen on given ports (a restart keeps the agents' address).
-    pub async fn start_on(db_url: &str, grpc_port: u16, metrics_port: u16, env: &[(&str, &str)]) -> anyhow::Result<Self> {
-        let log = std::env::temp_dir().join(format!("queen-{grpc_port}-{}.log", rand::random::<u32>()));
+    pub async fn start_on(
+        db_url: &str,
+        grpc_port: u16,
+        metrics_port: u16,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        let log =
+            std::env::temp_dir().join(format!("queen-{grpc_port}-{}.log", rand::random::<u32>()));
         let file = std::fs::File::create(&log)?;
         let mut cmd = Command::new(bin("queen"));
         cmd.env("QUEEN__GRPC_ADDR", format!("127.0.0.1:{grpc_port}"))
@@ -97,7 +106,12 @@ impl QueenProc {
             }
         })
         .await
-        .map_err(|e| anyhow::anyhow!("{e}; queen log:\n{}", std::fs::read_to_string(&queen.log).unwrap_or_default()))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e}; queen log:\n{}",
+                std::fs::read_to_string(&queen.log).unwrap_or_default()
+            )
+        })?;
         Ok(queen)
     }
 
@@ -137,7 +151,13 @@ pub struct AgentProc {
 
 impl AgentProc {
     /// Starts a generic agent of `kind` against `queen_addr`.
-    pub fn start(queen_addr: &str, kind: &str, id: &str, capacity: u32, extra: &[&str]) -> anyhow::Result<Self> {
+    pub fn start(
+        queen_addr: &str,
+        kind: &str,
+        id: &str,
+        capacity: u32,
+        extra: &[&str],
+    ) -> anyhow::Result<Self> {
         let tag = rand::random::<u32>();
         let completion_log = std::env::temp_dir().join(format!("agent-{id}-{tag}.done"));
         let log = std::env::temp_dir().join(format!("agent-{id}-{tag}.log"));

@@ -15,7 +15,11 @@ use swarm_proto::AgentKind;
 #[command(version, about = "Generic TGE Swarm agent running diagnostic tasks")]
 struct Args {
     /// Queen gRPC address.
-    #[arg(long, env = "SWARM_QUEEN_ADDR", default_value = "http://127.0.0.1:50051")]
+    #[arg(
+        long,
+        env = "SWARM_QUEEN_ADDR",
+        default_value = "http://127.0.0.1:50051"
+    )]
     queen: String,
     /// Agent kind: scraping-specialist, keyword-precision, api-reliability,
     /// performance-optimizer, data-quality.
@@ -58,7 +62,12 @@ async fn main() -> anyhow::Result<()> {
     options.metrics_addr = args.metrics_addr;
     options.completion_log = args.completion_log;
     options.fail_noop_labels = args.fail_noop_labels;
-    let result = agent_runtime::run(options, Arc::new(NoopOnly), swarm_common::shutdown::signal()).await;
+    let result = agent_runtime::run(
+        options,
+        Arc::new(NoopOnly),
+        swarm_common::shutdown::signal(),
+    )
+    .await;
     telemetry.shutdown();
     result
 }

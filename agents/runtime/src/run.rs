@@ -48,7 +48,11 @@ pub async fn run(
     loop {
         let set_ready = |up: bool| {
             readiness.set(up);
-            metrics::gauge!("swarm_agent_connected", "kind" => kind).set(if up { 1.0 } else { 0.0 });
+            metrics::gauge!("swarm_agent_connected", "kind" => kind).set(if up {
+                1.0
+            } else {
+                0.0
+            });
         };
         let started = tokio::time::Instant::now();
         match run_session(&options, handler.clone(), &mut drain, &set_ready).await {

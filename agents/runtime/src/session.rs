@@ -47,7 +47,7 @@ pub(crate) async fn run_session(
     options: &AgentOptions,
     handler: Arc<dyn Handler>,
     drain: &mut watch::Receiver<bool>,
-    connected: &dyn Fn(bool),
+    connected: &(dyn Fn(bool) + Send + Sync),
 ) -> End {
     let channel = match swarm_common::grpc::endpoint(&options.queen_addr) {
         Ok(endpoint) => match endpoint.connect().await {
@@ -222,14 +222,21 @@ fn spawn_task(
     tokio::spawn(
         async move {
             let started = Instant::now();
-            let noop = task.spec.as_ref().and_then(|s| s.payload.as_ref()).and_then(|p| match &p.kind {
-                Some(task_payload::Kind::Noop(n)) => Some(n.clone()),
-                _ => None,
-            });
-            let injected = noop.as_ref().is_some_and(|n| !n.label.is_empty() && fail_labels.contains(&n.label));
+            let noop = task
+                .spec
+                .as_ref()
+                .and_then(|s| s.payload.as_ref())
+                .and_then(|p| match &p.kind {
+                    Some(task_payload::Kind::Noop(n)) => Some(n.clone()),
+                    _ => None,
+                });
+            let injected = noop
+                .as_ref()
+                .is_some_and(|n| !n.label.is_empty() && fail_labels.contains(&n.label));
             let outcome = match noop {
                 Some(noop) if injected => Err(crate::HandlerError::retryable(format!(
-                    "fault injected for noop label `{}`", noop.label
+                    "fault injected for noop label `{}`",
+                    noop.label
                 ))),
                 Some(noop) => run_noop(&noop, task.attempt).await,
                 None => handler.handle(TaskContext { task }).await,
@@ -247,10 +254,12 @@ fn spawn_task(
 }
 
 fn to_result(f: Finished, kind: &'static str, log: Option<&mut std::fs::File>) -> TaskResult {
-    metrics::histogram!("swarm_agent_task_duration_seconds", "kind" => kind).record(f.elapsed.as_secs_f64());
+    metrics::histogram!("swarm_agent_task_duration_seconds", "kind" => kind)
+        .record(f.elapsed.as_secs_f64());
     let outcome = match f.outcome {
         Ok(done) => {
-            metrics::counter!("swarm_agent_tasks_total", "kind" => kind, "outcome" => "success").increment(1);
+            metrics::counter!("swarm_agent_tasks_total", "kind" => kind, "outcome" => "success")
+                .increment(1);
             if let Some(log) = log {
                 let _ = writeln!(log, "{}", f.task_id);
             }
@@ -260,7 +269,8 @@ fn to_result(f: Finished, kind: &'static str, log: Option<&mut std::fs::File>) -
             })
         }
         Err(error) => {
-            metrics::counter!("swarm_agent_tasks_total", "kind" => kind, "outcome" => "failure").increment(1);
+            metrics::counter!("swarm_agent_tasks_total", "kind" => kind, "outcome" => "failure")
+                .increment(1);
             tracing::info!(task = f.task_id, retryable = error.retryable, error = %error.message, "task failed");
             task_result::Outcome::Failure(Failure {
                 error: error.message,
@@ -278,7 +288,11 @@ fn to_result(f: Finished, kind: &'static str, log: Option<&mut std::fs::File>) -
 
 fn open_log(options: &AgentOptions) -> Option<std::fs::File> {
     let path = options.completion_log.as_ref()?;
-    match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+    match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
         Ok(file) => Some(file),
         Err(error) => {
             tracing::error!(path = %path.display(), %error, "cannot open the completion log");

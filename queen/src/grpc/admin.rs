@@ -83,13 +83,20 @@ impl QueenAdmin for AdminService {
         Ok(Response::new(ListTasksResponse { tasks }))
     }
 
-    async fn get_task(&self, request: Request<GetTaskRequest>) -> Result<Response<TaskInfo>, Status> {
+    async fn get_task(
+        &self,
+        request: Request<GetTaskRequest>,
+    ) -> Result<Response<TaskInfo>, Status> {
         let id = request.into_inner().id;
         self.queen
             .lock()
             .task(id)
             .map(Response::new)
-            .ok_or_else(|| Status::not_found(format!("task {id} not found (unknown, or finished long ago)")))
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "task {id} not found (unknown, or finished long ago)"
+                ))
+            })
     }
 
     async fn cancel_task(
@@ -109,7 +116,10 @@ impl QueenAdmin for AdminService {
     ) -> Result<Response<ListTasksResponse>, Status> {
         let req = request.into_inner();
         let kind = kind_filter(req.kind).map_err(Status::invalid_argument)?;
-        let tasks = self.queen.lock().list(TaskState::Dead, kind, limit(req.limit));
+        let tasks = self
+            .queen
+            .lock()
+            .list(TaskState::Dead, kind, limit(req.limit));
         Ok(Response::new(ListTasksResponse { tasks }))
     }
 
@@ -144,24 +154,38 @@ impl QueenAdmin for AdminService {
         let agent_id = request.into_inner().agent_id;
         let sessions = self.queen.with(|s, _| s.drain_agent(&agent_id));
         if sessions == 0 {
-            return Err(Status::not_found(format!("no connected agent `{agent_id}`")));
+            return Err(Status::not_found(format!(
+                "no connected agent `{agent_id}`"
+            )));
         }
         Ok(Response::new(DrainAgentResponse { sessions }))
     }
 
-    async fn get_stats(&self, _request: Request<GetStatsRequest>) -> Result<Response<Stats>, Status> {
+    async fn get_stats(
+        &self,
+        _request: Request<GetStatsRequest>,
+    ) -> Result<Response<Stats>, Status> {
         Ok(Response::new(self.queen.lock().stats()))
     }
 
-    async fn pause_kind(&self, request: Request<KindRequest>) -> Result<Response<KindStatus>, Status> {
+    async fn pause_kind(
+        &self,
+        request: Request<KindRequest>,
+    ) -> Result<Response<KindStatus>, Status> {
         self.set_paused(request.into_inner().kind, true).await
     }
 
-    async fn resume_kind(&self, request: Request<KindRequest>) -> Result<Response<KindStatus>, Status> {
+    async fn resume_kind(
+        &self,
+        request: Request<KindRequest>,
+    ) -> Result<Response<KindStatus>, Status> {
         self.set_paused(request.into_inner().kind, false).await
     }
 
-    async fn upsert_schedule(&self, request: Request<Schedule>) -> Result<Response<Schedule>, Status> {
+    async fn upsert_schedule(
+        &self,
+        request: Request<Schedule>,
+    ) -> Result<Response<Schedule>, Status> {
         let schedule = request.into_inner();
         let saved = self
             .queen
@@ -183,7 +207,10 @@ impl QueenAdmin for AdminService {
         request: Request<DeleteScheduleRequest>,
     ) -> Result<Response<DeleteScheduleResponse>, Status> {
         let name = request.into_inner().name;
-        let deleted = self.queen.with_durable(|s, _| s.delete_schedule(&name)).await;
+        let deleted = self
+            .queen
+            .with_durable(|s, _| s.delete_schedule(&name))
+            .await;
         if !deleted {
             return Err(Status::not_found(format!("no schedule `{name}`")));
         }

@@ -41,17 +41,26 @@ fn parse_hello(msg: Option<AgentMessage>, peer: String) -> Result<Hello, Status>
         msg: Some(agent_message::Msg::Hello(hello)),
     }) = msg
     else {
-        return Err(Status::invalid_argument("the first message on a stream must be Hello"));
+        return Err(Status::invalid_argument(
+            "the first message on a stream must be Hello",
+        ));
     };
     let kind = AgentKind::try_from(hello.kind)
         .ok()
         .filter(|k| k.index().is_some())
-        .ok_or_else(|| Status::invalid_argument(format!("hello names an unknown agent kind ({})", hello.kind)))?;
+        .ok_or_else(|| {
+            Status::invalid_argument(format!(
+                "hello names an unknown agent kind ({})",
+                hello.kind
+            ))
+        })?;
     if hello.agent_id.is_empty() || hello.agent_id.len() > 200 {
         return Err(Status::invalid_argument("agent_id must be 1..=200 bytes"));
     }
     if hello.capacity == 0 || hello.capacity > MAX_CAPACITY {
-        return Err(Status::invalid_argument(format!("capacity must be 1..={MAX_CAPACITY}")));
+        return Err(Status::invalid_argument(format!(
+            "capacity must be 1..={MAX_CAPACITY}"
+        )));
     }
     Ok(Hello {
         agent_id: hello.agent_id,

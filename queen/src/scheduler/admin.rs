@@ -48,8 +48,7 @@ fn validate(spec: &TaskSpec) -> Result<usize, String> {
         })?,
         kind => kind,
     };
-    Priority::try_from(spec.priority)
-        .map_err(|_| format!("unknown priority {}", spec.priority))?;
+    Priority::try_from(spec.priority).map_err(|_| format!("unknown priority {}", spec.priority))?;
     if spec.dedup_key.len() > MAX_DEDUP_KEY {
         return Err(format!("dedup key longer than {MAX_DEDUP_KEY} bytes"));
     }
@@ -76,9 +75,12 @@ impl Scheduler {
         }
         let mut out = Vec::with_capacity(specs.len());
         for spec in specs {
-            let submitted = self
-                .submit_one(spec, now_ms)
-                .map_err(|reason| SubmitError::Invalid { index: out.len(), reason })?;
+            let submitted =
+                self.submit_one(spec, now_ms)
+                    .map_err(|reason| SubmitError::Invalid {
+                        index: out.len(),
+                        reason,
+                    })?;
             out.push(submitted);
         }
         self.dispatch_dirty(now_ms);
@@ -188,7 +190,9 @@ impl Scheduler {
             }
         }
         for kind in snapshot.paused_kinds {
-            if let Some(index) = AgentKind::try_from(i32::from(kind)).ok().and_then(AgentKind::index)
+            if let Some(index) = AgentKind::try_from(i32::from(kind))
+                .ok()
+                .and_then(AgentKind::index)
             {
                 self.kinds[index].paused = true;
             }
@@ -207,10 +211,18 @@ impl Scheduler {
                         },
                     );
                 }
-                Err(_) => tracing::error!(schedule = %row.name, "stored schedule cannot be decoded"),
+                Err(_) => {
+                    tracing::error!(schedule = %row.name, "stored schedule cannot be decoded")
+                }
             }
         }
-        tracing::info!(live, dead, broken, schedules = self.schedules.len(), "queue restored");
+        tracing::info!(
+            live,
+            dead,
+            broken,
+            schedules = self.schedules.len(),
+            "queue restored"
+        );
         self.dirty = [true; 5];
     }
 
@@ -221,10 +233,11 @@ impl Scheduler {
     ///
     /// The task is unknown or already finished.
     pub fn cancel(&mut self, id: u64, now_ms: i64) -> Result<TaskState, SubmitError> {
-        let entry = self
-            .tasks
-            .get(&id)
-            .ok_or_else(|| SubmitError::NotFound(format!("task {id} is not live (unknown or already finished)")))?;
+        let entry = self.tasks.get(&id).ok_or_else(|| {
+            SubmitError::NotFound(format!(
+                "task {id} is not live (unknown or already finished)"
+            ))
+        })?;
         let previous = entry.task_state();
         let (kind, rank, state) = (entry.kind, entry.rank, entry.state);
         match state {
@@ -245,13 +258,7 @@ impl Scheduler {
 
     /// Puts dead letters back in their queues with fresh attempts. With
     /// `ids` empty and `all`, replays every dead letter (of `kind`, if set).
-    pub fn replay(
-        &mut self,
-        ids: &[u64],
-        all: bool,
-        kind: Option<usize>,
-        now_ms: i64,
-    ) -> Vec<u64> {
+    pub fn replay(&mut self, ids: &[u64], all: bool, kind: Option<usize>, now_ms: i64) -> Vec<u64> {
         let chosen: Vec<u64> = if ids.is_empty() && all {
             let mut v: Vec<u64> = self
                 .tasks
@@ -299,7 +306,11 @@ impl Scheduler {
         self.kinds[kind].paused = paused;
         self.writes
             .push(Write::Paused(AGENT_KINDS[kind] as i16, paused));
-        tracing::info!(kind = AGENT_KINDS[kind].name(), paused, "kind pause state changed");
+        tracing::info!(
+            kind = AGENT_KINDS[kind].name(),
+            paused,
+            "kind pause state changed"
+        );
         if !paused {
             self.dirty[kind] = true;
             self.dispatch_dirty(now_ms);
@@ -323,7 +334,9 @@ impl Scheduler {
         if schedule.interval_ms < MIN_INTERVAL_MS {
             return Err(invalid(format!("interval below {MIN_INTERVAL_MS} ms")));
         }
-        let spec = schedule.task.ok_or_else(|| invalid("schedule has no task".into()))?;
+        let spec = schedule
+            .task
+            .ok_or_else(|| invalid("schedule has no task".into()))?;
         validate(&spec).map_err(invalid)?;
         let entry = ScheduleEntry {
             name: schedule.name.clone(),
@@ -336,7 +349,8 @@ impl Scheduler {
                 now_ms
             },
         };
-        self.writes.push(Write::ScheduleUpsert(schedule_row(&entry)));
+        self.writes
+            .push(Write::ScheduleUpsert(schedule_row(&entry)));
         let out = schedule_view(&entry);
         self.schedules.insert(entry.name.clone(), entry);
         Ok(out)

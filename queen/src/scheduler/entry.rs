@@ -2,9 +2,9 @@
 //! row and to the wire.
 
 use prost::Message;
+use swarm_proto::TaskState;
 use swarm_proto::names::{AGENT_KINDS, PRIORITIES};
 use swarm_proto::v1::{Task, TaskInfo, TaskSpec};
-use swarm_proto::TaskState;
 
 use crate::store::{ROW_DEAD, ROW_PENDING, TaskRow};
 

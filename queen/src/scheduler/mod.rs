@@ -18,16 +18,16 @@ mod backoff;
 mod entry;
 mod queue;
 mod sessions;
-mod timers;
 #[cfg(test)]
 mod tests;
+mod timers;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 
+use swarm_proto::TaskState;
 use swarm_proto::names::AGENT_KINDS;
 use swarm_proto::v1::{QueenMessage, TaskInfo, TaskSpec};
-use swarm_proto::TaskState;
 use tokio::sync::mpsc;
 
 pub use admin::SubmitError;

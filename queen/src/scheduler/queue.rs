@@ -39,7 +39,10 @@ pub struct KindQueue {
 impl KindQueue {
     /// Appends a task that just became ready.
     pub fn push_back(&mut self, rank: usize, id: u64, now_ms: i64) {
-        self.ready[rank].push_back(Waiting { id, since_ms: now_ms });
+        self.ready[rank].push_back(Waiting {
+            id,
+            since_ms: now_ms,
+        });
         self.ready_len[rank] += 1;
     }
 

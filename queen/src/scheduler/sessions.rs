@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use swarm_proto::names::AGENT_KINDS;
 use swarm_proto::v1::{
-    self, Assign, Cancel, Drain, QueenMessage, ResultRejected, TaskResult, Welcome,
-    queen_message, task_result,
+    self, Assign, Cancel, Drain, QueenMessage, ResultRejected, TaskResult, Welcome, queen_message,
+    task_result,
 };
 use swarm_proto::{AgentKind, TaskState};
 
@@ -272,7 +272,8 @@ impl Scheduler {
                     self.kinds[kind].counters.retried += 1;
                     metrics::counter!("swarm_task_outcomes_total", "kind" => kind_name, "outcome" => "retried").increment(1);
                     if let Some(entry) = self.tasks.get(&id) {
-                        self.writes.push(crate::persister::Write::Upsert(entry.to_row()));
+                        self.writes
+                            .push(crate::persister::Write::Upsert(entry.to_row()));
                     }
                 } else {
                     let why = if retryable {
@@ -338,7 +339,11 @@ impl Scheduler {
     /// Every connected session.
     pub fn agents(&self) -> Vec<v1::AgentInfo> {
         let mut agents: Vec<_> = self.sessions.values().map(Session::info).collect();
-        agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id).then(a.session_id.cmp(&b.session_id)));
+        agents.sort_by(|a, b| {
+            a.agent_id
+                .cmp(&b.agent_id)
+                .then(a.session_id.cmp(&b.session_id))
+        });
         agents
     }
 

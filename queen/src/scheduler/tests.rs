@@ -61,12 +61,16 @@ struct Fixture {
 
 impl Fixture {
     fn new(configure: impl FnOnce(&mut QueenConfig)) -> Self {
-        let mut cfg = QueenConfig::default();
-        cfg.aging_ms = 1_000;
-        cfg.default_policy.max_attempts = 3;
-        cfg.default_policy.backoff_base_ms = 10;
-        cfg.default_policy.backoff_max_ms = 10;
-        cfg.default_policy.lease_ms = 1_000;
+        let mut cfg = QueenConfig {
+            aging_ms: 1_000,
+            default_policy: crate::config::KindPolicy {
+                max_attempts: 3,
+                backoff_base_ms: 10,
+                backoff_max_ms: 10,
+                lease_ms: 1_000,
+            },
+            ..QueenConfig::default()
+        };
         configure(&mut cfg);
         let store = Arc::new(MemoryStore::default());
         let (persister, _task) = Persister::start(store.clone());
@@ -217,7 +221,11 @@ async fn a_stale_lease_cannot_complete_a_redelivered_task() {
     let rejected = f.complete(&second, &old, 20);
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].reason, "stale_lease");
-    assert_eq!(f.state(id), TaskState::Leased, "the old holder changed nothing");
+    assert_eq!(
+        f.state(id),
+        TaskState::Leased,
+        "the old holder changed nothing"
+    );
     assert!(f.complete(&second, &new, 30).is_empty());
     assert_eq!(f.state(id), TaskState::Completed);
     let again = f.complete(&second, &new, 40);
@@ -244,7 +252,11 @@ async fn retries_back_off_then_dead_letter_then_replay() {
     }
     assert_eq!(f.state(id), TaskState::Dead);
     let info = f.s.task(id).unwrap();
-    assert!(info.last_error.contains("attempt 3 of 3"), "{}", info.last_error);
+    assert!(
+        info.last_error.contains("attempt 3 of 3"),
+        "{}",
+        info.last_error
+    );
     assert_eq!(f.s.list(TaskState::Dead, None, 10).len(), 1);
     let replayed = f.s.replay(&[], true, None, now);
     assert_eq!(replayed, vec![id]);
@@ -354,7 +366,12 @@ async fn cancelling_a_leased_task_tells_its_holder() {
     f.s.grant(agent.sid, 1, 0);
     let got = agent.assigned();
     assert_eq!(f.s.cancel(id, 1).unwrap(), TaskState::Leased);
-    assert!(agent.messages().iter().any(|m| matches!(m, queen_message::Msg::Cancel(c) if c.task_id == id)));
+    assert!(
+        agent
+            .messages()
+            .iter()
+            .any(|m| matches!(m, queen_message::Msg::Cancel(c) if c.task_id == id))
+    );
     let rejected = f.complete(&agent, &got[0], 2);
     assert_eq!(rejected.len(), 1, "a cancelled task cannot complete");
     assert_eq!(f.state(id), TaskState::Cancelled);
@@ -420,8 +437,14 @@ async fn restore_makes_leased_tasks_ready_and_keeps_dead_ones() {
     let (persister, _task) = Persister::start(f.store.clone());
     let mut restored = Scheduler::new(Settings::from(&QueenConfig::default()), persister, 2, 10);
     restored.restore(snapshot, 10);
-    assert_eq!(TaskState::try_from(restored.task(leased).unwrap().state), Ok(TaskState::Ready));
-    assert_eq!(TaskState::try_from(restored.task(dead).unwrap().state), Ok(TaskState::Dead));
+    assert_eq!(
+        TaskState::try_from(restored.task(leased).unwrap().state),
+        Ok(TaskState::Ready)
+    );
+    assert_eq!(
+        TaskState::try_from(restored.task(dead).unwrap().state),
+        Ok(TaskState::Dead)
+    );
     assert!(restored.is_paused(KIND.index().unwrap()));
     let fresh = restored.submit(vec![noop(Priority::Normal)], 20).unwrap();
     assert!(fresh[0].id > leased, "ids of a new epoch are larger");
@@ -432,10 +455,9 @@ async fn invalid_specs_reject_the_whole_request() {
     let mut f = Fixture::new(|_| {});
     let mut untyped = noop(Priority::Normal);
     untyped.kind = 0;
-    let err = f
-        .s
-        .submit(vec![noop(Priority::Normal), untyped], 0)
-        .unwrap_err();
+    let err =
+        f.s.submit(vec![noop(Priority::Normal), untyped], 0)
+            .unwrap_err();
     assert!(err.to_string().contains("task 1"), "{err}");
     assert!(err.to_string().contains("explicit kind"), "{err}");
     assert_eq!(f.s.stats().submitted, 0);

@@ -220,7 +220,11 @@ where
     .bind(col(|r| r.created_ms))
     .bind(rows.iter().map(|r| r.dedup_key.clone()).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.spec.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.last_error.clone()).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.last_error.clone())
+            .collect::<Vec<_>>(),
+    )
     .bind(&batch.deletes)
     .execute(executor)
     .await

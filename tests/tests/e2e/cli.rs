@@ -11,26 +11,36 @@ use crate::{KIND, noop, submit, wait_drained};
 #[tokio::test]
 async fn dead_letter_after_max_attempts_then_replay_from_the_cli() -> anyhow::Result<()> {
     let db = TestDb::create().await?;
-    let queen = QueenProc::start(&db.url, &[("QUEEN__DEFAULT_POLICY__BACKOFF_BASE_MS", "20")]).await?;
+    let queen =
+        QueenProc::start(&db.url, &[("QUEEN__DEFAULT_POLICY__BACKOFF_BASE_MS", "20")]).await?;
     let addr = queen.addr();
     // a broken deployment: this agent fails every "flaky" task
     let mut broken = AgentProc::start(&addr, KIND, "broken", 2, &["--fail-noop-label", "flaky"])?;
     let mut spec = noop(Priority::Normal, 0, "flaky");
     spec.max_attempts = 3;
     let id = submit(&queen, vec![spec]).await?[0];
-    let dead = wait_until(Duration::from_secs(20), "the task to be dead-lettered", || {
-        let addr = addr.clone();
-        async move {
-            let (code, out, _) = queenctl(&addr, &["--json", "dlq", "list"]).await.ok()?;
-            let list: serde_json::Value = serde_json::from_str(&out).ok()?;
-            (code == 0 && list.as_array()?.len() == 1).then_some(list)
-        }
-    })
+    let dead = wait_until(
+        Duration::from_secs(20),
+        "the task to be dead-lettered",
+        || {
+            let addr = addr.clone();
+            async move {
+                let (code, out, _) = queenctl(&addr, &["--json", "dlq", "list"]).await.ok()?;
+                let list: serde_json::Value = serde_json::from_str(&out).ok()?;
+                (code == 0 && list.as_array()?.len() == 1).then_some(list)
+            }
+        },
+    )
     .await?;
     assert_eq!(dead[0]["id"], id);
     assert_eq!(dead[0]["attempt"], 3);
     assert_eq!(dead[0]["state"], "dead");
-    assert!(dead[0]["last_error"].as_str().unwrap_or("").contains("fault injected"));
+    assert!(
+        dead[0]["last_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("fault injected")
+    );
     let (_, table, _) = queenctl(&addr, &["dlq", "list"]).await?;
     assert!(table.starts_with("ID"), "human table:\n{table}");
     assert!(table.contains(&id.to_string()));
@@ -47,7 +57,10 @@ async fn dead_letter_after_max_attempts_then_replay_from_the_cli() -> anyhow::Re
     let task: serde_json::Value = serde_json::from_str(&out)?;
     assert_eq!(task[0]["state"], TaskState::Completed.name());
     let (_, out, _) = queenctl(&addr, &["--json", "dlq", "list"]).await?;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&out)?, serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out)?,
+        serde_json::json!([])
+    );
     db.drop_db().await;
     Ok(())
 }
@@ -70,14 +83,24 @@ async fn cli_reports_errors_with_non_zero_exit_codes() -> anyhow::Result<()> {
     assert_ne!(code, 0);
     assert!(err.contains("cannot reach the queen"), "{err}");
 
-    let (code, out, _) = queenctl(&addr, &["tasks", "submit", "--kind", KIND, "--count", "3", "noop"]).await?;
+    let (code, out, _) = queenctl(
+        &addr,
+        &["tasks", "submit", "--kind", KIND, "--count", "3", "noop"],
+    )
+    .await?;
     assert_eq!(code, 0, "{out}");
     let (code, out, _) = queenctl(&addr, &["--json", "stats"]).await?;
     assert_eq!(code, 0);
     let stats: serde_json::Value = serde_json::from_str(&out)?;
     assert_eq!(stats["submitted"], 3);
-    let dq = stats["kinds"].as_array().and_then(|k| k.iter().find(|k| k["kind"] == KIND)).cloned();
-    assert_eq!(dq.map(|k| k["ready"]["normal"].clone()), Some(serde_json::json!(3)));
+    let dq = stats["kinds"]
+        .as_array()
+        .and_then(|k| k.iter().find(|k| k["kind"] == KIND))
+        .cloned();
+    assert_eq!(
+        dq.map(|k| k["ready"]["normal"].clone()),
+        Some(serde_json::json!(3))
+    );
     db.drop_db().await;
     Ok(())
 }
@@ -94,7 +117,8 @@ async fn metrics_endpoint_exports_queue_and_agent_metrics() -> anyhow::Result<()
         let url = url.clone();
         async move {
             let text = http_get(&url).await.ok()?;
-            text.contains("swarm_agents_connected{kind=\"data-quality\"} 1").then_some(text)
+            text.contains("swarm_agents_connected{kind=\"data-quality\"} 1")
+                .then_some(text)
         }
     })
     .await?;
@@ -116,13 +140,21 @@ async fn metrics_endpoint_exports_queue_and_agent_metrics() -> anyhow::Result<()
 /// Minimal HTTP/1.1 GET over loopback (keeps the test crate free of an HTTP client).
 async fn http_get(url: &str) -> anyhow::Result<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").ok_or_else(|| anyhow::anyhow!("http only"))?;
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("http only"))?;
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let mut tcp = tokio::net::TcpStream::connect(host).await?;
-    tcp.write_all(format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
-        .await?;
+    tcp.write_all(
+        format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await?;
     let mut body = String::new();
     tcp.read_to_string(&mut body).await?;
-    anyhow::ensure!(body.starts_with("HTTP/1.1 200"), "{}", body.lines().next().unwrap_or(""));
+    anyhow::ensure!(
+        body.starts_with("HTTP/1.1 200"),
+        "{}",
+        body.lines().next().unwrap_or("")
+    );
     Ok(body)
 }

@@ -22,25 +22,45 @@ async fn killed_agent_task_is_redelivered_and_its_late_result_rejected() -> anyh
     let mut admin = queen.admin().await?;
     let mut victim = AgentProc::start(&queen.addr(), KIND, "victim", 1, &[])?;
     let id = submit(&queen, vec![noop(Priority::Normal, 3_000, "slow")]).await?[0];
-    let first = wait_until(Duration::from_secs(10), "the victim to lease the task", || {
-        let mut admin = admin.clone();
-        async move {
-            let info = admin.get_task(GetTaskRequest { id }).await.ok()?.into_inner();
-            (info.agent_id == "victim").then_some(info)
-        }
-    })
+    let first = wait_until(
+        Duration::from_secs(10),
+        "the victim to lease the task",
+        || {
+            let mut admin = admin.clone();
+            async move {
+                let info = admin
+                    .get_task(GetTaskRequest { id })
+                    .await
+                    .ok()?
+                    .into_inner();
+                (info.agent_id == "victim").then_some(info)
+            }
+        },
+    )
     .await?;
-    let stale_token = first.task.as_ref().map(|t| t.lease_token).unwrap_or_default();
+    let stale_token = first
+        .task
+        .as_ref()
+        .map(|t| t.lease_token)
+        .unwrap_or_default();
     victim.kill().await;
 
     let survivor = AgentProc::start(&queen.addr(), KIND, "survivor", 1, &[])?;
-    let second = wait_until(Duration::from_secs(10), "redelivery to the survivor", || {
-        let mut admin = admin.clone();
-        async move {
-            let info = admin.get_task(GetTaskRequest { id }).await.ok()?.into_inner();
-            (info.agent_id == "survivor").then_some(info)
-        }
-    })
+    let second = wait_until(
+        Duration::from_secs(10),
+        "redelivery to the survivor",
+        || {
+            let mut admin = admin.clone();
+            async move {
+                let info = admin
+                    .get_task(GetTaskRequest { id })
+                    .await
+                    .ok()?
+                    .into_inner();
+                (info.agent_id == "survivor").then_some(info)
+            }
+        },
+    )
     .await?;
     let task = second.task.unwrap_or_default();
     assert_eq!(task.attempt, 2, "the killed delivery counted as an attempt");
@@ -50,14 +70,21 @@ async fn killed_agent_task_is_redelivered_and_its_late_result_rejected() -> anyh
     let rejection = late_result(&queen.addr(), id, stale_token).await?;
     assert_eq!(rejection, "stale_lease");
     let info = admin.get_task(GetTaskRequest { id }).await?.into_inner();
-    assert_eq!(info.state, TaskState::Leased as i32, "the stale result changed nothing");
+    assert_eq!(
+        info.state,
+        TaskState::Leased as i32,
+        "the stale result changed nothing"
+    );
 
     wait_drained(&queen, Duration::from_secs(20)).await?;
     assert_eq!(survivor.completed(), vec![id]);
     assert!(victim.completed().is_empty());
     let info = admin.get_task(GetTaskRequest { id }).await?.into_inner();
     assert_eq!(info.state, TaskState::Completed as i32);
-    let stats = admin.get_stats(swarm_proto::v1::GetStatsRequest {}).await?.into_inner();
+    let stats = admin
+        .get_stats(swarm_proto::v1::GetStatsRequest {})
+        .await?
+        .into_inner();
     assert_eq!(stats.completed, 1, "completed exactly once");
     assert_eq!(stats.rejected_results, 1);
     db.drop_db().await;
@@ -77,7 +104,10 @@ async fn late_result(addr: &str, id: u64, token: u64) -> anyhow::Result<String> 
         version: "zombie".into(),
         capacity: 1,
     }))?;
-    let mut inbound = client.connect(UnboundedReceiverStream::new(rx)).await?.into_inner();
+    let mut inbound = client
+        .connect(UnboundedReceiverStream::new(rx))
+        .await?
+        .into_inner();
     send(agent_message::Msg::Results(ResultBatch {
         results: vec![TaskResult {
             task_id: id,
@@ -107,7 +137,13 @@ async fn queen_killed_and_restarted_loses_no_acknowledged_task() -> anyhow::Resu
         .collect::<Result<_, _>>()?;
     let mut ids = Vec::new();
     for _ in 0..4 {
-        ids.extend(submit(&queen, (0..500).map(|_| noop(Priority::Normal, 2, "")).collect()).await?);
+        ids.extend(
+            submit(
+                &queen,
+                (0..500).map(|_| noop(Priority::Normal, 2, "")).collect(),
+            )
+            .await?,
+        );
     }
     // crash while work is in flight
     wait_until(Duration::from_secs(20), "some progress", || async {
@@ -118,17 +154,37 @@ async fn queen_killed_and_restarted_loses_no_acknowledged_task() -> anyhow::Resu
     let (grpc, metrics) = (queen.grpc_port, queen.metrics_port);
     queen.kill().await;
     let done_at_crash: usize = agents.iter().map(|a| a.completed().len()).sum();
-    assert!(done_at_crash < ids.len(), "the crash must interrupt the work");
+    assert!(
+        done_at_crash < ids.len(),
+        "the crash must interrupt the work"
+    );
 
     let queen = QueenProc::start_on(&db.url, grpc, metrics, &[]).await?;
     // acknowledged after the restart too
-    ids.extend(submit(&queen, (0..100).map(|_| noop(Priority::High, 0, "")).collect()).await?);
+    ids.extend(
+        submit(
+            &queen,
+            (0..100).map(|_| noop(Priority::High, 0, "")).collect(),
+        )
+        .await?,
+    );
     wait_drained(&queen, Duration::from_secs(90)).await?;
     let done: HashSet<u64> = agents.iter().flat_map(|a| a.completed()).collect();
-    let missing: Vec<u64> = ids.iter().copied().filter(|id| !done.contains(id)).collect();
-    assert!(missing.is_empty(), "{} acknowledged tasks never completed: {:?}", missing.len(), &missing[..missing.len().min(10)]);
+    let missing: Vec<u64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !done.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged tasks never completed: {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
     let mut conn = db.connect().await?;
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks").fetch_one(&mut conn).await?;
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
+        .fetch_one(&mut conn)
+        .await?;
     assert_eq!(rows, 0, "every completed task left the durable queue");
     drop(conn);
     db.drop_db().await;
@@ -136,7 +192,8 @@ async fn queen_killed_and_restarted_loses_no_acknowledged_task() -> anyhow::Resu
 }
 
 #[tokio::test]
-async fn sigterm_drains_an_agent_finish_in_flight_take_nothing_new_exit_zero() -> anyhow::Result<()> {
+async fn sigterm_drains_an_agent_finish_in_flight_take_nothing_new_exit_zero() -> anyhow::Result<()>
+{
     let db = TestDb::create().await?;
     let queen = QueenProc::start(&db.url, &[]).await?;
     let mut admin = queen.admin().await?;
@@ -145,7 +202,11 @@ async fn sigterm_drains_an_agent_finish_in_flight_take_nothing_new_exit_zero() -
     wait_until(Duration::from_secs(10), "the task to be leased", || {
         let mut admin = admin.clone();
         async move {
-            let info = admin.get_task(GetTaskRequest { id: running }).await.ok()?.into_inner();
+            let info = admin
+                .get_task(GetTaskRequest { id: running })
+                .await
+                .ok()?
+                .into_inner();
             (info.state == TaskState::Leased as i32).then_some(())
         }
     })
@@ -154,11 +215,30 @@ async fn sigterm_drains_an_agent_finish_in_flight_take_nothing_new_exit_zero() -
     tokio::time::sleep(Duration::from_millis(200)).await;
     let later = submit(&queen, vec![noop(Priority::Critical, 0, "after-sigterm")]).await?[0];
     let status = tokio::time::timeout(Duration::from_secs(15), agent.child.wait()).await??;
-    assert_eq!(status.code(), Some(0), "drained agent exits 0; log:\n{}", agent.log_text());
-    assert_eq!(agent.completed(), vec![running], "finished in-flight work, took nothing new");
-    let info = admin.get_task(GetTaskRequest { id: later }).await?.into_inner();
-    assert_eq!(info.state, TaskState::Ready as i32, "new work waits for another agent");
-    let info = admin.get_task(GetTaskRequest { id: running }).await?.into_inner();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "drained agent exits 0; log:\n{}",
+        agent.log_text()
+    );
+    assert_eq!(
+        agent.completed(),
+        vec![running],
+        "finished in-flight work, took nothing new"
+    );
+    let info = admin
+        .get_task(GetTaskRequest { id: later })
+        .await?
+        .into_inner();
+    assert_eq!(
+        info.state,
+        TaskState::Ready as i32,
+        "new work waits for another agent"
+    );
+    let info = admin
+        .get_task(GetTaskRequest { id: running })
+        .await?
+        .into_inner();
     assert_eq!(info.state, TaskState::Completed as i32);
     db.drop_db().await;
     Ok(())
@@ -168,7 +248,11 @@ async fn sigterm_drains_an_agent_finish_in_flight_take_nothing_new_exit_zero() -
 async fn queen_sigterm_is_graceful_and_restart_resumes() -> anyhow::Result<()> {
     let db = TestDb::create().await?;
     let mut queen = QueenProc::start(&db.url, &[]).await?;
-    let ids = submit(&queen, (0..50).map(|_| noop(Priority::Normal, 0, "")).collect()).await?;
+    let ids = submit(
+        &queen,
+        (0..50).map(|_| noop(Priority::Normal, 0, "")).collect(),
+    )
+    .await?;
     queen.terminate();
     let status = tokio::time::timeout(Duration::from_secs(20), queen.child.wait()).await??;
     assert_eq!(status.code(), Some(0), "queen log:\n{}", queen.log_text());

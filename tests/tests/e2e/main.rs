@@ -8,7 +8,9 @@ mod queue;
 
 use std::time::Duration;
 
-use swarm_proto::v1::{GetStatsRequest, Noop, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
+use swarm_proto::v1::{
+    GetStatsRequest, Noop, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload,
+};
 use swarm_proto::{AgentKind, Priority};
 use swarm_tests::{QueenProc, wait_until};
 
@@ -37,7 +39,9 @@ pub async fn submit(queen: &QueenProc, specs: Vec<TaskSpec>) -> anyhow::Result<V
     let mut ids = Vec::new();
     for chunk in specs.chunks(5_000) {
         let r = admin
-            .submit_tasks(SubmitTasksRequest { tasks: chunk.to_vec() })
+            .submit_tasks(SubmitTasksRequest {
+                tasks: chunk.to_vec(),
+            })
             .await?
             .into_inner();
         ids.extend(r.tasks.iter().map(|t| t.id));

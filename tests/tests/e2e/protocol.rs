@@ -14,8 +14,8 @@ use crate::{KIND, noop, submit, wait_drained};
 
 mod bytes_codec {
     //! A codec that sends arbitrary bytes as a gRPC message body.
-    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
     use tonic::Status;
+    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
     #[derive(Default)]
     pub struct RawCodec;
@@ -80,7 +80,11 @@ async fn garbage_clients_get_errors_and_the_queen_keeps_serving() -> anyhow::Res
     let addr = queen.addr();
 
     // 1. raw bytes on the gRPC port (not even HTTP/2)
-    for junk in [&b"\x00\xff\x13garbage\r\n\r\n"[..], &[0u8; 4096][..], b"GET / HTTP/1.1\r\n\r\n"] {
+    for junk in [
+        &b"\x00\xff\x13garbage\r\n\r\n"[..],
+        &[0u8; 4096][..],
+        b"GET / HTTP/1.1\r\n\r\n",
+    ] {
         let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", queen.grpc_port)).await?;
         let _ = tcp.write_all(junk).await;
         drop(tcp);
@@ -94,7 +98,9 @@ async fn garbage_clients_get_errors_and_the_queen_keeps_serving() -> anyhow::Res
     let err = queen
         .admin()
         .await?
-        .submit_tasks(swarm_proto::v1::SubmitTasksRequest { tasks: vec![untyped] })
+        .submit_tasks(swarm_proto::v1::SubmitTasksRequest {
+            tasks: vec![untyped],
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), tonic::Code::InvalidArgument);
@@ -116,7 +122,11 @@ async fn garbage_clients_get_errors_and_the_queen_keeps_serving() -> anyhow::Res
     assert_eq!(status.code(), tonic::Code::Unimplemented);
 
     // the queen is alive and still does its job
-    assert!(queen.child.try_wait()?.is_none(), "queen exited; log:\n{}", queen.log_text());
+    assert!(
+        queen.child.try_wait()?.is_none(),
+        "queen exited; log:\n{}",
+        queen.log_text()
+    );
     let agent = AgentProc::start(&addr, KIND, "after-garbage", 2, &[])?;
     let id = submit(&queen, vec![noop(Priority::Normal, 0, "")]).await?[0];
     wait_drained(&queen, Duration::from_secs(20)).await?;
@@ -128,7 +138,11 @@ async fn garbage_clients_get_errors_and_the_queen_keeps_serving() -> anyhow::Res
 /// Opens an agent stream whose first message is `first`; returns the error
 /// status the queen answered with, if any.
 async fn agent_stream(addr: &str, first: agent_message::Msg) -> Option<tonic::Status> {
-    let channel = swarm_common::grpc::endpoint(addr).ok()?.connect().await.ok()?;
+    let channel = swarm_common::grpc::endpoint(addr)
+        .ok()?
+        .connect()
+        .await
+        .ok()?;
     let mut client = AgentGatewayClient::new(channel);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tx.send(AgentMessage { msg: Some(first) }).ok()?;
@@ -142,10 +156,7 @@ async fn agent_stream(addr: &str, first: agent_message::Msg) -> Option<tonic::St
         Err(status) => Some(status),
         Ok(response) => {
             let mut inbound = response.into_inner();
-            match inbound.message().await {
-                Err(status) => Some(status),
-                Ok(_) => None,
-            }
+            inbound.message().await.err()
         }
     }
 }

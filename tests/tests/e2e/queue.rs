@@ -16,9 +16,16 @@ async fn priority_order_holds_under_load() -> anyhow::Result<()> {
     let queen = QueenProc::start(&db.url, &[("QUEEN__AGING_MS", "600000")]).await?;
     let mut admin = queen.admin().await?;
     admin
-        .pause_kind(KindRequest { kind: AgentKind::DataQuality as i32 })
+        .pause_kind(KindRequest {
+            kind: AgentKind::DataQuality as i32,
+        })
         .await?;
-    let levels = [Priority::Low, Priority::Normal, Priority::High, Priority::Critical];
+    let levels = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Critical,
+    ];
     let mut specs = Vec::new();
     for i in 0..400 {
         specs.push(noop(levels[i % 4], 0, ""));
@@ -26,10 +33,16 @@ async fn priority_order_holds_under_load() -> anyhow::Result<()> {
     let ids = submit(&queen, specs).await?;
     let agent = AgentProc::start(&queen.addr(), KIND, "prio-1", 1, &[])?;
     admin
-        .resume_kind(KindRequest { kind: AgentKind::DataQuality as i32 })
+        .resume_kind(KindRequest {
+            kind: AgentKind::DataQuality as i32,
+        })
         .await?;
     // more work keeps arriving while the agent is busy
-    let late = submit(&queen, (0..40).map(|_| noop(Priority::Critical, 0, "")).collect()).await?;
+    let late = submit(
+        &queen,
+        (0..40).map(|_| noop(Priority::Critical, 0, "")).collect(),
+    )
+    .await?;
     wait_drained(&queen, Duration::from_secs(60)).await?;
 
     let rank_of = |id: u64| -> usize {
@@ -45,9 +58,16 @@ async fn priority_order_holds_under_load() -> anyhow::Result<()> {
     // The late critical tasks overtake everything not yet started, so after
     // the first few completions the ranks never go back up.
     let inversions = ranks.windows(2).filter(|w| w[1] < w[0]).count();
-    assert!(inversions <= 1, "priority inversions: {inversions}; ranks {ranks:?}");
+    assert!(
+        inversions <= 1,
+        "priority inversions: {inversions}; ranks {ranks:?}"
+    );
     // FIFO within a level
-    let lows: Vec<u64> = done.iter().copied().filter(|id| rank_of(*id) == 3).collect();
+    let lows: Vec<u64> = done
+        .iter()
+        .copied()
+        .filter(|id| rank_of(*id) == 3)
+        .collect();
     let mut sorted = lows.clone();
     sorted.sort_unstable();
     assert_eq!(lows, sorted, "low tasks ran first-in first-out");
@@ -62,7 +82,10 @@ async fn aging_lets_low_work_through_sustained_high_load() -> anyhow::Result<()>
     let agent = AgentProc::start(&queen.addr(), KIND, "aging-1", 1, &[])?;
     // warm up: the agent is connected and working
     submit(&queen, vec![noop(Priority::High, 0, "warm")]).await?;
-    wait_until(Duration::from_secs(10), "warm-up task", || async { (!agent.completed().is_empty()).then_some(()) }).await?;
+    wait_until(Duration::from_secs(10), "warm-up task", || async {
+        (!agent.completed().is_empty()).then_some(())
+    })
+    .await?;
 
     // high work arrives faster (500/s) than the agent serves it (< 400/s)
     let addr = queen.addr();
@@ -78,13 +101,25 @@ async fn aging_lets_low_work_through_sustained_high_load() -> anyhow::Result<()>
     // the low task joins once a high backlog has built up
     tokio::time::sleep(Duration::from_millis(200)).await;
     let low = submit(&queen, vec![noop(Priority::Low, 2, "low")]).await?[0];
-    wait_until(Duration::from_secs(20), "the low task to complete", || async {
-        agent.completed().contains(&low).then_some(())
-    })
+    wait_until(
+        Duration::from_secs(20),
+        "the low task to complete",
+        || async { agent.completed().contains(&low).then_some(()) },
+    )
     .await?;
-    assert!(!generator.is_finished(), "the low task must get through while high load is still arriving");
-    let before_low = agent.completed().iter().position(|id| *id == low).unwrap_or(0);
-    assert!(before_low > 1, "high work did run first for a while ({before_low} tasks)");
+    assert!(
+        !generator.is_finished(),
+        "the low task must get through while high load is still arriving"
+    );
+    let before_low = agent
+        .completed()
+        .iter()
+        .position(|id| *id == low)
+        .unwrap_or(0);
+    assert!(
+        before_low > 1,
+        "high work did run first for a while ({before_low} tasks)"
+    );
     generator.abort();
     db.drop_db().await;
     Ok(())
@@ -98,12 +133,16 @@ async fn dedup_returns_the_pending_task() -> anyhow::Result<()> {
     let mut spec = noop(Priority::Normal, 0, "");
     spec.dedup_key = "poll:exchange-announcements".into();
     let first = admin
-        .submit_tasks(SubmitTasksRequest { tasks: vec![spec.clone()] })
+        .submit_tasks(SubmitTasksRequest {
+            tasks: vec![spec.clone()],
+        })
         .await?
         .into_inner()
         .tasks;
     let second = admin
-        .submit_tasks(SubmitTasksRequest { tasks: vec![spec.clone()] })
+        .submit_tasks(SubmitTasksRequest {
+            tasks: vec![spec.clone()],
+        })
         .await?
         .into_inner()
         .tasks;
@@ -137,14 +176,22 @@ async fn pause_holds_a_kind_and_resume_releases_it() -> anyhow::Result<()> {
     wait_until(Duration::from_secs(10), "agent connected", || {
         let mut admin = admin.clone();
         async move {
-            let agents = admin.list_agents(swarm_proto::v1::ListAgentsRequest {}).await.ok()?.into_inner();
+            let agents = admin
+                .list_agents(swarm_proto::v1::ListAgentsRequest {})
+                .await
+                .ok()?
+                .into_inner();
             (!agents.agents.is_empty()).then_some(())
         }
     })
     .await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let info = admin.get_task(GetTaskRequest { id }).await?.into_inner();
-    assert_eq!(info.state, TaskState::Ready as i32, "paused kind leases nothing");
+    assert_eq!(
+        info.state,
+        TaskState::Ready as i32,
+        "paused kind leases nothing"
+    );
     let (code, out, _) = swarm_tests::queenctl(&queen.addr(), &["resume", KIND]).await?;
     assert_eq!(code, 0, "{out}");
     wait_drained(&queen, Duration::from_secs(10)).await?;

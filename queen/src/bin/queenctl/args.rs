@@ -8,7 +8,12 @@ use swarm_proto::{AgentKind, Priority, TaskState};
 #[command(name = "queenctl", version)]
 pub struct Cli {
     /// Queen gRPC address.
-    #[arg(long, global = true, env = "SWARM_QUEEN_ADDR", default_value = "http://127.0.0.1:50051")]
+    #[arg(
+        long,
+        global = true,
+        env = "SWARM_QUEEN_ADDR",
+        default_value = "http://127.0.0.1:50051"
+    )]
     pub queen: String,
     /// Print JSON instead of tables (for scripts).
     #[arg(long, global = true)]
@@ -179,10 +184,14 @@ fn parse_kind(s: &str) -> Result<AgentKind, String> {
 }
 
 fn parse_priority(s: &str) -> Result<Priority, String> {
-    Priority::parse(s).ok_or_else(|| format!("unknown priority `{s}`; expected critical, high, normal or low"))
+    Priority::parse(s)
+        .ok_or_else(|| format!("unknown priority `{s}`; expected critical, high, normal or low"))
 }
 
 fn parse_state(s: &str) -> Result<TaskState, String> {
-    TaskState::parse(s)
-        .ok_or_else(|| format!("unknown state `{s}`; expected ready, scheduled, leased, dead, completed or cancelled"))
+    TaskState::parse(s).ok_or_else(|| {
+        format!(
+            "unknown state `{s}`; expected ready, scheduled, leased, dead, completed or cancelled"
+        )
+    })
 }

@@ -56,7 +56,10 @@ async fn execute(cli: &Cli) -> anyhow::Result<String> {
                 .await
                 .map_err(status("draining"))?
                 .into_inner();
-            render::message(json, &format!("asked {} session(s) of {agent_id} to drain", r.sessions))
+            render::message(
+                json,
+                &format!("asked {} session(s) of {agent_id} to drain", r.sessions),
+            )
         }
         Command::Tasks(TasksCommand::List { state, kind, limit }) => {
             let tasks = client
@@ -86,7 +89,10 @@ async fn execute(cli: &Cli) -> anyhow::Result<String> {
                 .map_err(status("cancelling"))?
                 .into_inner();
             let previous = TaskState::try_from(r.previous_state).unwrap_or_default();
-            render::message(json, &format!("cancelled task {id} (was {})", previous.name()))
+            render::message(
+                json,
+                &format!("cancelled task {id} (was {})", previous.name()),
+            )
         }
         Command::Tasks(TasksCommand::Submit(a)) => {
             let spec = spec(
@@ -160,7 +166,11 @@ async fn execute(cli: &Cli) -> anyhow::Result<String> {
             .into_inner();
             render::message(
                 json,
-                &format!("{} is {}", kind.name(), if r.paused { "paused" } else { "running" }),
+                &format!(
+                    "{} is {}",
+                    kind.name(),
+                    if r.paused { "paused" } else { "running" }
+                ),
             )
         }
         Command::Schedules(SchedulesCommand::List) => {
@@ -180,7 +190,14 @@ async fn execute(cli: &Cli) -> anyhow::Result<String> {
             let s = client
                 .upsert_schedule(Schedule {
                     name: name.clone(),
-                    task: Some(spec(task.kind, task.priority, &task.payload, None, None, None)),
+                    task: Some(spec(
+                        task.kind,
+                        task.priority,
+                        &task.payload,
+                        None,
+                        None,
+                        None,
+                    )),
                     interval_ms: *every_ms,
                     paused: false,
                     next_run_unix_ms: 0,

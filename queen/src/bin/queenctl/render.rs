@@ -88,7 +88,14 @@ pub fn tasks(tasks: &[TaskInfo], json: bool) -> String {
         .collect();
     table::render(
         &[
-            "ID", "STATE", "KIND", "PRIORITY", "PAYLOAD", "ATTEMPT", "AGENT", "CREATED",
+            "ID",
+            "STATE",
+            "KIND",
+            "PRIORITY",
+            "PAYLOAD",
+            "ATTEMPT",
+            "AGENT",
+            "CREATED",
             "LAST ERROR",
         ],
         &rows,

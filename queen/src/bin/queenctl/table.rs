@@ -41,7 +41,10 @@ mod tests {
     fn columns_align_to_the_widest_cell() {
         let out = render(
             &["ID", "STATE"],
-            &[vec!["1".into(), "ready".into()], vec!["12345".into(), "dead".into()]],
+            &[
+                vec!["1".into(), "ready".into()],
+                vec!["12345".into(), "dead".into()],
+            ],
         );
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], "ID     STATE");

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The project's test command (the README's second command; `.ci/run` calls it).
+# Installs and starts what the tests need, idempotently, then runs every test:
+#   - PostgreSQL 15 on 127.0.0.1:5432 (database tge), Debian package if missing
+#   - a 3-master Redis Cluster on 127.0.0.1:7001-7003, Debian package if missing
+#   - protoc comes vendored (protoc-bin-vendored); nothing to install
+# Then: formatting check, clippy (warnings are errors), build of every binary
+# (the end-to-end tests start them as real processes), all tests.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "services"
+infra/dev/postgres.sh start
+infra/dev/redis-cluster.sh start
+
+say "sweeping databases left by interrupted test runs"
+psql -X -q -h 127.0.0.1 -U postgres -d postgres -tA \
+  -c "SELECT datname FROM pg_database WHERE datname LIKE 'swarm_test_%'" |
+  while read -r db; do
+    [ -n "$db" ] && psql -X -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true
+  done
+
+command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
+
+say "format"
+cargo fmt --all -- --check
+
+say "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "build binaries"
+cargo build --workspace --bins --locked
+
+say "tests"
+export SWARM_BIN_DIR="$PWD/target/debug"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+  # nextest does not run doc tests
+  cargo test --workspace --doc --locked
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
+say "all tests passed"
