@@ -186,7 +186,19 @@ impl AgentProc {
         std::fs::read_to_string(&self.completion_log)
             .unwrap_or_default()
             .lines()
-            .filter_map(|l| l.trim().parse().ok())
+            .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+            .collect()
+    }
+
+    /// (task id, completion time in unix microseconds), in completion order.
+    pub fn completions(&self) -> Vec<(u64, u128)> {
+        std::fs::read_to_string(&self.completion_log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let mut parts = l.split_whitespace();
+                Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+            })
             .collect()
     }
 

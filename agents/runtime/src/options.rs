@@ -22,8 +22,9 @@ pub struct AgentOptions {
     /// First reconnect delay; doubles up to `reconnect_max`.
     pub reconnect_min: Duration,
     pub reconnect_max: Duration,
-    /// Append the id of every task completed successfully to this file
-    /// (an audit trail; the end-to-end tests read it).
+    /// Append `<task id> <unix micros>` for every task completed
+    /// successfully to this file (an audit trail; tests and the benchmark
+    /// read it).
     pub completion_log: Option<PathBuf>,
     /// Fault injection for drills: noop tasks with one of these labels fail
     /// (retryably) on this agent.

@@ -157,6 +157,9 @@ pub(crate) async fn run_session(
                     }
                     next = done_rx.try_recv().ok();
                 }
+                if let Some(log) = log.as_mut() {
+                    let _ = log.flush();
+                }
                 let credits = if draining { 0 } else { results.len() as u32 };
                 if !results.is_empty() {
                     send(agent_message::Msg::Results(ResultBatch { results, credits }));
@@ -253,7 +256,7 @@ fn spawn_task(
     .abort_handle()
 }
 
-fn to_result(f: Finished, kind: &'static str, log: Option<&mut std::fs::File>) -> TaskResult {
+fn to_result(f: Finished, kind: &'static str, log: Option<&mut CompletionLog>) -> TaskResult {
     metrics::histogram!("swarm_agent_task_duration_seconds", "kind" => kind)
         .record(f.elapsed.as_secs_f64());
     let outcome = match f.outcome {
@@ -261,7 +264,8 @@ fn to_result(f: Finished, kind: &'static str, log: Option<&mut std::fs::File>) -
             metrics::counter!("swarm_agent_tasks_total", "kind" => kind, "outcome" => "success")
                 .increment(1);
             if let Some(log) = log {
-                let _ = writeln!(log, "{}", f.task_id);
+                // "<task id> <completion time in unix microseconds>"
+                let _ = writeln!(log, "{} {}", f.task_id, unix_micros());
             }
             task_result::Outcome::Success(Success {
                 follow_ups: done.follow_ups,
@@ -286,14 +290,24 @@ fn to_result(f: Finished, kind: &'static str, log: Option<&mut std::fs::File>) -
     }
 }
 
-fn open_log(options: &AgentOptions) -> Option<std::fs::File> {
+/// Buffered completion log, flushed after each batch of results.
+type CompletionLog = std::io::BufWriter<std::fs::File>;
+
+fn unix_micros() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0)
+}
+
+fn open_log(options: &AgentOptions) -> Option<CompletionLog> {
     let path = options.completion_log.as_ref()?;
     match std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
     {
-        Ok(file) => Some(file),
+        Ok(file) => Some(std::io::BufWriter::new(file)),
         Err(error) => {
             tracing::error!(path = %path.display(), %error, "cannot open the completion log");
             None

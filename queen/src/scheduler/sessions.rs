@@ -198,12 +198,13 @@ impl Scheduler {
     ) -> Vec<ResultRejected> {
         let mut rejected = Vec::new();
         for result in results {
-            if let Err(reason) = self.result(sid, result.clone(), now_ms) {
+            let (task_id, lease_token) = (result.task_id, result.lease_token);
+            if let Err(reason) = self.result(sid, result, now_ms) {
                 self.totals.rejected_results += 1;
                 metrics::counter!("swarm_results_rejected_total", "reason" => reason).increment(1);
                 let rejection = ResultRejected {
-                    task_id: result.task_id,
-                    lease_token: result.lease_token,
+                    task_id,
+                    lease_token,
                     reason: reason.to_string(),
                 };
                 if let Some(session) = self.sessions.get(&sid) {
