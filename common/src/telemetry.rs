@@ -58,11 +58,15 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Flushes and stops the trace exporter.
-    pub fn shutdown(self) {
-        if let Some(provider) = self.provider
-            && let Err(error) = provider.shutdown()
-        {
+    /// Flushes and stops the trace exporter. The flush blocks, so it runs
+    /// on a blocking thread while the runtime keeps driving the exporter's
+    /// network I/O (a blocked single-threaded runtime would deadlock).
+    pub async fn shutdown(self) {
+        let Some(provider) = self.provider else {
+            return;
+        };
+        let flushed = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+        if let Ok(Err(error)) = flushed {
             eprintln!("trace exporter shutdown: {error}");
         }
     }
@@ -76,9 +80,24 @@ impl Telemetry {
 ///
 /// An OTLP endpoint that cannot be used.
 pub fn init(service: &'static str, args: &TelemetryArgs) -> Result<Telemetry, Error> {
+    init_with_filter(service, args, "info")
+}
+
+/// [`init`] with another log filter than `info` when `RUST_LOG` is unset
+/// (command-line tools log only warnings).
+///
+/// # Errors
+///
+/// As [`init`].
+pub fn init_with_filter(
+    service: &'static str,
+    args: &TelemetryArgs,
+    default_filter: &'static str,
+) -> Result<Telemetry, Error> {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     let _ = metrics_handle();
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let fmt_layer = match args.log_format {
         LogFormat::Pretty => tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
@@ -95,10 +114,14 @@ pub fn init(service: &'static str, args: &TelemetryArgs) -> Result<Telemetry, Er
         Some(endpoint) => Some(otlp_provider(service, endpoint)?),
         None => None,
     };
+    // Spans are exported at `info` whatever the log verbosity
+    // (`SWARM_TRACE_FILTER` overrides), so quiet tools still join traces.
     let otel_layer = provider.as_ref().map(|p| {
+        let trace_filter = EnvFilter::try_from_env("SWARM_TRACE_FILTER")
+            .unwrap_or_else(|_| EnvFilter::new("info"));
         tracing_opentelemetry::layer()
             .with_tracer(p.tracer(service))
-            .with_filter(filter())
+            .with_filter(trace_filter)
     });
     let installed = tracing_subscriber::registry()
         .with(fmt_layer.with_filter(filter()))

@@ -32,6 +32,6 @@ async fn main() -> anyhow::Result<()> {
         ..swarm::Options::default()
     };
     let result = swarm::run(options, swarm_common::shutdown::signal()).await;
-    telemetry.shutdown();
+    telemetry.shutdown().await;
     result
 }

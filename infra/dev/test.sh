@@ -3,6 +3,8 @@
 # Installs and starts what the tests need, idempotently, then runs every test:
 #   - PostgreSQL 15 on 127.0.0.1:5432 (database tge), Debian package if missing
 #   - a 3-master Redis Cluster on 127.0.0.1:7001-7003, Debian package if missing
+#   - an OTLP collector (rotel, from PyPI) on 127.0.0.1:4317, logging spans to
+#     /tmp/otlp-sink/spans.log (the tracing test reads it)
 #   - protoc comes vendored (protoc-bin-vendored); nothing to install
 # Then: formatting check, clippy (warnings are errors), build of every binary
 # (the end-to-end tests start them as real processes), all tests.
@@ -14,6 +16,7 @@ say() { printf '\n== %s\n' "$*"; }
 say "services"
 infra/dev/postgres.sh start
 infra/dev/redis-cluster.sh start
+infra/dev/otlp-sink.sh start
 
 say "sweeping databases left by interrupted test runs"
 psql -X -q -h 127.0.0.1 -U postgres -d postgres -tA \

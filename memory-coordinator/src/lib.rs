@@ -62,7 +62,8 @@ mod tests {
     #[test]
     fn envelope_round_trips_through_json() {
         let mut env = Envelope::new("queen", 42, vec![1, 2, 3]);
-        env.trace_context.insert("traceparent".into(), "00-ab-cd-01".into());
+        env.trace_context
+            .insert("traceparent".into(), "00-ab-cd-01".into());
         let json = serde_json::to_string(&env).unwrap();
         let back: Envelope<Vec<u8>> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, env);

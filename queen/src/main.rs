@@ -31,6 +31,6 @@ async fn main() -> anyhow::Result<()> {
     }
     let telemetry = telemetry::init("queen", &args.telemetry)?;
     let result = queen::run(config, swarm_common::shutdown::signal()).await;
-    telemetry.shutdown();
+    telemetry.shutdown().await;
     result
 }

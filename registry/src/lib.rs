@@ -15,13 +15,41 @@ pub struct Service {
 
 /// Every service of the design with its default ports.
 pub const SERVICES: [Service; 7] = [
-    Service { name: "queen", port: 50051, metrics_port: 8001 },
-    Service { name: "memory-coordinator", port: 8002, metrics_port: 8002 },
-    Service { name: "scraping-specialist", port: 8010, metrics_port: 8010 },
-    Service { name: "keyword-precision", port: 8011, metrics_port: 8011 },
-    Service { name: "api-reliability", port: 8012, metrics_port: 8012 },
-    Service { name: "performance-optimizer", port: 8013, metrics_port: 8013 },
-    Service { name: "data-quality", port: 8014, metrics_port: 8014 },
+    Service {
+        name: "queen",
+        port: 50051,
+        metrics_port: 8001,
+    },
+    Service {
+        name: "memory-coordinator",
+        port: 8002,
+        metrics_port: 8002,
+    },
+    Service {
+        name: "scraping-specialist",
+        port: 8010,
+        metrics_port: 8010,
+    },
+    Service {
+        name: "keyword-precision",
+        port: 8011,
+        metrics_port: 8011,
+    },
+    Service {
+        name: "api-reliability",
+        port: 8012,
+        metrics_port: 8012,
+    },
+    Service {
+        name: "performance-optimizer",
+        port: 8013,
+        metrics_port: 8013,
+    },
+    Service {
+        name: "data-quality",
+        port: 8014,
+        metrics_port: 8014,
+    },
 ];
 
 /// The service called `name`.

@@ -15,7 +15,10 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use swarm_proto::names::AGENT_KINDS;
-use swarm_proto::v1::{GetStatsRequest, ListAgentsRequest, Noop, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
+use swarm_proto::v1::{
+    GetStatsRequest, ListAgentsRequest, Noop, SubmitTasksRequest, TaskPayload, TaskSpec,
+    task_payload,
+};
 use swarm_proto::{AgentKind, Priority};
 use swarm_tests::{AgentProc, QueenProc, TestDb, wait_until};
 
@@ -49,7 +52,13 @@ fn peak_rss_mib(pid: Option<u32>) -> f64 {
 }
 
 async fn completed(queen: &QueenProc) -> anyhow::Result<u64> {
-    Ok(queen.admin().await?.get_stats(GetStatsRequest {}).await?.into_inner().completed)
+    Ok(queen
+        .admin()
+        .await?
+        .get_stats(GetStatsRequest {})
+        .await?
+        .into_inner()
+        .completed)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -62,18 +71,42 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let total: usize = std::env::var("BENCH_TASKS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let capacity: u32 = std::env::var("BENCH_CAPACITY").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+    let total: usize = std::env::var("BENCH_TASKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let capacity: u32 = std::env::var("BENCH_CAPACITY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
     let db = TestDb::create().await?;
     let queen = QueenProc::start(&db.url, &[("RUST_LOG", "warn")]).await?;
     let agents: Vec<AgentProc> = AGENT_KINDS
         .iter()
-        .map(|k| AgentProc::start(&queen.addr(), k.name(), &format!("bench-{}", k.name()), capacity, &[]))
+        .map(|k| {
+            AgentProc::start(
+                &queen.addr(),
+                k.name(),
+                &format!("bench-{}", k.name()),
+                capacity,
+                &[],
+            )
+        })
         .collect::<Result<_, _>>()?;
     let mut admin = queen.admin().await?;
     wait_until(Duration::from_secs(20), "five agents", || {
         let mut admin = admin.clone();
-        async move { (admin.list_agents(ListAgentsRequest {}).await.ok()?.into_inner().agents.len() == 5).then_some(()) }
+        async move {
+            (admin
+                .list_agents(ListAgentsRequest {})
+                .await
+                .ok()?
+                .into_inner()
+                .agents
+                .len()
+                == 5)
+                .then_some(())
+        }
     })
     .await?;
 
@@ -119,7 +152,9 @@ async fn main() -> anyhow::Result<()> {
         tick.tick().await;
         let t = unix_micros();
         let r = admin
-            .submit_tasks(SubmitTasksRequest { tasks: vec![spec(AGENT_KINDS[i % 5])] })
+            .submit_tasks(SubmitTasksRequest {
+                tasks: vec![spec(AGENT_KINDS[i % 5])],
+            })
             .await?
             .into_inner();
         submitted_at.insert(r.tasks[0].id, t);
@@ -132,7 +167,11 @@ async fn main() -> anyhow::Result<()> {
     let mut latencies: Vec<f64> = agents
         .iter()
         .flat_map(|a| a.completions())
-        .filter_map(|(id, done)| submitted_at.get(&id).map(|s| (done.saturating_sub(*s)) as f64 / 1000.0))
+        .filter_map(|(id, done)| {
+            submitted_at
+                .get(&id)
+                .map(|s| (done.saturating_sub(*s)) as f64 / 1000.0)
+        })
         .collect();
     latencies.sort_by(|a, b| a.total_cmp(b));
 
@@ -140,13 +179,31 @@ async fn main() -> anyhow::Result<()> {
     let queen_rss = peak_rss_mib(queen.child.id());
     let agents_rss: f64 = agents.iter().map(|a| peak_rss_mib(a.child.id())).sum();
 
-    println!("queue_throughput: durable queen (PostgreSQL), 5 agent processes (capacity {capacity}), no-op tasks, loopback");
+    println!(
+        "queue_throughput: durable queen (PostgreSQL), 5 agent processes (capacity {capacity}), no-op tasks, loopback"
+    );
     println!("  bulk tasks               {total}");
-    println!("  enqueue                  {:>10.0} tasks/s ({:.2} s)", total as f64 / enqueued_in.as_secs_f64(), enqueued_in.as_secs_f64());
-    println!("  processed                {:>10.0} tasks/s ({:.2} s, submit start -> last completion)", total as f64 / processed_in.as_secs_f64(), processed_in.as_secs_f64());
-    println!("  trickle 500/s, {} tasks latency submit -> agent done: p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
-        latencies.len(), percentile(&latencies, 0.5), percentile(&latencies, 0.99), percentile(&latencies, 1.0));
-    println!("  peak RSS                 queen {queen_rss:.1} MiB, five agents {agents_rss:.1} MiB, together {:.1} MiB", queen_rss + agents_rss);
+    println!(
+        "  enqueue                  {:>10.0} tasks/s ({:.2} s)",
+        total as f64 / enqueued_in.as_secs_f64(),
+        enqueued_in.as_secs_f64()
+    );
+    println!(
+        "  processed                {:>10.0} tasks/s ({:.2} s, submit start -> last completion)",
+        total as f64 / processed_in.as_secs_f64(),
+        processed_in.as_secs_f64()
+    );
+    println!(
+        "  trickle 500/s, {} tasks latency submit -> agent done: p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+        latencies.len(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        percentile(&latencies, 1.0)
+    );
+    println!(
+        "  peak RSS                 queen {queen_rss:.1} MiB, five agents {agents_rss:.1} MiB, together {:.1} MiB",
+        queen_rss + agents_rss
+    );
     drop(agents);
     drop(queen);
     db.drop_db().await;

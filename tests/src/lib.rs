@@ -10,5 +10,5 @@ pub mod procs;
 pub mod wait;
 
 pub use db::TestDb;
-pub use procs::{AgentProc, QueenProc, bin, free_port, queenctl};
+pub use procs::{AgentProc, QueenProc, bin, free_port, queenctl, queenctl_env};
 pub use wait::wait_until;

@@ -220,12 +220,21 @@ impl AgentProc {
 
 /// Runs `queenctl` with `args` against `addr`; returns (exit code, stdout, stderr).
 pub async fn queenctl(addr: &str, args: &[&str]) -> anyhow::Result<(i32, String, String)> {
-    let out = Command::new(bin("queenctl"))
-        .arg("--queen")
-        .arg(addr)
-        .args(args)
-        .output()
-        .await?;
+    queenctl_env(addr, args, &[]).await
+}
+
+/// [`queenctl`] with extra environment variables.
+pub async fn queenctl_env(
+    addr: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> anyhow::Result<(i32, String, String)> {
+    let mut cmd = Command::new(bin("queenctl"));
+    cmd.env_remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.arg("--queen").arg(addr).args(args).output().await?;
     Ok((
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

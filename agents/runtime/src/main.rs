@@ -68,6 +68,6 @@ async fn main() -> anyhow::Result<()> {
         swarm_common::shutdown::signal(),
     )
     .await;
-    telemetry.shutdown();
+    telemetry.shutdown().await;
     result
 }

@@ -5,6 +5,7 @@ mod cli;
 mod faults;
 mod protocol;
 mod queue;
+mod tracing;
 
 use std::time::Duration;
 

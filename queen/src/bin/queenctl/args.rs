@@ -18,6 +18,8 @@ pub struct Cli {
     /// Print JSON instead of tables (for scripts).
     #[arg(long, global = true)]
     pub json: bool,
+    #[command(flatten)]
+    pub telemetry: swarm_common::telemetry::TelemetryArgs,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -10,13 +10,28 @@ use std::process::ExitCode;
 use anyhow::Context;
 use args::{Cli, Command, DlqCommand, PayloadArgs, SchedulesCommand, TasksCommand};
 use clap::Parser;
+use swarm_common::telemetry;
 use swarm_proto::v1::*;
 use swarm_proto::{AgentKind, Priority, TaskState};
+use tracing::Instrument;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(&cli).await {
+    let telemetry = match telemetry::init_with_filter("queenctl", &cli.telemetry, "warn") {
+        Ok(t) => Some(t),
+        Err(error) => {
+            eprintln!("warning: tracing disabled: {error}");
+            None
+        }
+    };
+    // the root span of the trace that submit/cancel/replay continue in the queen
+    let span = tracing::info_span!("queenctl");
+    let result = execute(&cli).instrument(span).await;
+    if let Some(t) = telemetry {
+        t.shutdown().await;
+    }
+    match result {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS
