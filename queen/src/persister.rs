@@ -21,7 +21,9 @@ const MAINTAIN_AFTER_DELETES: u64 = 200_000;
 /// One change of durable state.
 #[derive(Debug, Clone)]
 pub enum Write {
-    /// Insert or update a task row.
+    /// A new task row (its first write).
+    Insert(TaskRow),
+    /// Update (or insert) a task row.
     Upsert(TaskRow),
     /// The task finished (completed or cancelled): forget it.
     Delete(i64),
@@ -109,6 +111,7 @@ async fn writer(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Envelope>
             }
         }
         let batch = fold(envelopes.iter().flat_map(|e| e.writes.iter()));
+        metrics::counter!("swarm_persist_writes_total").increment(count as u64);
         deletes_since_maintenance += batch.deletes.len() as u64;
         commit(store.as_ref(), &batch).await;
         for envelope in envelopes {
@@ -143,7 +146,7 @@ async fn commit(store: &dyn Store, batch: &Batch) {
                 metrics::histogram!("swarm_persist_commit_seconds")
                     .record(started.elapsed().as_secs_f64());
                 metrics::histogram!("swarm_persist_batch_rows")
-                    .record((batch.upserts.len() + batch.deletes.len()) as f64);
+                    .record(batch.task_rows() as f64);
                 return;
             }
             Err(error) => {
@@ -157,45 +160,61 @@ async fn commit(store: &dyn Store, batch: &Batch) {
 }
 
 /// Folds writes into one batch in which the last write of each task or
-/// schedule wins.
+/// schedule wins. A task inserted and finished within the same batch never
+/// touches the store at all (it was acknowledged after this very commit).
 pub fn fold<'a>(writes: impl Iterator<Item = &'a Write>) -> Batch {
     enum Last<'a> {
-        Upsert(&'a TaskRow),
+        /// Row state to write; `new` when the row is not in the store yet.
+        Row {
+            row: &'a TaskRow,
+            new: bool,
+        },
         Delete,
+        /// Inserted and deleted in this batch: nothing to do.
+        Nothing,
     }
     let mut tasks: HashMap<i64, Last<'a>> = HashMap::new();
     let mut order = Vec::new();
     let mut paused: HashMap<i16, bool> = HashMap::new();
     let mut schedules: HashMap<&'a str, Option<&'a ScheduleRow>> = HashMap::new();
     for write in writes {
-        match write {
+        let (id, next) = match write {
+            Write::Insert(row) => (row.id, Last::Row { row, new: true }),
             Write::Upsert(row) => {
-                if tasks.insert(row.id, Last::Upsert(row)).is_none() {
-                    order.push(row.id);
-                }
+                let new = matches!(tasks.get(&row.id), Some(Last::Row { new: true, .. }));
+                (row.id, Last::Row { row, new })
             }
             Write::Delete(id) => {
-                if tasks.insert(*id, Last::Delete).is_none() {
-                    order.push(*id);
-                }
+                let next = match tasks.get(id) {
+                    Some(Last::Row { new: true, .. }) => Last::Nothing,
+                    _ => Last::Delete,
+                };
+                (*id, next)
             }
             Write::Paused(kind, p) => {
                 paused.insert(*kind, *p);
+                continue;
             }
             Write::ScheduleUpsert(row) => {
                 schedules.insert(&row.name, Some(row));
+                continue;
             }
             Write::ScheduleDelete(name) => {
                 schedules.insert(name, None);
+                continue;
             }
+        };
+        if tasks.insert(id, next).is_none() {
+            order.push(id);
         }
     }
     let mut batch = Batch::default();
     for id in order {
         match tasks.remove(&id) {
-            Some(Last::Upsert(row)) => batch.upserts.push(row.clone()),
+            Some(Last::Row { row, new: true }) => batch.inserts.push(row.clone()),
+            Some(Last::Row { row, new: false }) => batch.updates.push(row.clone()),
             Some(Last::Delete) => batch.deletes.push(id),
-            None => {}
+            Some(Last::Nothing) | None => {}
         }
     }
     batch.paused_kinds = paused.into_iter().collect();
@@ -230,6 +249,21 @@ mod tests {
     }
 
     #[test]
+    fn a_task_inserted_and_finished_in_one_batch_is_never_written() {
+        let writes = [
+            Write::Insert(row(1, ROW_PENDING)),
+            Write::Upsert(row(1, ROW_PENDING)),
+            Write::Delete(1),
+            Write::Insert(row(2, ROW_PENDING)),
+            Write::Upsert(row(2, ROW_DEAD)),
+        ];
+        let batch = fold(writes.iter());
+        assert!(batch.deletes.is_empty());
+        assert!(batch.updates.is_empty());
+        assert_eq!(batch.inserts, vec![row(2, ROW_DEAD)], "inserted with its final state");
+    }
+
+    #[test]
     fn last_write_of_a_task_wins() {
         let writes = [
             Write::Upsert(row(1, ROW_PENDING)),
@@ -240,7 +274,7 @@ mod tests {
             Write::Paused(3, false),
         ];
         let batch = fold(writes.iter());
-        assert_eq!(batch.upserts, vec![row(1, ROW_DEAD)]);
+        assert_eq!(batch.updates, vec![row(1, ROW_DEAD)]);
         assert_eq!(batch.deletes, vec![2]);
         assert_eq!(batch.paused_kinds, vec![(3, false)]);
     }

@@ -20,7 +20,7 @@ use swarm_proto::v1::{
     task_payload,
 };
 use swarm_proto::{AgentKind, Priority};
-use swarm_tests::{AgentProc, QueenProc, TestDb, wait_until};
+use swarm_tests::{AgentProc, QueenProc, TestDb, http_get, metric_value, wait_until};
 
 fn spec(kind: AgentKind) -> TaskSpec {
     TaskSpec {
@@ -142,6 +142,10 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let processed_in = started.elapsed();
+    let exposition = http_get(&format!("http://127.0.0.1:{}/metrics", queen.metrics_port)).await?;
+    let writes = metric_value(&exposition, "swarm_persist_writes_total").unwrap_or(0.0);
+    let rows = metric_value(&exposition, "swarm_persist_batch_rows_sum").unwrap_or(0.0);
+    let commits = metric_value(&exposition, "swarm_persist_batch_rows_count").unwrap_or(0.0);
 
     // 2. trickle
     let before = completed(&queen).await?;
@@ -192,6 +196,10 @@ async fn main() -> anyhow::Result<()> {
         "  processed                {:>10.0} tasks/s ({:.2} s, submit start -> last completion)",
         total as f64 / processed_in.as_secs_f64(),
         processed_in.as_secs_f64()
+    );
+    let folded = if writes > 0.0 { 100.0 * (1.0 - rows / writes) } else { 0.0 };
+    println!(
+        "  group commit             {commits:.0} commits, {writes:.0} state changes -> {rows:.0} row writes ({folded:.0}% folded away)"
     );
     println!(
         "  trickle 500/s, {} tasks latency submit -> agent done: p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",

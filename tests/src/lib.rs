@@ -6,9 +6,11 @@
 //! the test runs from; `infra/dev/test.sh` builds them first.
 
 pub mod db;
+pub mod http;
 pub mod procs;
 pub mod wait;
 
 pub use db::TestDb;
+pub use http::{http_get, metric_value};
 pub use procs::{AgentProc, QueenProc, bin, free_port, queenctl, queenctl_env};
 pub use wait::wait_until;

@@ -125,7 +125,7 @@ impl Scheduler {
             state: EntryState::Ready,
             last_error: None,
         };
-        self.writes.push(Write::Upsert(entry.to_row()));
+        self.writes.push(Write::Insert(entry.to_row()));
         self.tasks.insert(id, entry);
         if run_at_ms > now_ms {
             self.make_scheduled(id, run_at_ms);

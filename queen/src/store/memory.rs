@@ -55,7 +55,7 @@ impl Store for MemoryStore {
 
     async fn apply(&self, batch: &Batch) -> Result<(), Error> {
         let mut state = self.lock();
-        for row in &batch.upserts {
+        for row in batch.inserts.iter().chain(&batch.updates) {
             state.tasks.insert(row.id, row.clone());
         }
         for id in &batch.deletes {

@@ -6,6 +6,7 @@
 //! (1) hand it back after a restart and (2) apply batches of row changes
 //! atomically, in order. Batching is the [`crate::persister`]'s job.
 
+mod copy_text;
 mod memory;
 mod postgres;
 
@@ -58,10 +59,14 @@ pub struct Snapshot {
 }
 
 /// A set of changes applied atomically. Each task id appears at most once
-/// (in `upserts` or `deletes`), so the order inside a batch does not matter.
+/// (in `inserts`, `updates` or `deletes`), so the order inside a batch does
+/// not matter.
 #[derive(Debug, Default)]
 pub struct Batch {
-    pub upserts: Vec<TaskRow>,
+    /// Rows not in the store yet.
+    pub inserts: Vec<TaskRow>,
+    /// New state of rows already stored (state, attempts, run_at, error).
+    pub updates: Vec<TaskRow>,
     pub deletes: Vec<i64>,
     /// (kind, paused)
     pub paused_kinds: Vec<(i16, bool)>,
@@ -70,9 +75,15 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Task rows written (inserted, updated or deleted).
+    pub fn task_rows(&self) -> usize {
+        self.inserts.len() + self.updates.len() + self.deletes.len()
+    }
+
     /// Whether the batch changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.upserts.is_empty()
+        self.inserts.is_empty()
+            && self.updates.is_empty()
             && self.deletes.is_empty()
             && self.paused_kinds.is_empty()
             && self.schedule_upserts.is_empty()

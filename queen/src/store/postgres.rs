@@ -1,12 +1,12 @@
 //! The PostgreSQL store: migrations embedded and applied at start; every
-//! batch of task changes is one statement (UNNEST arrays into an upsert plus
-//! a DELETE … = ANY in data-modifying CTEs), so a group commit costs one
-//! round trip whatever its size.
+//! group commit is one transaction of at most a handful of statements
+//! whatever its size: new rows by COPY, changed rows by one UPDATE … FROM
+//! UNNEST, finished rows by one DELETE … = ANY.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
-use super::{Batch, Error, ScheduleRow, Snapshot, Store, TaskRow};
+use super::{Batch, Error, ScheduleRow, Snapshot, Store, TaskRow, copy_text};
 
 /// Tasks are loaded in pages of this many rows at start.
 const LOAD_PAGE: i64 = 50_000;
@@ -124,15 +124,29 @@ impl Store for PostgresStore {
     }
 
     async fn apply(&self, batch: &Batch) -> Result<(), Error> {
-        let simple = batch.paused_kinds.is_empty()
-            && batch.schedule_upserts.is_empty()
-            && batch.schedule_deletes.is_empty();
-        if simple {
-            // One statement: atomic on its own, one round trip.
-            return apply_tasks(&self.pool, batch).await;
-        }
         let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
-        apply_tasks(&mut *tx, batch).await?;
+        if !batch.inserts.is_empty() {
+            let mut text = String::with_capacity(batch.inserts.len() * 64);
+            copy_text::encode_rows(&batch.inserts, &mut text);
+            let mut copy = tx
+                .copy_in_raw(copy_text::COPY_TASKS)
+                .await
+                .map_err(query_err("start copy"))?;
+            copy.send(text.as_bytes())
+                .await
+                .map_err(query_err("copy tasks"))?;
+            copy.finish().await.map_err(query_err("finish copy"))?;
+        }
+        if !batch.updates.is_empty() {
+            update_tasks(&mut *tx, &batch.updates).await?;
+        }
+        if !batch.deletes.is_empty() {
+            sqlx::query("DELETE FROM tasks WHERE id = ANY($1::bigint[])")
+                .bind(&batch.deletes)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("delete tasks"))?;
+        }
         for (kind, paused) in &batch.paused_kinds {
             let sql = if *paused {
                 "INSERT INTO paused_kinds (kind) VALUES ($1) ON CONFLICT DO NOTHING"
@@ -183,51 +197,22 @@ impl Store for PostgresStore {
     }
 }
 
-async fn apply_tasks<'e, E>(executor: E, batch: &Batch) -> Result<(), Error>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
-{
-    if batch.upserts.is_empty() && batch.deletes.is_empty() {
-        return Ok(());
-    }
-    let rows = &batch.upserts;
-    let col = |f: fn(&TaskRow) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
-    let col16 = |f: fn(&TaskRow) -> i16| rows.iter().map(f).collect::<Vec<i16>>();
-    let col32 = |f: fn(&TaskRow) -> i32| rows.iter().map(f).collect::<Vec<i32>>();
+async fn update_tasks(conn: &mut sqlx::PgConnection, rows: &[TaskRow]) -> Result<(), Error> {
     sqlx::query(
-        "WITH up AS (
-           INSERT INTO tasks (id, kind, priority, state, attempts, max_attempts, run_at_ms,
-                              created_ms, dedup_key, spec, last_error)
-           SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[],
-                                $5::integer[], $6::integer[], $7::bigint[], $8::bigint[],
-                                $9::text[], $10::bytea[], $11::text[])
-           ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts,
-             max_attempts = EXCLUDED.max_attempts, run_at_ms = EXCLUDED.run_at_ms,
-             last_error = EXCLUDED.last_error
-           RETURNING 1
-         ), del AS (
-           DELETE FROM tasks WHERE id = ANY($12::bigint[]) RETURNING 1
-         )
-         SELECT (SELECT count(*) FROM up) + (SELECT count(*) FROM del)",
+        "UPDATE tasks SET state = u.state, attempts = u.attempts, max_attempts = u.max_attempts,
+                run_at_ms = u.run_at_ms, last_error = u.last_error
+         FROM UNNEST($1::bigint[], $2::smallint[], $3::integer[], $4::integer[], $5::bigint[],
+                     $6::text[]) AS u(id, state, attempts, max_attempts, run_at_ms, last_error)
+         WHERE tasks.id = u.id",
     )
-    .bind(col(|r| r.id))
-    .bind(col16(|r| r.kind))
-    .bind(col16(|r| r.priority))
-    .bind(col16(|r| r.state))
-    .bind(col32(|r| r.attempts))
-    .bind(col32(|r| r.max_attempts))
-    .bind(col(|r| r.run_at_ms))
-    .bind(col(|r| r.created_ms))
-    .bind(rows.iter().map(|r| r.dedup_key.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.spec.clone()).collect::<Vec<_>>())
-    .bind(
-        rows.iter()
-            .map(|r| r.last_error.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(&batch.deletes)
-    .execute(executor)
+    .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.state).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.attempts).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.max_attempts).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.run_at_ms).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.last_error.clone()).collect::<Vec<_>>())
+    .execute(conn)
     .await
-    .map_err(query_err("apply task batch"))?;
+    .map_err(query_err("update tasks"))?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use swarm_proto::{Priority, TaskState};
-use swarm_tests::{AgentProc, QueenProc, TestDb, queenctl, wait_until};
+use swarm_tests::{AgentProc, QueenProc, TestDb, http_get, queenctl, wait_until};
 
 use crate::{KIND, noop, submit, wait_drained};
 
@@ -135,26 +135,4 @@ async fn metrics_endpoint_exports_queue_and_agent_metrics() -> anyhow::Result<()
     assert!(ready.contains("ready"));
     db.drop_db().await;
     Ok(())
-}
-
-/// Minimal HTTP/1.1 GET over loopback (keeps the test crate free of an HTTP client).
-async fn http_get(url: &str) -> anyhow::Result<String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| anyhow::anyhow!("http only"))?;
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let mut tcp = tokio::net::TcpStream::connect(host).await?;
-    tcp.write_all(
-        format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-    .await?;
-    let mut body = String::new();
-    tcp.read_to_string(&mut body).await?;
-    anyhow::ensure!(
-        body.starts_with("HTTP/1.1 200"),
-        "{}",
-        body.lines().next().unwrap_or("")
-    );
-    Ok(body)
 }
