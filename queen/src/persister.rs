@@ -145,8 +145,7 @@ async fn commit(store: &dyn Store, batch: &Batch) {
             Ok(()) => {
                 metrics::histogram!("swarm_persist_commit_seconds")
                     .record(started.elapsed().as_secs_f64());
-                metrics::histogram!("swarm_persist_batch_rows")
-                    .record(batch.task_rows() as f64);
+                metrics::histogram!("swarm_persist_batch_rows").record(batch.task_rows() as f64);
                 return;
             }
             Err(error) => {
@@ -260,7 +259,11 @@ mod tests {
         let batch = fold(writes.iter());
         assert!(batch.deletes.is_empty());
         assert!(batch.updates.is_empty());
-        assert_eq!(batch.inserts, vec![row(2, ROW_DEAD)], "inserted with its final state");
+        assert_eq!(
+            batch.inserts,
+            vec![row(2, ROW_DEAD)],
+            "inserted with its final state"
+        );
     }
 
     #[test]

@@ -41,7 +41,14 @@ pub fn encode_rows(rows: &[TaskRow], out: &mut String) {
         let _ = write!(
             out,
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
-            r.id, r.kind, r.priority, r.state, r.attempts, r.max_attempts, r.run_at_ms, r.created_ms
+            r.id,
+            r.kind,
+            r.priority,
+            r.state,
+            r.attempts,
+            r.max_attempts,
+            r.run_at_ms,
+            r.created_ms
         );
         text(out, r.dedup_key.as_deref());
         out.push('\t');
@@ -73,6 +80,9 @@ mod tests {
         };
         let mut out = String::new();
         encode_rows(&[row], &mut out);
-        assert_eq!(out, "7\t5\t3\t0\t1\t5\t10\t9\ta\\tb\\\\c\\nd\t\\\\x0aff\t\\N\n");
+        assert_eq!(
+            out,
+            "7\t5\t3\t0\t1\t5\t10\t9\ta\\tb\\\\c\\nd\t\\\\x0aff\t\\N\n"
+        );
     }
 }

@@ -10,6 +10,11 @@ use super::{Batch, Error, ScheduleRow, Snapshot, Store, TaskRow, copy_text};
 
 /// Tasks are loaded in pages of this many rows at start.
 const LOAD_PAGE: i64 = 50_000;
+/// Smallest insert sent by COPY. COPY is several times cheaper per row, but
+/// it takes two writes on the socket, and sqlx leaves Nagle's algorithm on:
+/// a small COPY can wait a delayed ACK (~40 ms) on its second write. Small
+/// batches (the latency-sensitive trickle) go in one INSERT statement.
+const COPY_MIN_ROWS: usize = 256;
 
 /// Durable store in PostgreSQL.
 pub struct PostgresStore {
@@ -125,17 +130,10 @@ impl Store for PostgresStore {
 
     async fn apply(&self, batch: &Batch) -> Result<(), Error> {
         let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
-        if !batch.inserts.is_empty() {
-            let mut text = String::with_capacity(batch.inserts.len() * 64);
-            copy_text::encode_rows(&batch.inserts, &mut text);
-            let mut copy = tx
-                .copy_in_raw(copy_text::COPY_TASKS)
-                .await
-                .map_err(query_err("start copy"))?;
-            copy.send(text.as_bytes())
-                .await
-                .map_err(query_err("copy tasks"))?;
-            copy.finish().await.map_err(query_err("finish copy"))?;
+        if batch.inserts.len() >= COPY_MIN_ROWS {
+            copy_tasks(&mut tx, &batch.inserts).await?;
+        } else if !batch.inserts.is_empty() {
+            insert_tasks(&mut *tx, &batch.inserts).await?;
         }
         if !batch.updates.is_empty() {
             update_tasks(&mut *tx, &batch.updates).await?;
@@ -197,6 +195,49 @@ impl Store for PostgresStore {
     }
 }
 
+async fn copy_tasks(conn: &mut sqlx::PgConnection, rows: &[TaskRow]) -> Result<(), Error> {
+    let mut text = String::with_capacity(rows.len() * 64);
+    copy_text::encode_rows(rows, &mut text);
+    let mut copy = conn
+        .copy_in_raw(copy_text::COPY_TASKS)
+        .await
+        .map_err(query_err("start copy"))?;
+    copy.send(text.as_bytes())
+        .await
+        .map_err(query_err("copy tasks"))?;
+    copy.finish().await.map_err(query_err("finish copy"))?;
+    Ok(())
+}
+
+async fn insert_tasks(conn: &mut sqlx::PgConnection, rows: &[TaskRow]) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO tasks (id, kind, priority, state, attempts, max_attempts, run_at_ms,
+                            created_ms, dedup_key, spec, last_error)
+         SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[],
+                              $5::integer[], $6::integer[], $7::bigint[], $8::bigint[],
+                              $9::text[], $10::bytea[], $11::text[])",
+    )
+    .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.kind).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.priority).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.state).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.attempts).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.max_attempts).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.run_at_ms).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.created_ms).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.dedup_key.clone()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.spec.clone()).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.last_error.clone())
+            .collect::<Vec<_>>(),
+    )
+    .execute(conn)
+    .await
+    .map_err(query_err("insert tasks"))?;
+    Ok(())
+}
+
 async fn update_tasks(conn: &mut sqlx::PgConnection, rows: &[TaskRow]) -> Result<(), Error> {
     sqlx::query(
         "UPDATE tasks SET state = u.state, attempts = u.attempts, max_attempts = u.max_attempts,
@@ -210,7 +251,11 @@ async fn update_tasks(conn: &mut sqlx::PgConnection, rows: &[TaskRow]) -> Result
     .bind(rows.iter().map(|r| r.attempts).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.max_attempts).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.run_at_ms).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.last_error.clone()).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.last_error.clone())
+            .collect::<Vec<_>>(),
+    )
     .execute(conn)
     .await
     .map_err(query_err("update tasks"))?;
