@@ -133,10 +133,10 @@ impl Store for PostgresStore {
         if batch.inserts.len() >= COPY_MIN_ROWS {
             copy_tasks(&mut tx, &batch.inserts).await?;
         } else if !batch.inserts.is_empty() {
-            insert_tasks(&mut *tx, &batch.inserts).await?;
+            insert_tasks(&mut tx, &batch.inserts).await?;
         }
         if !batch.updates.is_empty() {
-            update_tasks(&mut *tx, &batch.updates).await?;
+            update_tasks(&mut tx, &batch.updates).await?;
         }
         if !batch.deletes.is_empty() {
             sqlx::query("DELETE FROM tasks WHERE id = ANY($1::bigint[])")
