@@ -13,7 +13,7 @@ use swarm_proto::{AgentKind, Priority, TaskState};
 use swarm_tests::{AgentProc, QueenProc, TestDb, wait_until};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
-use crate::{KIND, noop, submit, wait_drained};
+use crate::{KIND, noop, submit, wait_drained, wait_task};
 
 #[tokio::test]
 async fn killed_agent_task_is_redelivered_and_its_late_result_rejected() -> anyhow::Result<()> {
@@ -22,21 +22,9 @@ async fn killed_agent_task_is_redelivered_and_its_late_result_rejected() -> anyh
     let mut admin = queen.admin().await?;
     let mut victim = AgentProc::start(&queen.addr(), KIND, "victim", 1, &[])?;
     let id = submit(&queen, vec![noop(Priority::Normal, 3_000, "slow")]).await?[0];
-    let first = wait_until(
-        Duration::from_secs(10),
-        "the victim to lease the task",
-        || {
-            let mut admin = admin.clone();
-            async move {
-                let info = admin
-                    .get_task(GetTaskRequest { id })
-                    .await
-                    .ok()?
-                    .into_inner();
-                (info.agent_id == "victim").then_some(info)
-            }
-        },
-    )
+    let first = wait_task(&queen, id, "the victim to lease the task", |t| {
+        t.agent_id == "victim"
+    })
     .await?;
     let stale_token = first
         .task
@@ -46,21 +34,9 @@ async fn killed_agent_task_is_redelivered_and_its_late_result_rejected() -> anyh
     victim.kill().await;
 
     let survivor = AgentProc::start(&queen.addr(), KIND, "survivor", 1, &[])?;
-    let second = wait_until(
-        Duration::from_secs(10),
-        "redelivery to the survivor",
-        || {
-            let mut admin = admin.clone();
-            async move {
-                let info = admin
-                    .get_task(GetTaskRequest { id })
-                    .await
-                    .ok()?
-                    .into_inner();
-                (info.agent_id == "survivor").then_some(info)
-            }
-        },
-    )
+    let second = wait_task(&queen, id, "redelivery to the survivor", |t| {
+        t.agent_id == "survivor"
+    })
     .await?;
     let task = second.task.unwrap_or_default();
     assert_eq!(task.attempt, 2, "the killed delivery counted as an attempt");
@@ -199,16 +175,8 @@ async fn sigterm_drains_an_agent_finish_in_flight_take_nothing_new_exit_zero() -
     let mut admin = queen.admin().await?;
     let mut agent = AgentProc::start(&queen.addr(), KIND, "drainer", 2, &[])?;
     let running = submit(&queen, vec![noop(Priority::Normal, 1_500, "in-flight")]).await?[0];
-    wait_until(Duration::from_secs(10), "the task to be leased", || {
-        let mut admin = admin.clone();
-        async move {
-            let info = admin
-                .get_task(GetTaskRequest { id: running })
-                .await
-                .ok()?
-                .into_inner();
-            (info.state == TaskState::Leased as i32).then_some(())
-        }
+    wait_task(&queen, running, "the task to be leased", |t| {
+        t.state == TaskState::Leased as i32
     })
     .await?;
     agent.terminate();

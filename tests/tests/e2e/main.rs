@@ -10,7 +10,8 @@ mod tracing;
 use std::time::Duration;
 
 use swarm_proto::v1::{
-    GetStatsRequest, Noop, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload,
+    GetStatsRequest, GetTaskRequest, Noop, SubmitTasksRequest, TaskInfo, TaskPayload, TaskSpec,
+    task_payload,
 };
 use swarm_proto::{AgentKind, Priority};
 use swarm_tests::{QueenProc, wait_until};
@@ -64,6 +65,29 @@ pub async fn wait_drained(queen: &QueenProc, timeout: Duration) -> anyhow::Resul
                 .map(|k| k.ready_by_priority.iter().sum::<u64>() + k.scheduled + k.leased)
                 .sum();
             (busy == 0).then_some(())
+        }
+    })
+    .await
+}
+
+/// Waits until task `id` satisfies `ready` and returns it.
+pub async fn wait_task(
+    queen: &QueenProc,
+    id: u64,
+    what: &str,
+    ready: impl Fn(&TaskInfo) -> bool,
+) -> anyhow::Result<TaskInfo> {
+    let admin = queen.admin().await?;
+    wait_until(Duration::from_secs(10), what, || {
+        let mut admin = admin.clone();
+        let ready = &ready;
+        async move {
+            let info = admin
+                .get_task(GetTaskRequest { id })
+                .await
+                .ok()?
+                .into_inner();
+            ready(&info).then_some(info)
         }
     })
     .await
