@@ -12,5 +12,8 @@ pub mod wait;
 
 pub use db::TestDb;
 pub use http::{http_get, metric_value};
-pub use procs::{AgentProc, QueenProc, bin, free_port, queenctl, queenctl_env};
+pub use procs::{
+    AgentProc, CoordinatorProc, QueenProc, bin, free_port, infra_script, queenctl, queenctl_env,
+    redis_cluster_url,
+};
 pub use wait::wait_until;

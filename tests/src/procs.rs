@@ -241,3 +241,80 @@ pub async fn queenctl_env(
         String::from_utf8_lossy(&out.stderr).into_owned(),
     ))
 }
+
+/// Loopback URL of the test Redis Cluster (`SWARM_TEST_REDIS_CLUSTER`).
+pub fn redis_cluster_url() -> String {
+    std::env::var("SWARM_TEST_REDIS_CLUSTER").unwrap_or_else(|_| {
+        "redis-cluster://127.0.0.1:7001?node=127.0.0.1:7002&node=127.0.0.1:7003".into()
+    })
+}
+
+/// A memory-coordinator process.
+pub struct CoordinatorProc {
+    pub child: Child,
+    pub http_port: u16,
+    pub log: PathBuf,
+}
+
+impl CoordinatorProc {
+    /// Starts a coordinator consuming `stream` into `db_url`.
+    pub fn start(
+        redis_url: &str,
+        db_url: &str,
+        stream: &str,
+        consumer: &str,
+        claim_min_idle_ms: u64,
+    ) -> anyhow::Result<Self> {
+        let http_port = free_port();
+        let log = std::env::temp_dir().join(format!(
+            "coordinator-{consumer}-{}.log",
+            rand::random::<u32>()
+        ));
+        let child = Command::new(bin("memory-coordinator"))
+            .args([
+                "--redis-url",
+                redis_url,
+                "run",
+                "--database-url",
+                db_url,
+                "--stream",
+                stream,
+                "--consumer",
+                consumer,
+            ])
+            .arg("--http-addr")
+            .arg(format!("127.0.0.1:{http_port}"))
+            .arg("--claim-min-idle-ms")
+            .arg(claim_min_idle_ms.to_string())
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .kill_on_drop(true)
+            .spawn()?;
+        Ok(Self {
+            child,
+            http_port,
+            log,
+        })
+    }
+
+    /// SIGKILL and reap.
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+
+    /// The process log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// Path of a script under `infra/dev/`.
+pub fn infra_script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("infra")
+        .join("dev")
+        .join(name)
+}

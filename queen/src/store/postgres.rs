@@ -39,7 +39,10 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(Error::Connect)?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        let mut migrator = sqlx::migrate!("./migrations");
+        // other services keep their own migrations in the same database
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await?;
         Ok(Self { pool })
     }
 

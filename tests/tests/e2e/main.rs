@@ -3,6 +3,7 @@
 
 mod cli;
 mod faults;
+mod memory;
 mod protocol;
 mod queue;
 mod tracing;

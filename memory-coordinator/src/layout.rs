@@ -1,0 +1,92 @@
+//! Names on Redis. Keys that are used together carry the same hash tag
+//! (`{…}`), so they live in one cluster slot and multi-key operations never
+//! fail with CROSSSLOT.
+//!
+//! | key / channel | type | what |
+//! | --- | --- | --- |
+//! | `swarm:memory:{findings}:stream` | stream | durable findings, consumer groups |
+//! | `swarm:memory:{src:<source>}:seen:<item>` | string, TTL | first-seen marker of an item |
+//! | `swarm:memory:{src:<source>}:validators` | hash, TTL | ETag / Last-Modified of a source |
+//! | `swarm:memory:{src:<source>}:breaker` | string, TTL | circuit-breaker state of a source |
+//! | `swarm:memory:{host:<host>}:bucket` | hash, TTL | token bucket of a host (Lua) |
+//! | `swarm:metrics:{src:<source>}:samples` | list, TTL | recent per-poll samples |
+//! | `swarm:channels:*` | pub/sub | live fan-out (see [`CHANNELS`]) |
+
+/// Agent-to-agent notices.
+pub const AGENT_COMMUNICATION: &str = "swarm:channels:agent-communication";
+/// Commands for the queen (poll intervals, scale hints).
+pub const QUEEN_COMMANDS: &str = "swarm:channels:queen-commands";
+/// Memory changes: event created/updated, cache invalidation.
+pub const MEMORY_SYNC: &str = "swarm:channels:memory-sync";
+/// Liveness and health notices.
+pub const HEALTH_CHECKS: &str = "swarm:channels:health-checks";
+
+/// Every pub/sub channel of the design.
+pub const CHANNELS: [&str; 4] = [
+    AGENT_COMMUNICATION,
+    QUEEN_COMMANDS,
+    MEMORY_SYNC,
+    HEALTH_CHECKS,
+];
+
+/// The durable findings stream.
+pub const FINDINGS_STREAM: &str = "swarm:memory:{findings}:stream";
+/// The coordinator's consumer group on [`FINDINGS_STREAM`].
+pub const COORDINATOR_GROUP: &str = "coordinator";
+
+/// Keeps a hash tag free of `{`/`}` (they would end the tag early).
+fn tag(raw: &str) -> String {
+    raw.replace(['{', '}'], "_")
+}
+
+/// First-seen marker of `item` from `source`.
+pub fn seen_key(source: &str, item: &str) -> String {
+    format!("swarm:memory:{{src:{}}}:seen:{item}", tag(source))
+}
+
+/// Conditional-GET validators of `source`.
+pub fn validators_key(source: &str) -> String {
+    format!("swarm:memory:{{src:{}}}:validators", tag(source))
+}
+
+/// Circuit-breaker state of `source`.
+pub fn breaker_key(source: &str) -> String {
+    format!("swarm:memory:{{src:{}}}:breaker", tag(source))
+}
+
+/// Token bucket of `host`.
+pub fn bucket_key(host: &str) -> String {
+    format!("swarm:memory:{{host:{}}}:bucket", tag(host))
+}
+
+/// Recent samples of `source`.
+pub fn samples_key(source: &str) -> String {
+    format!("swarm:metrics:{{src:{}}}:samples", tag(source))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_tag(key: &str) -> &str {
+        let open = key.find('{').unwrap();
+        let close = key[open..].find('}').unwrap() + open;
+        &key[open + 1..close]
+    }
+
+    #[test]
+    fn keys_of_one_source_share_a_hash_tag() {
+        let tags = [
+            hash_tag(&seen_key("coindesk", "https://x/1")).to_string(),
+            hash_tag(&validators_key("coindesk")).to_string(),
+            hash_tag(&breaker_key("coindesk")).to_string(),
+        ];
+        assert!(tags.iter().all(|t| t == "src:coindesk"));
+        assert_eq!(
+            hash_tag(&bucket_key("a{b}c")),
+            "host:a_b_c",
+            "braces cannot break the tag"
+        );
+        assert!(CHANNELS.iter().all(|c| c.starts_with("swarm:channels:")));
+    }
+}

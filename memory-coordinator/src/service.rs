@@ -1,0 +1,289 @@
+//! The coordinator process: consumes the findings stream with a consumer
+//! group, synthesizes each finding into PostgreSQL, acknowledges it only
+//! after that commit, takes over entries of consumers that died, publishes
+//! event notices, and serves queries, `/health`, `/ready`, `/metrics`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use swarm_common::ops::Readiness;
+use tokio::sync::watch;
+
+use crate::envelope::Envelope;
+use crate::finding::Finding;
+use crate::layout::{COORDINATOR_GROUP, FINDINGS_STREAM, MEMORY_SYNC};
+use crate::memory::{Delivery, Memory};
+use crate::synth::{Outcome, Synthesizer};
+
+/// Settings of the coordinator.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The findings stream (tests use their own).
+    pub stream: String,
+    /// Consumer name in the group (unique per replica).
+    pub consumer: String,
+    pub http_addr: SocketAddr,
+    /// Entries read per batch.
+    pub batch: usize,
+    pub block: Duration,
+    /// Entries unacknowledged this long belong to a dead consumer.
+    pub claim_min_idle: Duration,
+    pub claim_every: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            stream: FINDINGS_STREAM.to_string(),
+            consumer: format!("coordinator-{}", std::process::id()),
+            http_addr: ([127, 0, 0, 1], 8002).into(),
+            batch: 200,
+            block: Duration::from_millis(500),
+            claim_min_idle: Duration::from_secs(30),
+            claim_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A notice on the memory-sync channel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Notice {
+    EventCreated(crate::synth::EventChange),
+    EventUpdated(crate::synth::EventChange),
+}
+
+#[derive(Clone)]
+struct Shared {
+    memory: Arc<dyn Memory>,
+    synth: Synthesizer,
+    options: Options,
+}
+
+/// Runs the coordinator until `shutdown` completes: the current batch is
+/// finished and acknowledged first.
+///
+/// # Errors
+///
+/// The HTTP address cannot be bound or the group cannot be created.
+pub async fn run(
+    memory: Arc<dyn Memory>,
+    synth: Synthesizer,
+    options: Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    memory
+        .create_group(&options.stream, COORDINATOR_GROUP)
+        .await?;
+    let shared = Shared {
+        memory,
+        synth,
+        options,
+    };
+    let readiness = Readiness::default();
+    let (stop, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+        std::future::pending::<()>().await;
+    });
+    let listener = tokio::net::TcpListener::bind(shared.options.http_addr).await?;
+    let bound = listener.local_addr()?;
+    let app = swarm_common::ops::router(readiness.clone()).merge(api(shared.clone()));
+    let mut http_stop = stop_rx.clone();
+    let http = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.wait_for(|s| *s).await;
+            })
+            .await;
+    });
+    readiness.set(true);
+    tracing::info!(%bound, consumer = %shared.options.consumer, backend = shared.memory.backend(), "memory coordinator ready");
+
+    let claimer = tokio::spawn(claim_loop(shared.clone(), stop_rx.clone()));
+    consume_loop(&shared, stop_rx).await;
+    readiness.set(false);
+    claimer.abort();
+    let _ = http.await;
+    tracing::info!("memory coordinator stopped");
+    Ok(())
+}
+
+async fn consume_loop(shared: &Shared, mut stop: watch::Receiver<bool>) {
+    let o = &shared.options;
+    while !*stop.borrow() {
+        let batch = tokio::select! {
+            r = shared.memory.read_group(&o.stream, COORDINATOR_GROUP, &o.consumer, o.batch, o.block) => r,
+            _ = stop.changed() => break,
+        };
+        match batch {
+            Ok(entries) => process(shared, entries).await,
+            Err(error) => {
+                tracing::warn!(%error, "reading findings failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+async fn claim_loop(shared: Shared, stop: watch::Receiver<bool>) {
+    let o = shared.options.clone();
+    let mut interval = tokio::time::interval(o.claim_every);
+    while !*stop.borrow() {
+        interval.tick().await;
+        match shared
+            .memory
+            .claim_idle(
+                &o.stream,
+                COORDINATOR_GROUP,
+                &o.consumer,
+                o.claim_min_idle,
+                o.batch,
+            )
+            .await
+        {
+            Ok(entries) if !entries.is_empty() => {
+                tracing::info!(
+                    claimed = entries.len(),
+                    "took over findings of a dead consumer"
+                );
+                metrics::counter!("swarm_findings_claimed_total").increment(entries.len() as u64);
+                process(&shared, entries).await;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "claiming idle findings failed"),
+        }
+    }
+}
+
+/// Applies entries in order; acknowledges those applied (or set aside as
+/// malformed). A database failure leaves the rest pending for a retry.
+async fn process(shared: &Shared, entries: Vec<Delivery>) {
+    let mut done = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let envelope = match Envelope::<Finding>::from_bytes(&entry.payload) {
+            Ok(e) => e,
+            Err(reason) => {
+                tracing::warn!(id = %entry.id, %reason, "malformed finding set aside");
+                metrics::counter!("swarm_findings_processed_total", "outcome" => "malformed")
+                    .increment(1);
+                if let Err(error) = shared
+                    .memory
+                    .append(
+                        &format!("{}:dead", shared.options.stream),
+                        &entry.payload,
+                        100_000,
+                    )
+                    .await
+                {
+                    tracing::error!(%error, "cannot keep a malformed finding; leaving it pending");
+                    continue;
+                }
+                done.push(entry.id);
+                continue;
+            }
+        };
+        match shared.synth.apply(&envelope.body).await {
+            Ok(outcome) => {
+                let label = match &outcome {
+                    Outcome::Unchanged => "unchanged",
+                    Outcome::Stored => "stored",
+                    Outcome::Event(c) if c.created => "event_created",
+                    Outcome::Event(_) => "event_updated",
+                };
+                metrics::counter!("swarm_findings_processed_total", "outcome" => label)
+                    .increment(1);
+                if let Outcome::Event(change) = outcome {
+                    let notice = if change.created {
+                        Notice::EventCreated(change)
+                    } else {
+                        Notice::EventUpdated(change)
+                    };
+                    let env = Envelope::new("memory-coordinator", notice);
+                    if let Err(error) = shared.memory.publish(MEMORY_SYNC, &env.to_bytes()).await {
+                        tracing::warn!(%error, "event notice not published");
+                    }
+                    metrics::counter!("swarm_pubsub_published_total").increment(1);
+                }
+                done.push(entry.id);
+            }
+            Err(error) => {
+                tracing::error!(%error, id = %entry.id, "synthesis failed; the finding stays pending");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                break;
+            }
+        }
+    }
+    if let Err(error) = shared
+        .memory
+        .ack(&shared.options.stream, COORDINATOR_GROUP, &done)
+        .await
+    {
+        tracing::warn!(%error, "ack failed; entries will be redelivered (synthesis is idempotent)");
+    }
+}
+
+#[derive(Deserialize)]
+struct RecentQuery {
+    limit: Option<usize>,
+}
+
+fn api(shared: Shared) -> Router {
+    Router::new()
+        .route("/api/v1/findings/recent", get(recent))
+        .route("/api/v1/memory/stats", get(stats))
+        .with_state(shared)
+}
+
+async fn recent(
+    State(shared): State<Shared>,
+    Query(q): Query<RecentQuery>,
+) -> Result<Json<serde_json::Value>, (axum::http::StatusCode, String)> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+    let entries = shared
+        .memory
+        .recent(&shared.options.stream, limit)
+        .await
+        .map_err(|e| (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let items: Vec<serde_json::Value> = entries
+        .into_iter()
+        .map(|e| {
+            let body = serde_json::from_slice::<serde_json::Value>(&e.payload)
+                .unwrap_or(serde_json::Value::Null);
+            serde_json::json!({ "id": e.id, "envelope": body })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "findings": items })))
+}
+
+async fn stats(
+    State(shared): State<Shared>,
+) -> Result<Json<serde_json::Value>, (axum::http::StatusCode, String)> {
+    let unavailable =
+        |e: crate::memory::Error| (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+    let length = shared
+        .memory
+        .stream_len(&shared.options.stream)
+        .await
+        .map_err(unavailable)?;
+    let pending = shared
+        .memory
+        .pending(&shared.options.stream, COORDINATOR_GROUP)
+        .await
+        .map_err(unavailable)?;
+    metrics::gauge!("swarm_findings_stream_length").set(length as f64);
+    metrics::gauge!("swarm_findings_pending").set(pending as f64);
+    Ok(Json(serde_json::json!({
+        "backend": shared.memory.backend(),
+        "stream": shared.options.stream,
+        "length": length,
+        "pending": pending,
+        "consumer": shared.options.consumer,
+    })))
+}

@@ -1,0 +1,184 @@
+//! A detection becomes evidence of an event, and the event is recomputed
+//! from its evidence.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{PgPool, Row};
+
+use super::{Error, Outcome, query_err, ts};
+use crate::finding::Detection;
+
+/// An event created or updated by a detection (published as a notice).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventChange {
+    pub event_id: i64,
+    pub version: i32,
+    pub created: bool,
+    pub project: String,
+    pub symbol: Option<String>,
+    pub status: String,
+    pub confidence: f64,
+    pub corroboration: i32,
+}
+
+fn precision_rank(p: &str) -> u8 {
+    match p {
+        "day" => 3,
+        "month" => 2,
+        "quarter" => 1,
+        _ => 0,
+    }
+}
+
+/// Lower-case project with whitespace collapsed.
+pub fn project_key(project: &str) -> String {
+    project
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Upper-case symbol without a leading `$`; empty when none.
+pub fn symbol_key(symbol: Option<&str>) -> String {
+    symbol
+        .map(|s| s.trim().trim_start_matches('$').to_uppercase())
+        .unwrap_or_default()
+}
+
+pub(super) async fn apply(pool: &PgPool, d: &Detection) -> Result<Outcome, Error> {
+    let (pkey, skey) = (project_key(&d.project), symbol_key(d.symbol.as_deref()));
+    let observed = ts(d.observed_unix_ms);
+    let mut tx = pool.begin().await.map_err(query_err("begin"))?;
+    sqlx::query(
+        "INSERT INTO tge_events (project_key, symbol_key, project, symbol, status, event_date,
+            date_precision, confidence, corroboration, watchlist, first_seen, last_seen, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, to_timestamp($9), to_timestamp($9), 0)
+         ON CONFLICT (project_key, symbol_key) DO NOTHING",
+    )
+    .bind(&pkey)
+    .bind(&skey)
+    .bind(d.project.trim())
+    .bind(
+        d.symbol
+            .as_deref()
+            .map(|s| s.trim().trim_start_matches('$').to_uppercase()),
+    )
+    .bind(d.status.name())
+    .bind(&d.event_date)
+    .bind(&d.date_precision)
+    .bind(d.watchlist)
+    .bind(observed)
+    .execute(&mut *tx)
+    .await
+    .map_err(query_err("create event"))?;
+    let row = sqlx::query(
+        "SELECT id, event_date, date_precision FROM tge_events
+         WHERE project_key = $1 AND symbol_key = $2 FOR UPDATE",
+    )
+    .bind(&pkey)
+    .bind(&skey)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(query_err("lock event"))?;
+    let event_id: i64 = row.get(0);
+    let old_date: Option<String> = row.get(1);
+    let old_precision: String = row.get(2);
+
+    let inserted = sqlx::query(
+        "INSERT INTO evidence (finding_id, event_id, document_id, source_id, source_kind, url,
+            snippet, status, confidence, observed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10))
+         ON CONFLICT (finding_id) DO NOTHING",
+    )
+    .bind(&d.id)
+    .bind(event_id)
+    .bind(&d.document_id)
+    .bind(&d.source_id)
+    .bind(&d.source_kind)
+    .bind(&d.url)
+    .bind(&d.snippet)
+    .bind(d.status.name())
+    .bind(d.confidence.clamp(0.0, 1.0))
+    .bind(observed)
+    .execute(&mut *tx)
+    .await
+    .map_err(query_err("insert evidence"))?
+    .rows_affected();
+    if inserted == 0 {
+        tx.rollback().await.map_err(query_err("rollback"))?;
+        return Ok(Outcome::Unchanged);
+    }
+
+    let better_date = d.event_date.is_some()
+        && (old_date.is_none()
+            || precision_rank(&d.date_precision) >= precision_rank(&old_precision));
+    let (date, precision) = if better_date {
+        (d.event_date.clone(), d.date_precision.clone())
+    } else {
+        (old_date, old_precision)
+    };
+    let row = sqlx::query(
+        "WITH per_source AS (
+           SELECT source_id, max(confidence) AS c FROM evidence WHERE event_id = $1 GROUP BY source_id
+         ), latest AS (
+           SELECT status FROM evidence WHERE event_id = $1
+           ORDER BY observed_at DESC, finding_id DESC LIMIT 1
+         )
+         UPDATE tge_events SET
+           corroboration = (SELECT count(*) FROM per_source),
+           confidence = 1 - (SELECT exp(sum(ln(1 - least(c, 0.999999)))) FROM per_source),
+           status = (SELECT status FROM latest),
+           event_date = $2, date_precision = $3,
+           watchlist = watchlist OR $4,
+           last_seen = greatest(last_seen, to_timestamp($5)),
+           first_seen = least(first_seen, to_timestamp($5)),
+           version = version + 1
+         WHERE id = $1
+         RETURNING version, status, confidence, corroboration, project, symbol, last_seen",
+    )
+    .bind(event_id)
+    .bind(&date)
+    .bind(&precision)
+    .bind(d.watchlist)
+    .bind(observed)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(query_err("recompute event"))?;
+    let change = EventChange {
+        event_id,
+        version: row.get(0),
+        created: row.get::<i32, _>(0) == 1,
+        status: row.get(1),
+        confidence: row.get(2),
+        corroboration: row.get(3),
+        project: row.get(4),
+        symbol: row.get(5),
+    };
+    sqlx::query(
+        "INSERT INTO event_history (event_id, version, status, confidence, corroboration, changed_at)
+         VALUES ($1, $2, $3, $4, $5, now())",
+    )
+    .bind(event_id)
+    .bind(change.version)
+    .bind(&change.status)
+    .bind(change.confidence)
+    .bind(change.corroboration)
+    .execute(&mut *tx)
+    .await
+    .map_err(query_err("record history"))?;
+    tx.commit().await.map_err(query_err("commit"))?;
+    Ok(Outcome::Event(change))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_is_normalized() {
+        assert_eq!(project_key("  Nova   Labs "), "nova labs");
+        assert_eq!(symbol_key(Some("$nova")), "NOVA");
+        assert_eq!(symbol_key(None), "");
+        assert!(precision_rank("day") > precision_rank("quarter"));
+    }
+}

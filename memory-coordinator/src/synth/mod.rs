@@ -1,0 +1,140 @@
+//! Synthesis of findings into PostgreSQL, idempotently: a finding applied
+//! twice (a redelivery after a crash) changes nothing the second time.
+//!
+//! - documents and candidates: insert if new;
+//! - detections: find or create the event of (project, symbol), add the
+//!   detection as evidence (keyed by the finding id), then recompute the
+//!   event from all its evidence — corroboration = distinct sources,
+//!   confidence = noisy-or of each source's best confidence, status = the
+//!   latest report's, event date = the most precise one — bump its version
+//!   and record the change in the history.
+
+mod detection;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::finding::Finding;
+
+pub use detection::EventChange;
+
+/// A synthesis failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("synthesis query `{op}` failed: {source}")]
+    Query {
+        op: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+pub(crate) fn query_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |source| Error::Query { op, source }
+}
+
+/// What applying a finding did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Already applied before (or nothing to store).
+    Unchanged,
+    /// A document or candidate row was stored.
+    Stored,
+    /// An event was created or changed.
+    Event(EventChange),
+}
+
+/// Writes findings into PostgreSQL.
+#[derive(Clone)]
+pub struct Synthesizer {
+    pool: PgPool,
+}
+
+fn ts(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+impl Synthesizer {
+    /// Connects and applies the embedded migrations.
+    ///
+    /// # Errors
+    ///
+    /// The database is unreachable or a migration fails.
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(Error::Connect)?;
+        let mut migrator = sqlx::migrate!("./migrations");
+        // the queen keeps its own migrations in the same database
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies one finding.
+    ///
+    /// # Errors
+    ///
+    /// A database failure (the finding should be retried).
+    pub async fn apply(&self, finding: &Finding) -> Result<Outcome, Error> {
+        match finding {
+            Finding::Document(d) => {
+                let r = sqlx::query(
+                    "INSERT INTO documents (id, source_id, source_kind, url, title, body,
+                        published_at, fetched_at, language)
+                     VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), $9)
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&d.id)
+                .bind(&d.source_id)
+                .bind(&d.source_kind)
+                .bind(&d.url)
+                .bind(&d.title)
+                .bind(&d.text)
+                .bind(d.published_unix_ms.map(ts))
+                .bind(ts(d.fetched_unix_ms))
+                .bind(&d.language)
+                .execute(&self.pool)
+                .await
+                .map_err(query_err("insert document"))?;
+                Ok(if r.rows_affected() > 0 {
+                    Outcome::Stored
+                } else {
+                    Outcome::Unchanged
+                })
+            }
+            Finding::Candidate(c) => {
+                let r = sqlx::query(
+                    "INSERT INTO candidates (id, document_id, project, symbol, confidence)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&c.id)
+                .bind(&c.document_id)
+                .bind(&c.project)
+                .bind(&c.symbol)
+                .bind(c.confidence)
+                .execute(&self.pool)
+                .await
+                .map_err(query_err("insert candidate"))?;
+                Ok(if r.rows_affected() > 0 {
+                    Outcome::Stored
+                } else {
+                    Outcome::Unchanged
+                })
+            }
+            Finding::Detection(d) => detection::apply(&self.pool, d).await,
+        }
+    }
+}
