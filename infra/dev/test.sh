@@ -3,6 +3,8 @@
 # Installs and starts what the tests need, idempotently, then runs every test:
 #   - PostgreSQL 15 on 127.0.0.1:5432 (database tge), Debian package if missing
 #   - a 3-master Redis Cluster on 127.0.0.1:7001-7003, Debian package if missing
+#     (the restart test starts a second one on 7101-7103 for itself)
+#   - a standalone Redis on 127.0.0.1:6379
 #   - an OTLP collector (rotel, from PyPI) on 127.0.0.1:4317, logging spans to
 #     /tmp/otlp-sink/spans.log (the tracing test reads it)
 #   - protoc comes vendored (protoc-bin-vendored); nothing to install
@@ -16,6 +18,10 @@ say() { printf '\n== %s\n' "$*"; }
 say "services"
 infra/dev/postgres.sh start
 infra/dev/redis-cluster.sh start
+# a standalone Redis on 6379 (the memory backend must work without a cluster too)
+redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 ||
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no \
+    --logfile /tmp/redis-6379.log
 infra/dev/otlp-sink.sh start
 
 say "sweeping databases left by interrupted test runs"

@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use swarm_common::ops::Readiness;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::envelope::Envelope;
 use crate::finding::Finding;
@@ -107,9 +108,11 @@ pub async fn run(
     tracing::info!(%bound, consumer = %shared.options.consumer, backend = shared.memory.backend(), "memory coordinator ready");
 
     let claimer = tokio::spawn(claim_loop(shared.clone(), stop_rx.clone()));
+    let gauges = tokio::spawn(gauge_loop(shared.clone()));
     consume_loop(&shared, stop_rx).await;
     readiness.set(false);
     claimer.abort();
+    gauges.abort();
     let _ = http.await;
     tracing::info!("memory coordinator stopped");
     Ok(())
@@ -123,7 +126,10 @@ async fn consume_loop(shared: &Shared, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => break,
         };
         match batch {
-            Ok(entries) => process(shared, entries).await,
+            Ok(entries) => {
+                metrics::counter!("swarm_memory_ops_total", "op" => "read_group").increment(1);
+                process(shared, entries).await
+            }
             Err(error) => {
                 tracing::warn!(%error, "reading findings failed; retrying");
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -162,6 +168,52 @@ async fn claim_loop(shared: Shared, stop: watch::Receiver<bool>) {
     }
 }
 
+/// Refreshes the stream length and pending-entries gauges.
+async fn gauge_loop(shared: Shared) {
+    describe();
+    let mut interval = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        interval.tick().await;
+        let stream = &shared.options.stream;
+        if let Ok(length) = shared.memory.stream_len(stream).await {
+            metrics::gauge!("swarm_findings_stream_length").set(length as f64);
+        }
+        if let Ok(pending) = shared.memory.pending(stream, COORDINATOR_GROUP).await {
+            metrics::gauge!("swarm_findings_pending").set(pending as f64);
+        }
+    }
+}
+
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "swarm_memory_ops_total",
+        "Memory operations of the coordinator, by op"
+    );
+    describe_counter!(
+        "swarm_findings_processed_total",
+        "Findings applied, by outcome"
+    );
+    describe_counter!(
+        "swarm_findings_claimed_total",
+        "Findings taken over from dead consumers"
+    );
+    describe_counter!("swarm_pubsub_published_total", "Event notices published");
+    describe_gauge!(
+        "swarm_findings_stream_length",
+        "Entries in the findings stream"
+    );
+    describe_gauge!(
+        "swarm_findings_pending",
+        "Findings delivered and not yet acknowledged"
+    );
+    describe_histogram!(
+        "swarm_findings_lag_seconds",
+        Unit::Seconds,
+        "From a finding's envelope time to its synthesis"
+    );
+}
+
 /// Applies entries in order; acknowledges those applied (or set aside as
 /// malformed). A database failure leaves the rest pending for a retry.
 async fn process(shared: &Shared, entries: Vec<Delivery>) {
@@ -189,7 +241,11 @@ async fn process(shared: &Shared, entries: Vec<Delivery>) {
                 continue;
             }
         };
-        match shared.synth.apply(&envelope.body).await {
+        let span = tracing::info_span!("synthesize_finding", finding = envelope.body.id(), producer = %envelope.producer);
+        swarm_common::propagation::set_parent_from_map(&span, &envelope.trace_context);
+        let lag_ms = (swarm_common::time::now_ms() - envelope.sent_unix_ms).max(0);
+        metrics::histogram!("swarm_findings_lag_seconds").record(lag_ms as f64 / 1000.0);
+        match shared.synth.apply(&envelope.body).instrument(span).await {
             Ok(outcome) => {
                 let label = match &outcome {
                     Outcome::Unchanged => "unchanged",

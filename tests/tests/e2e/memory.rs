@@ -483,3 +483,91 @@ async fn two_processes_sharing_a_bucket_never_exceed_its_rate() -> anyhow::Resul
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn three_reports_become_one_event_announced_on_memory_sync() -> anyhow::Result<()> {
+    let memory = cluster().await?;
+    let db = TestDb::create().await?;
+    let stream = format!("swarm:memory:{{{}}}:stream", unique("notice"));
+    let mut notices = memory
+        .subscribe(&[memory_coordinator::layout::MEMORY_SYNC.to_string()])
+        .await?;
+    let coordinator =
+        CoordinatorProc::start(&redis_cluster_url(), &db.url, &stream, "solo", 30_000)?;
+    let project = unique("Nova");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for source in 0..3 {
+        let Finding::Detection(mut d) = detection(source, 0, source) else {
+            unreachable!()
+        };
+        d.id = format!("{project}-{source}");
+        d.project = project.clone();
+        d.symbol = Some("$nova".into());
+        d.confidence = 0.5;
+        let env = Envelope::new("test", Finding::Detection(d.clone()));
+        memory.append(&stream, &env.to_bytes(), 100_000).await?;
+        // a redelivered copy of the same report changes nothing
+        memory.append(&stream, &env.to_bytes(), 100_000).await?;
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let (_, payload) = tokio::time::timeout(Duration::from_secs(20), notices.recv())
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!("no notice; coordinator log:\n{}", coordinator.log_text())
+            })?
+            .ok_or_else(|| anyhow::anyhow!("subscription ended"))?;
+        let env: Envelope<serde_json::Value> =
+            Envelope::from_bytes(&payload).map_err(anyhow::Error::msg)?;
+        if env.body["project"] == project.as_str() {
+            seen.push(env.body);
+        }
+    }
+    assert_eq!(seen[0]["type"], "event_created");
+    assert_eq!(seen[1]["type"], "event_updated");
+    assert_eq!(seen[2]["version"], 3);
+    assert_eq!(seen[2]["corroboration"], 3);
+    assert_eq!(seen[2]["symbol"], "NOVA");
+    let confidence = seen[2]["confidence"].as_f64().unwrap_or_default();
+    assert!(
+        (confidence - 0.875).abs() < 1e-9,
+        "noisy-or of three 0.5 reports: {confidence}"
+    );
+
+    let base = format!("http://127.0.0.1:{}", coordinator.http_port);
+    let stats: serde_json::Value = serde_json::from_str(body(
+        &swarm_tests::http_get(&format!("{base}/api/v1/memory/stats")).await?,
+    ))?;
+    assert_eq!(stats["length"], 6);
+    assert_eq!(stats["backend"], "redis-cluster");
+    let recent: serde_json::Value = serde_json::from_str(body(
+        &swarm_tests::http_get(&format!("{base}/api/v1/findings/recent?limit=2")).await?,
+    ))?;
+    assert_eq!(recent["findings"].as_array().map(Vec::len), Some(2));
+    let metrics = swarm_tests::http_get(&format!("{base}/metrics")).await?;
+    assert!(
+        metrics.contains("swarm_findings_processed_total{outcome=\"unchanged\"} 3"),
+        "{metrics}"
+    );
+    let mut conn = db.connect().await?;
+    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM event_history")
+        .fetch_one(&mut conn)
+        .await?;
+    assert_eq!(history, 3, "one history row per change");
+    drop(conn);
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn behaviour_suite_on_a_standalone_redis() -> anyhow::Result<()> {
+    let url = std::env::var("SWARM_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let memory = Arc::new(RedisMemory::connect(&url).await?);
+    assert_eq!(memory.backend(), "redis");
+    behaviour_suite(memory).await
+}
+
+/// The body of an HTTP response.
+fn body(response: &str) -> &str {
+    response.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}
