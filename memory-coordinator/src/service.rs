@@ -214,68 +214,57 @@ fn describe() {
     );
 }
 
-/// Applies entries in order; acknowledges those applied (or set aside as
-/// malformed). A database failure leaves the rest pending for a retry.
+/// Parallel synthesis lanes. Findings about one event always take the same
+/// lane (in stream order), so two transactions never touch the same event.
+const LANES: usize = 4;
+
+fn lane(finding: &Finding) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match finding {
+        Finding::Detection(d) => (
+            crate::synth::project_key(&d.project),
+            crate::synth::symbol_key(d.symbol.as_deref()),
+        )
+            .hash(&mut h),
+        other => other.id().hash(&mut h),
+    }
+    h.finish() as usize % LANES
+}
+
+/// Applies a batch: malformed entries are set aside; the rest is applied
+/// in up to [`LANES`] concurrent transactions, one per lane. Entries are
+/// acknowledged only once their transaction committed; a failed lane leaves
+/// its entries pending for a retry (synthesis is idempotent).
 async fn process(shared: &Shared, entries: Vec<Delivery>) {
     let mut done = Vec::with_capacity(entries.len());
+    let mut lanes: Vec<Vec<(String, Envelope<Finding>)>> = (0..LANES).map(|_| Vec::new()).collect();
     for entry in entries {
-        let envelope = match Envelope::<Finding>::from_bytes(&entry.payload) {
-            Ok(e) => e,
+        match Envelope::<Finding>::from_bytes(&entry.payload) {
+            Ok(envelope) => lanes[lane(&envelope.body)].push((entry.id, envelope)),
             Err(reason) => {
                 tracing::warn!(id = %entry.id, %reason, "malformed finding set aside");
                 metrics::counter!("swarm_findings_processed_total", "outcome" => "malformed")
                     .increment(1);
-                if let Err(error) = shared
-                    .memory
-                    .append(
-                        &format!("{}:dead", shared.options.stream),
-                        &entry.payload,
-                        100_000,
-                    )
-                    .await
-                {
-                    tracing::error!(%error, "cannot keep a malformed finding; leaving it pending");
-                    continue;
-                }
-                done.push(entry.id);
-                continue;
-            }
-        };
-        let span = tracing::info_span!("synthesize_finding", finding = envelope.body.id(), producer = %envelope.producer);
-        swarm_common::propagation::set_parent_from_map(&span, &envelope.trace_context);
-        let lag_ms = (swarm_common::time::now_ms() - envelope.sent_unix_ms).max(0);
-        metrics::histogram!("swarm_findings_lag_seconds").record(lag_ms as f64 / 1000.0);
-        match shared.synth.apply(&envelope.body).instrument(span).await {
-            Ok(outcome) => {
-                let label = match &outcome {
-                    Outcome::Unchanged => "unchanged",
-                    Outcome::Stored => "stored",
-                    Outcome::Event(c) if c.created => "event_created",
-                    Outcome::Event(_) => "event_updated",
-                };
-                metrics::counter!("swarm_findings_processed_total", "outcome" => label)
-                    .increment(1);
-                if let Outcome::Event(change) = outcome {
-                    let notice = if change.created {
-                        Notice::EventCreated(change)
-                    } else {
-                        Notice::EventUpdated(change)
-                    };
-                    let env = Envelope::new("memory-coordinator", notice);
-                    if let Err(error) = shared.memory.publish(MEMORY_SYNC, &env.to_bytes()).await {
-                        tracing::warn!(%error, "event notice not published");
+                let dead = format!("{}:dead", shared.options.stream);
+                match shared.memory.append(&dead, &entry.payload, 100_000).await {
+                    Ok(_) => done.push(entry.id),
+                    Err(error) => {
+                        tracing::error!(%error, "cannot keep a malformed finding; leaving it pending")
                     }
-                    metrics::counter!("swarm_pubsub_published_total").increment(1);
                 }
-                done.push(entry.id);
-            }
-            Err(error) => {
-                tracing::error!(%error, id = %entry.id, "synthesis failed; the finding stays pending");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                break;
             }
         }
     }
+    let mut running = tokio::task::JoinSet::new();
+    for lane in lanes.into_iter().filter(|l| !l.is_empty()) {
+        let shared = shared.clone();
+        running.spawn(async move { apply_lane(&shared, lane).await });
+    }
+    while let Some(ids) = running.join_next().await {
+        done.extend(ids.unwrap_or_default());
+    }
+    metrics::counter!("swarm_memory_ops_total", "op" => "ack").increment(1);
     if let Err(error) = shared
         .memory
         .ack(&shared.options.stream, COORDINATOR_GROUP, &done)
@@ -283,6 +272,49 @@ async fn process(shared: &Shared, entries: Vec<Delivery>) {
     {
         tracing::warn!(%error, "ack failed; entries will be redelivered (synthesis is idempotent)");
     }
+}
+
+/// Applies one lane in one transaction; returns the ids to acknowledge.
+async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> Vec<String> {
+    let span = tracing::info_span!("synthesize_findings", findings = lane.len());
+    if let Some((_, first)) = lane.first() {
+        swarm_common::propagation::set_parent_from_map(&span, &first.trace_context);
+    }
+    let now = swarm_common::time::now_ms();
+    for (_, env) in &lane {
+        metrics::histogram!("swarm_findings_lag_seconds")
+            .record((now - env.sent_unix_ms).max(0) as f64 / 1000.0);
+    }
+    let findings: Vec<Finding> = lane.iter().map(|(_, e)| e.body.clone()).collect();
+    let outcomes = match shared.synth.apply_batch(&findings).instrument(span).await {
+        Ok(outcomes) => outcomes,
+        Err(error) => {
+            tracing::error!(%error, findings = lane.len(), "synthesis failed; the findings stay pending");
+            return Vec::new();
+        }
+    };
+    for outcome in outcomes {
+        let label = match &outcome {
+            Outcome::Unchanged => "unchanged",
+            Outcome::Stored => "stored",
+            Outcome::Event(c) if c.created => "event_created",
+            Outcome::Event(_) => "event_updated",
+        };
+        metrics::counter!("swarm_findings_processed_total", "outcome" => label).increment(1);
+        if let Outcome::Event(change) = outcome {
+            let notice = if change.created {
+                Notice::EventCreated(change)
+            } else {
+                Notice::EventUpdated(change)
+            };
+            let env = Envelope::new("memory-coordinator", notice);
+            match shared.memory.publish(MEMORY_SYNC, &env.to_bytes()).await {
+                Ok(()) => metrics::counter!("swarm_pubsub_published_total").increment(1),
+                Err(error) => tracing::warn!(%error, "event notice not published"),
+            }
+        }
+    }
+    lane.into_iter().map(|(id, _)| id).collect()
 }
 
 #[derive(Deserialize)]

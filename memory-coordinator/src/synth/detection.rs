@@ -2,7 +2,7 @@
 //! from its evidence.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, Row};
 
 use super::{Error, Outcome, query_err, ts};
 use crate::finding::Detection;
@@ -45,10 +45,10 @@ pub fn symbol_key(symbol: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-pub(super) async fn apply(pool: &PgPool, d: &Detection) -> Result<Outcome, Error> {
+/// Applies a detection inside the caller's transaction.
+pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcome, Error> {
     let (pkey, skey) = (project_key(&d.project), symbol_key(d.symbol.as_deref()));
     let observed = ts(d.observed_unix_ms);
-    let mut tx = pool.begin().await.map_err(query_err("begin"))?;
     sqlx::query(
         "INSERT INTO tge_events (project_key, symbol_key, project, symbol, status, event_date,
             date_precision, confidence, corroboration, watchlist, first_seen, last_seen, version)
@@ -105,7 +105,7 @@ pub(super) async fn apply(pool: &PgPool, d: &Detection) -> Result<Outcome, Error
     .map_err(query_err("insert evidence"))?
     .rows_affected();
     if inserted == 0 {
-        tx.rollback().await.map_err(query_err("rollback"))?;
+        // already applied: the event row created above (if any) is a no-op
         return Ok(Outcome::Unchanged);
     }
 
@@ -166,7 +166,6 @@ pub(super) async fn apply(pool: &PgPool, d: &Detection) -> Result<Outcome, Error
     .execute(&mut *tx)
     .await
     .map_err(query_err("record history"))?;
-    tx.commit().await.map_err(query_err("commit"))?;
     Ok(Outcome::Event(change))
 }
 

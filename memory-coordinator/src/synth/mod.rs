@@ -16,7 +16,7 @@ use sqlx::postgres::PgPoolOptions;
 
 use crate::finding::Finding;
 
-pub use detection::EventChange;
+pub use detection::{EventChange, project_key, symbol_key};
 
 /// A synthesis failure.
 #[derive(Debug, thiserror::Error)]
@@ -83,58 +83,79 @@ impl Synthesizer {
         &self.pool
     }
 
-    /// Applies one finding.
+    /// Applies one finding (in its own transaction).
     ///
     /// # Errors
     ///
     /// A database failure (the finding should be retried).
     pub async fn apply(&self, finding: &Finding) -> Result<Outcome, Error> {
-        match finding {
-            Finding::Document(d) => {
-                let r = sqlx::query(
-                    "INSERT INTO documents (id, source_id, source_kind, url, title, body,
-                        published_at, fetched_at, language)
-                     VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), $9)
-                     ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&d.id)
-                .bind(&d.source_id)
-                .bind(&d.source_kind)
-                .bind(&d.url)
-                .bind(&d.title)
-                .bind(&d.text)
-                .bind(d.published_unix_ms.map(ts))
-                .bind(ts(d.fetched_unix_ms))
-                .bind(&d.language)
-                .execute(&self.pool)
-                .await
-                .map_err(query_err("insert document"))?;
-                Ok(if r.rows_affected() > 0 {
-                    Outcome::Stored
-                } else {
-                    Outcome::Unchanged
-                })
-            }
-            Finding::Candidate(c) => {
-                let r = sqlx::query(
-                    "INSERT INTO candidates (id, document_id, project, symbol, confidence)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&c.id)
-                .bind(&c.document_id)
-                .bind(&c.project)
-                .bind(&c.symbol)
-                .bind(c.confidence)
-                .execute(&self.pool)
-                .await
-                .map_err(query_err("insert candidate"))?;
-                Ok(if r.rows_affected() > 0 {
-                    Outcome::Stored
-                } else {
-                    Outcome::Unchanged
-                })
-            }
-            Finding::Detection(d) => detection::apply(&self.pool, d).await,
+        let mut outcomes = self.apply_batch(std::slice::from_ref(finding)).await?;
+        Ok(outcomes.pop().unwrap_or(Outcome::Unchanged))
+    }
+
+    /// Applies findings in order in one transaction (one commit for the
+    /// lot); all or nothing.
+    ///
+    /// # Errors
+    ///
+    /// A database failure: nothing of the batch is applied.
+    pub async fn apply_batch(&self, findings: &[Finding]) -> Result<Vec<Outcome>, Error> {
+        let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
+        let mut outcomes = Vec::with_capacity(findings.len());
+        for finding in findings {
+            outcomes.push(apply_one(&mut tx, finding).await?);
         }
+        tx.commit().await.map_err(query_err("commit"))?;
+        Ok(outcomes)
+    }
+}
+
+async fn apply_one(tx: &mut sqlx::PgConnection, finding: &Finding) -> Result<Outcome, Error> {
+    match finding {
+        Finding::Document(d) => {
+            let r = sqlx::query(
+                "INSERT INTO documents (id, source_id, source_kind, url, title, body,
+                    published_at, fetched_at, language)
+                 VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), $9)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&d.id)
+            .bind(&d.source_id)
+            .bind(&d.source_kind)
+            .bind(&d.url)
+            .bind(&d.title)
+            .bind(&d.text)
+            .bind(d.published_unix_ms.map(ts))
+            .bind(ts(d.fetched_unix_ms))
+            .bind(&d.language)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("insert document"))?;
+            Ok(stored(r.rows_affected()))
+        }
+        Finding::Candidate(c) => {
+            let r = sqlx::query(
+                "INSERT INTO candidates (id, document_id, project, symbol, confidence)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&c.id)
+            .bind(&c.document_id)
+            .bind(&c.project)
+            .bind(&c.symbol)
+            .bind(c.confidence)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("insert candidate"))?;
+            Ok(stored(r.rows_affected()))
+        }
+        Finding::Detection(d) => detection::apply(tx, d).await,
+    }
+}
+
+fn stored(rows: u64) -> Outcome {
+    if rows > 0 {
+        Outcome::Stored
+    } else {
+        Outcome::Unchanged
     }
 }

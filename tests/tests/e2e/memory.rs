@@ -302,7 +302,12 @@ async fn a_consumer_killed_mid_batch_loses_nothing_and_applies_each_finding_once
         );
     }
     let dead = memory.stream_len(&format!("{stream}:dead")).await?;
-    assert_eq!(dead, 1, "the malformed entry was kept aside");
+    // kept aside at least once (twice if the killed consumer set it aside
+    // but died before acknowledging it)
+    assert!(
+        (1..=2).contains(&dead),
+        "the malformed entry was kept aside ({dead})"
+    );
     drop(conn);
     db.drop_db().await;
     Ok(())
