@@ -1,0 +1,460 @@
+//! The lexicon: phrases that signal a TGE, and the context phrases that
+//! cancel or weaken it, matched in one Aho-Corasick pass (ASCII
+//! case-insensitive, longest match first) and kept only at word boundaries,
+//! so "IDO" never matches inside "Lido".
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// What a cue phrase says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cue {
+    /// "token generation event", "TGE".
+    Tge,
+    /// A token launch or debut.
+    Launch,
+    /// An airdrop / claim going live.
+    Claim,
+    /// A listing or trading start (strong only for a new token).
+    Listing,
+    /// Launchpool, launchpad, pre-market: new-token venues.
+    NewTokenVenue,
+    /// The event happens or is scheduled: "announces", "goes live", "today".
+    Event,
+    /// Speculation and rumour: "may", "rumoured", "considering".
+    Speculation,
+    /// Negation and denial: "no plans", "denies", "will not".
+    Negation,
+    /// Looking back: "after its TGE", "a year after", "since launch".
+    Retrospective,
+    /// About a token that already trades: unlocks, burns, price moves.
+    ExistingToken,
+    /// Warnings about scams and fake claim sites.
+    Scam,
+    /// Another sense of "TGE" (veterinary, a listed company, gaming).
+    OtherSense,
+    /// Things that are not token events: testnets, points, NFTs, funding.
+    NotToken,
+}
+
+const PHRASES: &[(&str, Cue)] = &[
+    // TGE proper
+    ("token generation event", Cue::Tge),
+    ("token generation", Cue::Tge),
+    ("tge", Cue::Tge),
+    ("tges", Cue::Tge),
+    // launches
+    ("token launch", Cue::Launch),
+    ("token launches", Cue::Launch),
+    ("launches its token", Cue::Launch),
+    ("launch its token", Cue::Launch),
+    ("launching its token", Cue::Launch),
+    ("launch of its token", Cue::Launch),
+    ("launches its native token", Cue::Launch),
+    ("launch its native token", Cue::Launch),
+    ("launch of its native token", Cue::Launch),
+    ("launches native token", Cue::Launch),
+    ("launches the", Cue::Launch),
+    ("token debut", Cue::Launch),
+    ("token debuts", Cue::Launch),
+    ("debuts its token", Cue::Launch),
+    ("token goes live", Cue::Launch),
+    ("token is live", Cue::Launch),
+    ("token is now live", Cue::Launch),
+    ("token will go live", Cue::Launch),
+    ("token went live", Cue::Launch),
+    ("tokens go live", Cue::Launch),
+    ("token release", Cue::Launch),
+    ("mainnet token", Cue::Launch),
+    ("native token", Cue::Launch),
+    ("governance token", Cue::Launch),
+    ("utility token", Cue::Launch),
+    ("token mint", Cue::Launch),
+    ("introduces its token", Cue::Launch),
+    ("unveils its token", Cue::Launch),
+    // claims
+    ("airdrop claim", Cue::Claim),
+    ("airdrop claims", Cue::Claim),
+    ("claim portal", Cue::Claim),
+    ("claims portal", Cue::Claim),
+    ("claim page", Cue::Claim),
+    ("claim window", Cue::Claim),
+    ("claim is live", Cue::Claim),
+    ("claim is now live", Cue::Claim),
+    ("claims are live", Cue::Claim),
+    ("claims are now live", Cue::Claim),
+    ("claiming is live", Cue::Claim),
+    ("claiming is now live", Cue::Claim),
+    ("claiming opens", Cue::Claim),
+    ("claims open", Cue::Claim),
+    ("claim opens", Cue::Claim),
+    ("claiming starts", Cue::Claim),
+    ("claim starts", Cue::Claim),
+    ("claim your", Cue::Claim),
+    ("airdrop is live", Cue::Claim),
+    ("airdrop is now live", Cue::Claim),
+    ("airdrop goes live", Cue::Claim),
+    ("airdrop live", Cue::Claim),
+    ("check eligibility", Cue::Claim),
+    ("eligibility checker", Cue::Claim),
+    // listings
+    ("will list", Cue::Listing),
+    ("to list", Cue::Listing),
+    ("lists", Cue::Listing),
+    ("listing", Cue::Listing),
+    ("trading starts", Cue::Listing),
+    ("trading opens", Cue::Listing),
+    ("trading begins", Cue::Listing),
+    ("trading will open", Cue::Listing),
+    ("trading will start", Cue::Listing),
+    ("trading will begin", Cue::Listing),
+    ("deposits open", Cue::Listing),
+    ("spot trading", Cue::Listing),
+    ("new token", Cue::NewTokenVenue),
+    ("launchpool", Cue::NewTokenVenue),
+    ("launchpad", Cue::NewTokenVenue),
+    ("pre-market", Cue::NewTokenVenue),
+    ("premarket", Cue::NewTokenVenue),
+    ("hodler airdrops", Cue::NewTokenVenue),
+    ("megadrop", Cue::NewTokenVenue),
+    ("at launch", Cue::NewTokenVenue),
+    ("first listing", Cue::NewTokenVenue),
+    ("world premiere", Cue::NewTokenVenue),
+    // event framing
+    ("announces", Cue::Event),
+    ("announced", Cue::Event),
+    ("announce", Cue::Event),
+    ("confirms", Cue::Event),
+    ("confirmed", Cue::Event),
+    ("officially", Cue::Event),
+    ("official", Cue::Event),
+    ("scheduled", Cue::Event),
+    ("set for", Cue::Event),
+    ("slated for", Cue::Event),
+    ("goes live", Cue::Event),
+    ("go live", Cue::Event),
+    ("is live", Cue::Event),
+    ("now live", Cue::Event),
+    ("live now", Cue::Event),
+    ("today", Cue::Event),
+    ("tomorrow", Cue::Event),
+    ("tonight", Cue::Event),
+    ("kicks off", Cue::Event),
+    ("begins", Cue::Event),
+    ("starts", Cue::Event),
+    ("opens", Cue::Event),
+    ("will", Cue::Event),
+    ("reveals", Cue::Event),
+    ("unveils", Cue::Event),
+    ("date", Cue::Event),
+    ("countdown", Cue::Event),
+    // speculation
+    ("may", Cue::Speculation),
+    ("might", Cue::Speculation),
+    ("could", Cue::Speculation),
+    ("would", Cue::Speculation),
+    ("reportedly", Cue::Speculation),
+    ("rumor", Cue::Speculation),
+    ("rumors", Cue::Speculation),
+    ("rumored", Cue::Speculation),
+    ("rumour", Cue::Speculation),
+    ("rumours", Cue::Speculation),
+    ("rumoured", Cue::Speculation),
+    ("speculation", Cue::Speculation),
+    ("speculate", Cue::Speculation),
+    ("speculates", Cue::Speculation),
+    ("speculated", Cue::Speculation),
+    ("hints", Cue::Speculation),
+    ("hinted", Cue::Speculation),
+    ("hinting", Cue::Speculation),
+    ("teases", Cue::Speculation),
+    ("teased", Cue::Speculation),
+    ("expected to", Cue::Speculation),
+    ("is expected", Cue::Speculation),
+    ("considering", Cue::Speculation),
+    ("considers", Cue::Speculation),
+    ("exploring", Cue::Speculation),
+    ("explores", Cue::Speculation),
+    ("mulls", Cue::Speculation),
+    ("weighs", Cue::Speculation),
+    ("potential", Cue::Speculation),
+    ("possible", Cue::Speculation),
+    ("possibly", Cue::Speculation),
+    ("likely", Cue::Speculation),
+    ("unconfirmed", Cue::Speculation),
+    ("sources say", Cue::Speculation),
+    ("according to sources", Cue::Speculation),
+    ("people familiar", Cue::Speculation),
+    ("if", Cue::Speculation),
+    ("whether", Cue::Speculation),
+    ("wen", Cue::Speculation),
+    ("when token", Cue::Speculation),
+    ("predict", Cue::Speculation),
+    ("predicts", Cue::Speculation),
+    ("prediction", Cue::Speculation),
+    ("odds", Cue::Speculation),
+    ("eventually", Cue::Speculation),
+    ("someday", Cue::Speculation),
+    ("one day", Cue::Speculation),
+    ("in the future", Cue::Speculation),
+    ("farming", Cue::Speculation),
+    ("how to qualify", Cue::Speculation),
+    ("guide", Cue::Speculation),
+    // negation and denial
+    ("no plans", Cue::Negation),
+    ("no plan", Cue::Negation),
+    ("not", Cue::Negation),
+    ("no token", Cue::Negation),
+    ("no airdrop", Cue::Negation),
+    ("no tge", Cue::Negation),
+    ("won't", Cue::Negation),
+    ("will not", Cue::Negation),
+    ("isn't", Cue::Negation),
+    ("aren't", Cue::Negation),
+    ("doesn't", Cue::Negation),
+    ("don't", Cue::Negation),
+    ("never", Cue::Negation),
+    ("denies", Cue::Negation),
+    ("denied", Cue::Negation),
+    ("deny", Cue::Negation),
+    ("dismisses", Cue::Negation),
+    ("dismissed", Cue::Negation),
+    ("refutes", Cue::Negation),
+    ("debunks", Cue::Negation),
+    ("without a token", Cue::Negation),
+    ("postpones", Cue::Negation),
+    ("postponed", Cue::Negation),
+    ("delays", Cue::Negation),
+    ("delayed", Cue::Negation),
+    ("cancels", Cue::Negation),
+    ("cancelled", Cue::Negation),
+    ("canceled", Cue::Negation),
+    ("scraps", Cue::Negation),
+    ("shelves", Cue::Negation),
+    ("no longer", Cue::Negation),
+    // looking back
+    ("after its tge", Cue::Retrospective),
+    ("since its tge", Cue::Retrospective),
+    ("post-tge", Cue::Retrospective),
+    ("after its token generation event", Cue::Retrospective),
+    ("since its token generation event", Cue::Retrospective),
+    ("after launch", Cue::Retrospective),
+    ("since launch", Cue::Retrospective),
+    ("since its launch", Cue::Retrospective),
+    ("since its debut", Cue::Retrospective),
+    ("after its launch", Cue::Retrospective),
+    ("after its debut", Cue::Retrospective),
+    ("year after", Cue::Retrospective),
+    ("years after", Cue::Retrospective),
+    ("months after", Cue::Retrospective),
+    ("weeks after", Cue::Retrospective),
+    ("look back", Cue::Retrospective),
+    ("looking back", Cue::Retrospective),
+    ("a look at", Cue::Retrospective),
+    ("anniversary", Cue::Retrospective),
+    ("last year", Cue::Retrospective),
+    ("last year's", Cue::Retrospective),
+    ("retrospective", Cue::Retrospective),
+    ("recap", Cue::Retrospective),
+    ("lessons", Cue::Retrospective),
+    ("biggest", Cue::Retrospective),
+    ("performance", Cue::Retrospective),
+    ("performed", Cue::Retrospective),
+    ("analysis", Cue::Retrospective),
+    ("history", Cue::Retrospective),
+    ("back in", Cue::Retrospective),
+    ("went live last", Cue::Retrospective),
+    ("launched last", Cue::Retrospective),
+    ("since then", Cue::Retrospective),
+    ("ranked", Cue::Retrospective),
+    ("ranking", Cue::Retrospective),
+    ("study", Cue::Retrospective),
+    ("report finds", Cue::Retrospective),
+    ("data shows", Cue::Retrospective),
+    // an existing token
+    ("unlock", Cue::ExistingToken),
+    ("unlocks", Cue::ExistingToken),
+    ("token unlock", Cue::ExistingToken),
+    ("vesting", Cue::ExistingToken),
+    ("burn", Cue::ExistingToken),
+    ("burns", Cue::ExistingToken),
+    ("buyback", Cue::ExistingToken),
+    ("buybacks", Cue::ExistingToken),
+    ("migration", Cue::ExistingToken),
+    ("migrate", Cue::ExistingToken),
+    ("token swap", Cue::ExistingToken),
+    ("rebrand", Cue::ExistingToken),
+    ("rebrands", Cue::ExistingToken),
+    ("redenomination", Cue::ExistingToken),
+    ("staking rewards", Cue::ExistingToken),
+    ("second airdrop", Cue::ExistingToken),
+    ("another airdrop", Cue::ExistingToken),
+    ("new airdrop season", Cue::ExistingToken),
+    ("already trades", Cue::ExistingToken),
+    ("already trading", Cue::ExistingToken),
+    ("already listed", Cue::ExistingToken),
+    ("trading pair", Cue::ExistingToken),
+    ("trading pairs", Cue::ExistingToken),
+    ("new pair", Cue::ExistingToken),
+    ("adds support", Cue::ExistingToken),
+    ("now available on", Cue::ExistingToken),
+    ("perpetual", Cue::ExistingToken),
+    ("perpetuals", Cue::ExistingToken),
+    ("perps", Cue::ExistingToken),
+    ("futures", Cue::ExistingToken),
+    ("margin", Cue::ExistingToken),
+    ("price", Cue::ExistingToken),
+    ("rallies", Cue::ExistingToken),
+    ("surges", Cue::ExistingToken),
+    ("soars", Cue::ExistingToken),
+    ("plunges", Cue::ExistingToken),
+    ("tumbles", Cue::ExistingToken),
+    ("slumps", Cue::ExistingToken),
+    ("all-time high", Cue::ExistingToken),
+    ("market cap", Cue::ExistingToken),
+    ("delist", Cue::ExistingToken),
+    ("delisting", Cue::ExistingToken),
+    ("delists", Cue::ExistingToken),
+    ("etf", Cue::ExistingToken),
+    ("treasury", Cue::ExistingToken),
+    // scams
+    ("fake", Cue::Scam),
+    ("scam", Cue::Scam),
+    ("scams", Cue::Scam),
+    ("scammers", Cue::Scam),
+    ("phishing", Cue::Scam),
+    ("beware", Cue::Scam),
+    ("impersonat", Cue::Scam),
+    ("drainer", Cue::Scam),
+    ("malicious", Cue::Scam),
+    // other senses of TGE
+    ("gastroenteritis", Cue::OtherSense),
+    ("swine", Cue::OtherSense),
+    ("pigs", Cue::OtherSense),
+    ("piglets", Cue::OtherSense),
+    ("porcine", Cue::OtherSense),
+    ("veterinary", Cue::OtherSense),
+    ("veterinarians", Cue::OtherSense),
+    ("livestock", Cue::OtherSense),
+    ("herd", Cue::OtherSense),
+    ("herds", Cue::OtherSense),
+    ("outbreak", Cue::OtherSense),
+    ("vaccine", Cue::OtherSense),
+    ("shareholders", Cue::OtherSense),
+    ("shares of", Cue::OtherSense),
+    ("stock exchange", Cue::OtherSense),
+    ("dividend", Cue::OtherSense),
+    ("quarterly earnings", Cue::OtherSense),
+    ("earnings", Cue::OtherSense),
+    ("gas engineering", Cue::OtherSense),
+    ("esports", Cue::OtherSense),
+    ("tournament", Cue::OtherSense),
+    ("festival", Cue::OtherSense),
+    ("concert", Cue::OtherSense),
+    ("band", Cue::OtherSense),
+    ("album", Cue::OtherSense),
+    ("the great escape", Cue::OtherSense),
+    // not a token event
+    ("testnet", Cue::NotToken),
+    ("points program", Cue::NotToken),
+    ("points season", Cue::NotToken),
+    ("points campaign", Cue::NotToken),
+    ("nft", Cue::NotToken),
+    ("nfts", Cue::NotToken),
+    ("raises", Cue::NotToken),
+    ("funding round", Cue::NotToken),
+    ("series a", Cue::NotToken),
+    ("seed round", Cue::NotToken),
+    ("hack", Cue::NotToken),
+    ("exploit", Cue::NotToken),
+    ("exploited", Cue::NotToken),
+    ("lawsuit", Cue::NotToken),
+    ("sec", Cue::NotToken),
+    ("regulators", Cue::NotToken),
+];
+
+/// One cue found in a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub cue: Cue,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The compiled lexicon.
+pub struct Lexicon {
+    matcher: AhoCorasick,
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+impl Lexicon {
+    /// Compiles the built-in phrases.
+    ///
+    /// # Panics
+    ///
+    /// Never: the phrase list is fixed and valid.
+    pub fn new() -> Self {
+        let matcher = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(PHRASES.iter().map(|(p, _)| p))
+            .expect("the built-in lexicon compiles");
+        Self { matcher }
+    }
+
+    /// Every cue in `text` that stands at word boundaries.
+    pub fn hits(&self, text: &str) -> Vec<Hit> {
+        let bytes = text.as_bytes();
+        self.matcher
+            .find_iter(text)
+            .filter(|m| {
+                let before = m.start() == 0 || !is_word_byte(bytes[m.start() - 1]);
+                let after = m.end() == bytes.len() || !is_word_byte(bytes[m.end()]);
+                // "impersonat" is a stem: allow letters after it
+                let stem = PHRASES[m.pattern().as_usize()].0 == "impersonat";
+                before && (after || stem)
+            })
+            .map(|m| Hit {
+                cue: PHRASES[m.pattern().as_usize()].1,
+                start: m.start(),
+                end: m.end(),
+            })
+            .collect()
+    }
+}
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cues(text: &str) -> Vec<Cue> {
+        Lexicon::new()
+            .hits(text)
+            .into_iter()
+            .map(|h| h.cue)
+            .collect()
+    }
+
+    #[test]
+    fn matches_at_word_boundaries_only() {
+        assert_eq!(cues("Lido stakers"), Vec::<Cue>::new());
+        assert!(cues("the TGE is set").contains(&Cue::Tge));
+        assert!(!cues("TGEX index").contains(&Cue::Tge));
+        assert!(cues("Token Generation Event on May 2").contains(&Cue::Tge));
+    }
+
+    #[test]
+    fn longest_phrase_wins() {
+        let hits = cues("since its TGE the price fell");
+        assert!(hits.contains(&Cue::Retrospective));
+        assert!(!hits.contains(&Cue::Tge), "{hits:?}");
+    }
+}

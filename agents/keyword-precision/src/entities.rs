@@ -1,0 +1,395 @@
+//! Which project a TGE is for: first the watchlist gazetteer, then
+//! open-world patterns ("X announces TGE", "$ABC claim is live",
+//! "Exchange will list X (ABC)", "X's token generation event").
+
+use regex::Regex;
+
+use crate::config::{Config, WatchedProject};
+
+/// A project and ticker attributed to a text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Attribution {
+    pub project: Option<String>,
+    pub symbol: Option<String>,
+    pub watchlist: bool,
+}
+
+/// Words that start or make up names but are not projects.
+const NOT_NAMES: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "today",
+    "breaking",
+    "exclusive",
+    "update",
+    "official",
+    "officially",
+    "crypto",
+    "defi",
+    "new",
+    "this",
+    "our",
+    "we",
+    "its",
+    "it",
+    "their",
+    "announcement",
+    "alert",
+    "news",
+    "just",
+    "now",
+    "live",
+    "token",
+    "tokens",
+    "tge",
+    "airdrop",
+    "claim",
+    "claims",
+    "mainnet",
+    "launch",
+    "launches",
+    "listing",
+    "trading",
+    "spot",
+    "web3",
+    "layer",
+    "protocol",
+    "network",
+    "foundation",
+    "team",
+    "community",
+    "users",
+    "holders",
+    "after",
+    "before",
+    "when",
+    "why",
+    "how",
+    "what",
+    "who",
+    "all",
+    "and",
+    "or",
+    "of",
+    "for",
+    "on",
+    "in",
+    "at",
+    "to",
+    "is",
+    "are",
+    "will",
+    "has",
+    "have",
+    "announces",
+    "confirms",
+    "reminder",
+    "important",
+    "notice",
+    "hot",
+    "big",
+    "huge",
+    "finally",
+    "gm",
+    "ser",
+    "ok",
+    "yes",
+    "no",
+    "reminder:",
+    "update:",
+    "deposits",
+    "withdrawals",
+    "introducing",
+    "welcome",
+    "join",
+    "don't",
+    "dont",
+    "coming",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "utc",
+    "next",
+    "week",
+    "month",
+    "year",
+];
+
+/// Venues that list tokens; the listed token is the project, not them.
+const EXCHANGES: &[&str] = &[
+    "binance",
+    "coinbase",
+    "okx",
+    "bybit",
+    "kraken",
+    "kucoin",
+    "gate",
+    "gate.io",
+    "bitget",
+    "mexc",
+    "htx",
+    "huobi",
+    "upbit",
+    "bithumb",
+    "bitfinex",
+    "gemini",
+    "crypto.com",
+    "robinhood",
+    "bitstamp",
+    "bingx",
+    "lbank",
+    "poloniex",
+    "bitmart",
+    "coinone",
+    "korbit",
+    "binance launchpool",
+    "binance alpha",
+    "binance wallet",
+    "bybit launchpad",
+    "okx jumpstart",
+];
+
+/// Compiled patterns.
+pub struct EntityFinder {
+    name_ticker: Regex,
+    possessive: Regex,
+    name_verb: Regex,
+    name_cue: Regex,
+    listed: Regex,
+    cue_for: Regex,
+    dollar: Regex,
+    lower_before_cue: Regex,
+}
+
+const NAME: &str = r"([A-Z][\w.\-]*(?:\s+(?:[A-Z][\w.\-]*|\d+))?(?:\s+[A-Z][\w.\-]*)?)";
+
+impl EntityFinder {
+    /// Compiles the patterns.
+    ///
+    /// # Panics
+    ///
+    /// Never: the patterns are fixed and valid.
+    pub fn new() -> Self {
+        let re = |p: String| Regex::new(&p).expect("entity pattern compiles");
+        Self {
+            name_ticker: re(format!(r"{NAME}\s*\(\$?([A-Z][A-Z0-9]{{1,9}})\)")),
+            possessive: re(format!(
+                r"{NAME}['’]s\s+(?:\$?[A-Z0-9]{{2,10}}\s+)?(?i:tge|token|airdrop|native|governance|claim|mainnet|long-awaited|official|upcoming)"
+            )),
+            name_verb: re(format!(
+                r"{NAME}\s+(?i:announces|announced|confirms|confirmed|sets|schedules|reveals|unveils|launches|launched|will\s+launch|to\s+launch|opens|kicks\s+off|is\s+launching|has\s+launched|begins|starts|goes\s+live|details|debuts|drops|shares|finalizes|locks\s+in|is\s+live)\b"
+            )),
+            name_cue: re(format!(
+                r"{NAME}\s+(?:(?i:tge|token\s+generation\s+event|airdrop|token|claim|season\s+1\s+airdrop))\b"
+            )),
+            listed: re(format!(
+                r"(?i:\blist(?:s|ing|ed)?|adds|add|launchpool:?|launchpad:?|premieres?)\s+{NAME}"
+            )),
+            cue_for: re(format!(
+                r"(?i:tge|token\s+generation\s+event|airdrop|claim|launch)\s+(?:for|of)\s+{NAME}"
+            )),
+            dollar: re(r"\$([A-Za-z][A-Za-z0-9]{1,9})\b".to_string()),
+            lower_before_cue: re(
+                r"(?i)\b([a-z][a-z0-9]{2,20})\s+(?:tge|airdrop|token\s+generation)\b".to_string(),
+            ),
+        }
+    }
+
+    /// Attributes `text` (with `focus`, the decisive sentence, searched
+    /// first) to a project and ticker.
+    pub fn attribute(&self, text: &str, focus: &str, config: &Config) -> Attribution {
+        if let Some(w) = watched(text, config) {
+            return Attribution {
+                project: Some(w.project.clone()),
+                symbol: w.tickers.first().cloned(),
+                watchlist: true,
+            };
+        }
+        let symbol = self.symbol(focus).or_else(|| self.symbol(text));
+        let project = self.project(focus).or_else(|| self.project(text));
+        let project = project.or_else(|| symbol.clone());
+        Attribution {
+            project,
+            symbol,
+            watchlist: false,
+        }
+    }
+
+    fn symbol(&self, text: &str) -> Option<String> {
+        if let Some(c) = self.name_ticker.captures(text) {
+            return Some(c[2].to_string());
+        }
+        self.dollar
+            .captures_iter(text)
+            .map(|c| c[1].to_ascii_uppercase())
+            .find(|s| s.chars().any(|c| c.is_ascii_alphabetic()))
+    }
+
+    fn project(&self, text: &str) -> Option<String> {
+        let patterns = [
+            &self.name_ticker,
+            &self.listed,
+            &self.possessive,
+            &self.name_verb,
+            &self.cue_for,
+            &self.name_cue,
+        ];
+        for pattern in patterns {
+            for c in pattern.captures_iter(text) {
+                if let Some(name) = clean(&c[1]) {
+                    return Some(name);
+                }
+            }
+        }
+        for c in self.lower_before_cue.captures_iter(text) {
+            if let Some(name) = clean(&c[1]) {
+                return Some(name);
+            }
+        }
+        None
+    }
+}
+
+impl Default for EntityFinder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Drops leading filler words and rejects exchanges and generic words.
+fn clean(raw: &str) -> Option<String> {
+    let mut words: Vec<&str> = raw.split_whitespace().collect();
+    while words
+        .first()
+        .is_some_and(|w| NOT_NAMES.contains(&w.trim_end_matches(':').to_ascii_lowercase().as_str()))
+    {
+        words.remove(0);
+    }
+    while words
+        .last()
+        .is_some_and(|w| NOT_NAMES.contains(&w.to_ascii_lowercase().as_str()))
+    {
+        words.pop();
+    }
+    let name = words.join(" ");
+    let name = name.trim_matches(|c: char| !c.is_alphanumeric());
+    let lower = name.to_ascii_lowercase();
+    if name.len() < 2 || EXCHANGES.contains(&lower.as_str()) || NOT_NAMES.contains(&lower.as_str())
+    {
+        return None;
+    }
+    Some(name.to_string())
+}
+
+fn contains_word(haystack_lower: &str, needle: &str) -> bool {
+    let needle = needle.to_lowercase();
+    let bytes = haystack_lower.as_bytes();
+    haystack_lower.match_indices(&needle).any(|(i, m)| {
+        let before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let end = i + m.len();
+        let after = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        before && after
+    })
+}
+
+/// The watched project the text names (by name, alias or ticker), unless
+/// one of its exclusion contexts is present.
+fn watched<'c>(text: &str, config: &'c Config) -> Option<&'c WatchedProject> {
+    let lower = text.to_lowercase();
+    config.watchlist.iter().find(|w| {
+        let named = std::iter::once(&w.project)
+            .chain(&w.aliases)
+            .any(|n| contains_word(&lower, n))
+            || w.tickers
+                .iter()
+                .any(|t| text.contains(&format!("${t}")) || text.contains(&format!("({t})")));
+        named && !w.exclude_contexts.iter().any(|x| contains_word(&lower, x))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(text: &str) -> (Option<String>, Option<String>) {
+        let a = EntityFinder::new().attribute(text, text, &Config::default());
+        (a.project, a.symbol)
+    }
+
+    #[test]
+    fn open_world_patterns() {
+        assert_eq!(
+            who("Quillnet announces TGE for March 3").0.as_deref(),
+            Some("Quillnet")
+        );
+        assert_eq!(
+            who("Binance will list Vektor Labs (VKT) at launch"),
+            (Some("Vektor Labs".into()), Some("VKT".into()))
+        );
+        assert_eq!(who("$PEBL claim is live now").1.as_deref(), Some("PEBL"));
+        assert_eq!(
+            who("Breaking: Lumora's token generation event is set")
+                .0
+                .as_deref(),
+            Some("Lumora")
+        );
+        assert_eq!(
+            who("the airdrop claim for Orbitra opens today")
+                .0
+                .as_deref(),
+            Some("Orbitra")
+        );
+    }
+
+    #[test]
+    fn watchlist_wins_unless_excluded() {
+        let config = Config {
+            watchlist: vec![WatchedProject {
+                project: "Aurora".into(),
+                aliases: vec![],
+                tickers: vec!["AURA".into()],
+                exclude_contexts: vec!["borealis".into()],
+            }],
+            ..Config::default()
+        };
+        let f = EntityFinder::new();
+        assert!(f.attribute("Aurora sets TGE date", "", &config).watchlist);
+        assert!(
+            !f.attribute("Aurora borealis lights up", "", &config)
+                .watchlist
+        );
+    }
+}

@@ -1,0 +1,218 @@
+//! keyword-precision: decides whether a document announces a TGE (token
+//! generation event: a token launch, a claim/airdrop going live, the first
+//! listing of a new token), for which project, when, with what probability
+//! and on what evidence.
+//!
+//! - [`cues`] — the lexicon (Aho-Corasick, word boundaries);
+//! - [`sentences`] — cues are judged in the sentence they stand in;
+//! - [`model`] — cue weights and the logistic probability;
+//! - [`entities`] — watchlist gazetteer and open-world project detection;
+//! - [`dates`] — event date and its precision;
+//! - [`config`] — watchlist and tokens that already trade;
+//! - [`eval`] — precision, recall, F1, attribution, Brier score.
+
+pub mod config;
+pub mod cues;
+pub mod dates;
+pub mod entities;
+pub mod eval;
+pub mod model;
+pub mod sentences;
+
+use serde::{Deserialize, Serialize};
+
+pub use config::Config;
+pub use dates::{EventDate, Precision};
+
+/// What is classified.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Document {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    pub text: String,
+    /// Publish time (unix ms) to resolve dates like "tomorrow"; 0 = now.
+    #[serde(default)]
+    pub published_unix_ms: i64,
+}
+
+/// A piece of the text that supports the decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// The classifier's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub is_tge: bool,
+    pub project: Option<String>,
+    pub symbol: Option<String>,
+    pub watchlist: bool,
+    pub event_date: EventDate,
+    /// Probability that the document announces a TGE.
+    pub confidence: f64,
+    pub evidence: Vec<Span>,
+    pub reasons: Vec<String>,
+}
+
+/// The classifier, with its compiled lexicon and patterns.
+pub struct Classifier {
+    config: Config,
+    lexicon: cues::Lexicon,
+    entities: entities::EntityFinder,
+    dates: dates::DateFinder,
+    ticker: regex::Regex,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Classifier {
+    /// A classifier with `config`.
+    ///
+    /// # Panics
+    ///
+    /// Never: every pattern is fixed and valid.
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            lexicon: cues::Lexicon::new(),
+            entities: entities::EntityFinder::new(),
+            dates: dates::DateFinder::new(),
+            ticker: regex::Regex::new(r"\$[A-Za-z][A-Za-z0-9]{1,9}\b|\([A-Z][A-Z0-9]{1,9}\)")
+                .expect("ticker pattern compiles"),
+        }
+    }
+
+    /// Classifies one document.
+    pub fn classify(&self, doc: &Document) -> Decision {
+        let text = if doc.title.is_empty() {
+            doc.text.clone()
+        } else {
+            format!("{}\n{}", doc.title, doc.text)
+        };
+        let published = if doc.published_unix_ms > 0 {
+            doc.published_unix_ms
+        } else {
+            now_ms()
+        };
+        let hits = self.lexicon.hits(&text);
+        let mut best: Option<model::SentenceScore> = None;
+        for (start, end) in sentences::split(&text) {
+            let in_sentence: Vec<cues::Hit> = hits
+                .iter()
+                .copied()
+                .filter(|h| h.start >= start && h.end <= end)
+                .collect();
+            let sentence = &text[start..end];
+            let has_date = self.dates.find(sentence, published).value.is_some();
+            let has_ticker = self.ticker.is_match(sentence);
+            if let Some(s) =
+                model::score_sentence(&text, (start, end), &in_sentence, has_date, has_ticker)
+                && best.as_ref().is_none_or(|b| s.score > b.score)
+            {
+                best = Some(s);
+            }
+        }
+        let Some(best) = best else {
+            return Decision {
+                is_tge: false,
+                project: None,
+                symbol: None,
+                watchlist: false,
+                event_date: EventDate {
+                    value: None,
+                    precision: Precision::Unknown,
+                },
+                confidence: model::probability(model::weights::BIAS - 3.0),
+                evidence: Vec::new(),
+                reasons: vec!["no token event mentioned".into()],
+            };
+        };
+        let mut score = best.score;
+        let mut reasons = best.reasons.clone();
+        let crypto_context = hits.iter().any(|h| {
+            matches!(
+                h.cue,
+                cues::Cue::Launch | cues::Cue::Claim | cues::Cue::NewTokenVenue
+            )
+        }) || [
+            "token",
+            "crypto",
+            "blockchain",
+            "airdrop",
+            "web3",
+            "on-chain",
+            "wallet",
+        ]
+        .iter()
+        .any(|w| text.to_lowercase().contains(w));
+        if hits.iter().any(|h| h.cue == cues::Cue::OtherSense) && !crypto_context {
+            score += model::weights::OTHER_SENSE;
+            reasons.push(format!(
+                "another sense of TGE ({:+.1})",
+                model::weights::OTHER_SENSE
+            ));
+        }
+        let focus = &text[best.start..best.end];
+        let who = self.entities.attribute(&text, focus, &self.config);
+        let known = who
+            .project
+            .as_deref()
+            .is_some_and(|p| self.config.is_known_token(p))
+            || who
+                .symbol
+                .as_deref()
+                .is_some_and(|s| self.config.is_known_token(s));
+        if known {
+            score += model::weights::KNOWN_TOKEN;
+            reasons.push(format!(
+                "token already trades ({:+.1})",
+                model::weights::KNOWN_TOKEN
+            ));
+        }
+        let confidence = model::probability(score);
+        let is_tge = confidence >= self.config.threshold;
+        let evidence = hits
+            .iter()
+            .filter(|h| h.start >= best.start && h.end <= best.end)
+            .map(|h| Span {
+                start: h.start,
+                end: h.end,
+                text: text[h.start..h.end].to_string(),
+            })
+            .collect();
+        Decision {
+            is_tge,
+            project: who.project,
+            symbol: who.symbol,
+            watchlist: who.watchlist,
+            event_date: self.dates.find(focus, published).value.map_or_else(
+                || self.dates.find(&text, published),
+                |_| self.dates.find(focus, published),
+            ),
+            confidence,
+            evidence,
+            reasons,
+        }
+    }
+}
+
+impl Default for Classifier {
+    fn default() -> Self {
+        Self::new(Config::default())
+    }
+}
+
+/// Classifies `doc` with the default configuration.
+pub fn classify(doc: &Document) -> Decision {
+    Classifier::default().classify(doc)
+}

@@ -1,0 +1,129 @@
+//! From cues to a decision: each sentence that mentions a TGE, a token
+//! launch, a claim going live or a new-token listing gets a score from the
+//! cues around it (event framing raises it; speculation, negation, looking
+//! back, an existing token, scam warnings lower it); the best sentence,
+//! adjusted for document-wide signals (another sense of "TGE", a token
+//! that already trades), goes through a logistic function. The weights are
+//! set by hand from what each cue means and checked for calibration (Brier
+//! score) with `keyword-precision eval`.
+
+use std::collections::HashSet;
+
+use crate::cues::{Cue, Hit};
+
+/// Weights of the score (log-odds).
+pub mod weights {
+    pub const BIAS: f64 = -2.2;
+    pub const TGE: f64 = 3.4;
+    pub const LAUNCH: f64 = 2.6;
+    pub const CLAIM: f64 = 3.0;
+    pub const LISTING_NEW: f64 = 2.8;
+    pub const NEW_VENUE: f64 = 2.2;
+    pub const LISTING: f64 = 0.8;
+    pub const EVENT: f64 = 1.2;
+    pub const DATE: f64 = 0.9;
+    pub const TICKER: f64 = 0.4;
+    pub const SPECULATION: f64 = -4.2;
+    pub const NEGATION: f64 = -4.6;
+    pub const RETROSPECTIVE: f64 = -4.4;
+    pub const EXISTING: f64 = -2.8;
+    pub const SCAM: f64 = -2.6;
+    pub const NOT_TOKEN: f64 = -1.4;
+    pub const OTHER_SENSE: f64 = -7.0;
+    pub const KNOWN_TOKEN: f64 = -4.0;
+}
+
+/// Scored view of one sentence.
+#[derive(Debug, Clone)]
+pub struct SentenceScore {
+    pub start: usize,
+    pub end: usize,
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Probability from a score.
+pub fn probability(score: f64) -> f64 {
+    logistic(score)
+}
+
+/// Scores one sentence; `None` if it mentions no token event at all.
+pub fn score_sentence(
+    text: &str,
+    span: (usize, usize),
+    hits: &[Hit],
+    has_date: bool,
+    has_ticker: bool,
+) -> Option<SentenceScore> {
+    let cues: HashSet<Cue> = hits.iter().map(|h| h.cue).collect();
+    let words = |cue: Cue| -> Vec<&str> {
+        hits.iter()
+            .filter(|h| h.cue == cue)
+            .map(|h| &text[h.start..h.end])
+            .collect()
+    };
+    let has = |c: Cue| cues.contains(&c);
+    let core = has(Cue::Tge) || has(Cue::Launch) || has(Cue::Claim);
+    let listing_new = has(Cue::Listing) && has(Cue::NewTokenVenue);
+    if !(core || listing_new || has(Cue::NewTokenVenue) || has(Cue::Listing)) {
+        return None;
+    }
+    use weights::*;
+    let mut score = BIAS;
+    let mut reasons = Vec::new();
+    let mut add = |w: f64, why: String| {
+        score += w;
+        reasons.push(format!("{why} ({w:+.1})"));
+    };
+    if has(Cue::Tge) {
+        add(TGE, format!("TGE: {:?}", words(Cue::Tge)));
+    } else if has(Cue::Claim) {
+        add(CLAIM, format!("claim going live: {:?}", words(Cue::Claim)));
+    } else if has(Cue::Launch) {
+        add(LAUNCH, format!("token launch: {:?}", words(Cue::Launch)));
+    } else if listing_new {
+        add(
+            LISTING_NEW,
+            format!("new-token listing: {:?}", words(Cue::NewTokenVenue)),
+        );
+    } else if has(Cue::NewTokenVenue) {
+        add(
+            NEW_VENUE,
+            format!("new-token venue: {:?}", words(Cue::NewTokenVenue)),
+        );
+    } else {
+        add(LISTING, format!("listing: {:?}", words(Cue::Listing)));
+    }
+    if has(Cue::Event) {
+        add(EVENT, format!("event framing: {:?}", words(Cue::Event)));
+    }
+    if has_date {
+        add(DATE, "a date".into());
+    }
+    if has_ticker {
+        add(TICKER, "a ticker".into());
+    }
+    let penalties = [
+        (Cue::Speculation, SPECULATION, "speculation"),
+        (Cue::Negation, NEGATION, "negation or denial"),
+        (Cue::Retrospective, RETROSPECTIVE, "looking back"),
+        (Cue::ExistingToken, EXISTING, "an existing token"),
+        (Cue::Scam, SCAM, "scam warning"),
+        (Cue::NotToken, NOT_TOKEN, "not a token event"),
+    ];
+    for (cue, w, why) in penalties {
+        if has(cue) {
+            add(w, format!("{why}: {:?}", words(cue)));
+        }
+    }
+    Some(SentenceScore {
+        start: span.0,
+        end: span.1,
+        score,
+        reasons,
+    })
+}

@@ -1,0 +1,56 @@
+//! Splitting a text into sentences, so that a negation or a rumour only
+//! cancels the TGE mention it stands next to.
+
+/// Byte ranges of the sentences of `text` (headline line breaks, `.`, `!`,
+/// `?`, `;` and ` | ` / ` - ` separators of headlines end a sentence).
+pub fn split(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let end_here = match b {
+            b'\n' | b'!' | b'?' | b';' => true,
+            b'.' => {
+                // not a decimal point or an abbreviation like "Inc." before a capital? keep simple:
+                let next = bytes.get(i + 1).copied();
+                let prev = if i > 0 { bytes[i - 1] } else { b' ' };
+                !(prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()))
+                    && next.is_none_or(|n| n == b' ' || n == b'\n' || n == b'"')
+            }
+            b'|' => true,
+            _ => false,
+        };
+        if end_here {
+            if i > start {
+                out.push((start, i + 1));
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start < bytes.len() {
+        out.push((start, bytes.len()));
+    }
+    out.retain(|(s, e)| text[*s..*e].trim().len() > 1);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_on_sentence_ends_but_not_decimals() {
+        let text = "Nova raises $2.5M. No token yet! TGE in Q3?";
+        let parts: Vec<&str> = split(text)
+            .iter()
+            .map(|(s, e)| text[*s..*e].trim())
+            .collect();
+        assert_eq!(
+            parts,
+            vec!["Nova raises $2.5M.", "No token yet!", "TGE in Q3?"]
+        );
+    }
+}
