@@ -34,6 +34,8 @@ pub enum Cue {
     OtherSense,
     /// Things that are not token events: testnets, points, NFTs, funding.
     NotToken,
+    /// Explainers and guides ("what is a TGE", "how to").
+    Explainer,
 }
 
 const PHRASES: &[(&str, Cue)] = &[
@@ -147,7 +149,61 @@ const PHRASES: &[(&str, Cue)] = &[
     ("unveils", Cue::Event),
     ("date", Cue::Event),
     ("countdown", Cue::Event),
+    // a rumour that has been settled
+    ("months of speculation", Cue::Event),
+    ("months of rumours", Cue::Event),
+    ("months of rumors", Cue::Event),
+    ("weeks of speculation", Cue::Event),
+    ("weeks of rumours", Cue::Event),
+    ("weeks of rumors", Cue::Event),
+    ("ending speculation", Cue::Event),
+    ("finally confirmed", Cue::Event),
+    ("finally confirms", Cue::Event),
+    // more launch and claim phrasings
+    ("will be generated", Cue::Launch),
+    ("to be generated", Cue::Launch),
+    ("will be minted", Cue::Launch),
+    ("genesis of its", Cue::Launch),
+    ("began trading for the first time", Cue::Launch),
+    ("begins trading for the first time", Cue::Launch),
+    ("trading for the first time", Cue::Launch),
+    ("brand-new", Cue::NewTokenVenue),
+    ("debut on spot", Cue::NewTokenVenue),
+    ("claimable", Cue::Claim),
+    ("token claim", Cue::Claim),
+    ("public claim", Cue::Claim),
+    ("opened claims", Cue::Claim),
+    ("opens claims", Cue::Claim),
+    ("claim is open", Cue::Claim),
+    ("claims are open", Cue::Claim),
+    ("claim wallets", Cue::Claim),
+    ("airdrop checker", Cue::Claim),
+    // explainers and guides
+    ("what is a", Cue::Explainer),
+    ("what is", Cue::Explainer),
+    ("explained", Cue::Explainer),
+    ("explainer", Cue::Explainer),
+    ("how to", Cue::Explainer),
+    ("beginner's guide", Cue::Explainer),
+    ("guide to", Cue::Explainer),
+    ("vs", Cue::Explainer),
+    ("versus", Cue::Explainer),
+    ("differences", Cue::Explainer),
+    ("tips", Cue::Explainer),
+    ("checklist", Cue::Explainer),
     // speculation
+    ("expect", Cue::Speculation),
+    ("expects", Cue::Speculation),
+    ("probably", Cue::Speculation),
+    ("interpret", Cue::Speculation),
+    ("hint", Cue::Speculation),
+    ("nothing confirmed", Cue::Speculation),
+    ("not confirmed", Cue::Speculation),
+    ("abuzz", Cue::Speculation),
+    ("anonymous", Cue::Speculation),
+    ("sometime", Cue::Speculation),
+    ("szn", Cue::Speculation),
+    ("incoming", Cue::Speculation),
     ("may", Cue::Speculation),
     ("might", Cue::Speculation),
     ("could", Cue::Speculation),
@@ -188,9 +244,6 @@ const PHRASES: &[(&str, Cue)] = &[
     ("whether", Cue::Speculation),
     ("wen", Cue::Speculation),
     ("when token", Cue::Speculation),
-    ("predict", Cue::Speculation),
-    ("predicts", Cue::Speculation),
-    ("prediction", Cue::Speculation),
     ("odds", Cue::Speculation),
     ("eventually", Cue::Speculation),
     ("someday", Cue::Speculation),
@@ -200,6 +253,11 @@ const PHRASES: &[(&str, Cue)] = &[
     ("how to qualify", Cue::Speculation),
     ("guide", Cue::Speculation),
     // negation and denial
+    ("no native token", Cue::Negation),
+    ("has no native token", Cue::Negation),
+    ("no governance token", Cue::Negation),
+    ("without a native token", Cue::Negation),
+    ("nothing", Cue::Negation),
     ("no plans", Cue::Negation),
     ("no plan", Cue::Negation),
     ("not", Cue::Negation),
@@ -232,17 +290,33 @@ const PHRASES: &[(&str, Cue)] = &[
     ("shelves", Cue::Negation),
     ("no longer", Cue::Negation),
     // looking back
-    ("after its tge", Cue::Retrospective),
+    ("months on", Cue::Retrospective),
+    ("years on", Cue::Retrospective),
+    ("post-mortem", Cue::Retrospective),
+    ("postmortem", Cue::Retrospective),
+    ("underperformed", Cue::Retrospective),
+    ("underperform", Cue::Retrospective),
+    ("outperformed", Cue::Retrospective),
+    ("quarterly report", Cue::Retrospective),
+    ("has fallen", Cue::Retrospective),
+    ("last january", Cue::Retrospective),
+    ("last february", Cue::Retrospective),
+    ("last march", Cue::Retrospective),
+    ("last april", Cue::Retrospective),
+    ("last may", Cue::Retrospective),
+    ("last june", Cue::Retrospective),
+    ("last july", Cue::Retrospective),
+    ("last august", Cue::Retrospective),
+    ("last september", Cue::Retrospective),
+    ("last october", Cue::Retrospective),
+    ("last november", Cue::Retrospective),
+    ("last december", Cue::Retrospective),
     ("since its tge", Cue::Retrospective),
     ("post-tge", Cue::Retrospective),
-    ("after its token generation event", Cue::Retrospective),
     ("since its token generation event", Cue::Retrospective),
-    ("after launch", Cue::Retrospective),
     ("since launch", Cue::Retrospective),
     ("since its launch", Cue::Retrospective),
     ("since its debut", Cue::Retrospective),
-    ("after its launch", Cue::Retrospective),
-    ("after its debut", Cue::Retrospective),
     ("year after", Cue::Retrospective),
     ("years after", Cue::Retrospective),
     ("months after", Cue::Retrospective),
@@ -271,6 +345,18 @@ const PHRASES: &[(&str, Cue)] = &[
     ("report finds", Cue::Retrospective),
     ("data shows", Cue::Retrospective),
     // an existing token
+    ("existing", Cue::ExistingToken),
+    ("third round", Cue::ExistingToken),
+    ("second round", Cue::ExistingToken),
+    ("round of", Cue::ExistingToken),
+    ("rewards to", Cue::ExistingToken),
+    ("season 2", Cue::ExistingToken),
+    ("season two", Cue::ExistingToken),
+    ("bonus distribution", Cue::ExistingToken),
+    ("has been available", Cue::ExistingToken),
+    ("been trading", Cue::ExistingToken),
+    ("available on", Cue::ExistingToken),
+    ("since it launched", Cue::ExistingToken),
     ("unlock", Cue::ExistingToken),
     ("unlocks", Cue::ExistingToken),
     ("token unlock", Cue::ExistingToken),
@@ -315,7 +401,6 @@ const PHRASES: &[(&str, Cue)] = &[
     ("delisting", Cue::ExistingToken),
     ("delists", Cue::ExistingToken),
     ("etf", Cue::ExistingToken),
-    ("treasury", Cue::ExistingToken),
     // scams
     ("fake", Cue::Scam),
     ("scam", Cue::Scam),
@@ -327,6 +412,11 @@ const PHRASES: &[(&str, Cue)] = &[
     ("drainer", Cue::Scam),
     ("malicious", Cue::Scam),
     // other senses of TGE
+    ("disease", Cue::OtherSense),
+    ("farmers", Cue::OtherSense),
+    ("biosecurity", Cue::OtherSense),
+    ("infection", Cue::OtherSense),
+    ("acquisition", Cue::OtherSense),
     ("gastroenteritis", Cue::OtherSense),
     ("swine", Cue::OtherSense),
     ("pigs", Cue::OtherSense),
@@ -380,9 +470,39 @@ pub struct Hit {
     pub end: usize,
 }
 
+/// Phrasings with a ticker or a name in the middle ("launch its EMBR
+/// token", "will generate CRWY"), which a fixed phrase cannot hold.
+const PATTERNS: &[(&str, Cue)] = &[
+    (
+        r"(?i:\b(?:launch(?:es|ing)?|mint(?:s|ing)?|debut(?:s|ing)?|generate(?:s)?|ship(?:s)?|release(?:s)?|introduce(?:s)?|unveil(?:s)?)\s+(?:its|the|their|our)\s+(?:first\s+|native\s+|governance\s+|community\s+)?)(?:\$?[A-Z][A-Za-z0-9]{1,9}\s+)?(?i:tokens?)\b",
+        Cue::Launch,
+    ),
+    (
+        r"\b(?i:will\s+|to\s+|finally\s+)?(?i:generate|mint|mints|debut|debuts)\s+\$?[A-Z][A-Z0-9]{1,9}\b",
+        Cue::Launch,
+    ),
+];
+
 /// The compiled lexicon.
 pub struct Lexicon {
     matcher: AhoCorasick,
+    patterns: Vec<(regex::Regex, Cue)>,
+}
+
+/// "May" the month (next to a day number, or capitalized mid-sentence),
+/// not the modal verb.
+fn is_month_may(text: &str, start: usize, end: usize) -> bool {
+    let next_digit = text[end..]
+        .trim_start()
+        .starts_with(|c: char| c.is_ascii_digit());
+    let prev_digit = text[..start]
+        .trim_end()
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .ends_with(|c: char| c.is_ascii_digit());
+    let capital_mid_sentence = text[start..].starts_with('M')
+        && start > 1
+        && !text[..start].trim_end().ends_with(['.', '!', '?', '\n']);
+    next_digit || prev_digit || capital_mid_sentence
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -401,11 +521,28 @@ impl Lexicon {
             .match_kind(MatchKind::LeftmostLongest)
             .build(PHRASES.iter().map(|(p, _)| p))
             .expect("the built-in lexicon compiles");
-        Self { matcher }
+        let patterns = PATTERNS
+            .iter()
+            .map(|(p, cue)| (regex::Regex::new(p).expect("cue pattern compiles"), *cue))
+            .collect();
+        Self { matcher, patterns }
     }
 
-    /// Every cue in `text` that stands at word boundaries.
+    /// Every cue in `text` that stands at word boundaries, in order.
     pub fn hits(&self, text: &str) -> Vec<Hit> {
+        let mut hits = self.phrase_hits(text);
+        for (pattern, cue) in &self.patterns {
+            hits.extend(pattern.find_iter(text).map(|m| Hit {
+                cue: *cue,
+                start: m.start(),
+                end: m.end(),
+            }));
+        }
+        hits.sort_by_key(|h| (h.start, h.end));
+        hits
+    }
+
+    fn phrase_hits(&self, text: &str) -> Vec<Hit> {
         let bytes = text.as_bytes();
         self.matcher
             .find_iter(text)
@@ -413,8 +550,11 @@ impl Lexicon {
                 let before = m.start() == 0 || !is_word_byte(bytes[m.start() - 1]);
                 let after = m.end() == bytes.len() || !is_word_byte(bytes[m.end()]);
                 // "impersonat" is a stem: allow letters after it
-                let stem = PHRASES[m.pattern().as_usize()].0 == "impersonat";
-                before && (after || stem)
+                let phrase = PHRASES[m.pattern().as_usize()].0;
+                let stem = phrase == "impersonat";
+                before
+                    && (after || stem)
+                    && !(phrase == "may" && is_month_may(text, m.start(), m.end()))
             })
             .map(|m| Hit {
                 cue: PHRASES[m.pattern().as_usize()].1,

@@ -190,11 +190,14 @@ pub struct EntityFinder {
     name_cue: Regex,
     listed: Regex,
     cue_for: Regex,
+    team: Regex,
+    signature: Regex,
+    after_tge: Regex,
     dollar: Regex,
     lower_before_cue: Regex,
 }
 
-const NAME: &str = r"([A-Z][\w.\-]*(?:\s+(?:[A-Z][\w.\-]*|\d+))?(?:\s+[A-Z][\w.\-]*)?)";
+const NAME: &str = r"(\p{Lu}[\w.\-]*(?:\s+(?:\p{Lu}[\w.\-]*|\d+))?(?:\s+\p{Lu}[\w.\-]*)?)";
 
 impl EntityFinder {
     /// Compiles the patterns.
@@ -207,19 +210,26 @@ impl EntityFinder {
         Self {
             name_ticker: re(format!(r"{NAME}\s*\(\$?([A-Z][A-Z0-9]{{1,9}})\)")),
             possessive: re(format!(
-                r"{NAME}['’]s\s+(?:\$?[A-Z0-9]{{2,10}}\s+)?(?i:tge|token|airdrop|native|governance|claim|mainnet|long-awaited|official|upcoming)"
+                r"{NAME}['’]s\s+(?:[\w$-]+\s+){{0,3}}(?i:tge|token|tokens|airdrop|claim|token\s+generation)"
             )),
             name_verb: re(format!(
-                r"{NAME}\s+(?i:announces|announced|confirms|confirmed|sets|schedules|reveals|unveils|launches|launched|will\s+launch|to\s+launch|opens|kicks\s+off|is\s+launching|has\s+launched|begins|starts|goes\s+live|details|debuts|drops|shares|finalizes|locks\s+in|is\s+live)\b"
+                r"{NAME}(?:,\s+[^,]{{3,90}},)?\s+(?i:(?:has|have|will|is|are|to|finally|officially|now)\s+)?(?i:announce[sd]?|confirm(?:s|ed)?|set[s]?|schedule[sd]?|reveal(?:s|ed)?|unveil(?:s|ed)?|launch(?:es|ed|ing)?|open(?:s|ed)?|kick(?:s|ed)?\s+off|begin[s]?|start[s]?|go(?:es)?\s+live|detail(?:s|ed)?|debut(?:s|ed)?|drop(?:s|ped)?|hold[s]?|generate[sd]?|mint(?:s|ed)?|finalize[sd]?|lock(?:s|ed)?\s+in|live)\b"
             )),
             name_cue: re(format!(
-                r"{NAME}\s+(?:(?i:tge|token\s+generation\s+event|airdrop|token|claim|season\s+1\s+airdrop))\b"
+                r"{NAME}(?:\s+(?:network|protocol|chain|community|team))?\s*[^\w\s$]{{0,4}}\s*(?:(?i:tge|token\s+generation\s+event|airdrop|token|claim|season\s+1\s+airdrop))\b"
             )),
             listed: re(format!(
                 r"(?i:\blist(?:s|ing|ed)?|adds|add|launchpool:?|launchpad:?|premieres?)\s+{NAME}"
             )),
             cue_for: re(format!(
                 r"(?i:tge|token\s+generation\s+event|airdrop|claim|launch)\s+(?:for|of)\s+{NAME}"
+            )),
+            team: re(format!(
+                r"(?i:\bthe\s+){NAME}\s+(?i:team|foundation|devs|developers|community)\b"
+            )),
+            signature: re(format!(r"[—–-]\s*{NAME}\s*$")),
+            after_tge: re(format!(
+                r"(?i:\btge\]?|token\s+generation\s+event)\s*[:|]?\s*{NAME}"
             )),
             dollar: re(r"\$([A-Za-z][A-Za-z0-9]{1,9})\b".to_string()),
             lower_before_cue: re(
@@ -266,6 +276,9 @@ impl EntityFinder {
             &self.name_verb,
             &self.cue_for,
             &self.name_cue,
+            &self.team,
+            &self.signature,
+            &self.after_tge,
         ];
         for pattern in patterns {
             for c in pattern.captures_iter(text) {
@@ -298,11 +311,26 @@ fn clean(raw: &str) -> Option<String> {
     {
         words.remove(0);
     }
-    while words
-        .last()
-        .is_some_and(|w| NOT_NAMES.contains(&w.to_ascii_lowercase().as_str()))
-    {
-        words.pop();
+    // a name ends with a sentence ("$ORL. Here's…")
+    if let Some(end) = words.iter().position(|w| w.ends_with('.') && w.len() > 2) {
+        words.truncate(end + 1);
+        if let Some(last) = words.last_mut() {
+            *last = last.trim_end_matches('.');
+        }
+    }
+    // a name ends at the first filler word, or at a ticker after a mixed-case name
+    if let Some(first) = words.first().copied() {
+        let first_caps = first.chars().all(|c| !c.is_lowercase());
+        if let Some(cut) = words.iter().skip(1).position(|w| {
+            let lower = w.to_lowercase();
+            NOT_NAMES.contains(&lower.as_str())
+                || (!first_caps
+                    && w.len() >= 2
+                    && w.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        }) {
+            words.truncate(cut + 1);
+        }
     }
     let name = words.join(" ");
     let name = name.trim_matches(|c: char| !c.is_alphanumeric());
@@ -314,7 +342,8 @@ fn clean(raw: &str) -> Option<String> {
     Some(name.to_string())
 }
 
-fn contains_word(haystack_lower: &str, needle: &str) -> bool {
+/// Whether `needle` stands as a whole word in `haystack_lower`.
+pub fn contains_word(haystack_lower: &str, needle: &str) -> bool {
     let needle = needle.to_lowercase();
     let bytes = haystack_lower.as_bytes();
     haystack_lower.match_indices(&needle).any(|(i, m)| {

@@ -49,8 +49,31 @@ pub struct Report {
     pub cases: Vec<Case>,
 }
 
+/// Generic words a project name may carry or drop ("Kelpie Network" is
+/// "Kelpie").
+const SUFFIXES: &[&str] = &[
+    "network",
+    "protocol",
+    "labs",
+    "finance",
+    "foundation",
+    "dao",
+    "chain",
+    "markets",
+    "rollup",
+    "guild",
+    "token",
+    "the",
+];
+
 fn norm(name: &str) -> String {
-    name.trim().trim_start_matches('$').to_lowercase()
+    name.trim()
+        .trim_start_matches('$')
+        .to_lowercase()
+        .split_whitespace()
+        .filter(|w| !SUFFIXES.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Evaluates `classifier` on `examples`.
@@ -125,5 +148,55 @@ pub fn evaluate(classifier: &Classifier, examples: &[Example]) -> Report {
             brier / examples.len() as f64
         },
         cases,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus() -> Vec<Example> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/corpus/tge_dev.jsonl"
+        );
+        let text =
+            std::fs::read_to_string(path).expect("the development corpus is in tests/corpus");
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("valid labelled line"))
+            .collect()
+    }
+
+    #[test]
+    fn dev_corpus_is_large_and_balanced_enough() {
+        let examples = corpus();
+        let positives = examples.iter().filter(|e| e.label).count();
+        assert!(examples.len() >= 300, "{} examples", examples.len());
+        let share = positives as f64 / examples.len() as f64;
+        assert!((0.3..=0.5).contains(&share), "positive share {share:.2}");
+    }
+
+    #[test]
+    fn dev_corpus_meets_precision_and_recall_targets() {
+        let report = evaluate(&Classifier::default(), &corpus());
+        let cases: Vec<String> = report
+            .cases
+            .iter()
+            .map(|c| format!("{} {} {}", c.kind, c.id, c.text))
+            .collect();
+        assert!(
+            report.precision >= 0.95,
+            "precision {:.3}\n{}",
+            report.precision,
+            cases.join("\n")
+        );
+        assert!(
+            report.recall >= 0.90,
+            "recall {:.3}\n{}",
+            report.recall,
+            cases.join("\n")
+        );
+        assert!(report.brier < 0.08, "Brier {:.4}", report.brier);
     }
 }

@@ -24,6 +24,55 @@ use serde::{Deserialize, Serialize};
 pub use config::Config;
 pub use dates::{EventDate, Precision};
 
+/// Words that place a text in crypto (so "TGE" is a token event there).
+const CRYPTO_WORDS: &[&str] = &[
+    "token",
+    "tokens",
+    "crypto",
+    "blockchain",
+    "airdrop",
+    "web3",
+    "on-chain",
+    "onchain",
+    "wallet",
+    "wallets",
+    "defi",
+    "protocol",
+    "mainnet",
+    "staking",
+    "stakers",
+    "dao",
+    "claim",
+    "launchpool",
+    "tokenomics",
+    "chain",
+    "l1",
+    "l2",
+    "layer-2",
+    "dex",
+    "nft",
+    "binance",
+    "coinbase",
+    "okx",
+    "bybit",
+    "kucoin",
+    "bitget",
+    "uniswap",
+    "solana",
+    "ethereum",
+    "bitcoin",
+    "btc",
+    "eth",
+    "testnet",
+    "validators",
+    "fdv",
+    "ticker",
+    "listing",
+    "usdt",
+    "stablecoin",
+    "points",
+];
+
 /// What is classified.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Document {
@@ -139,39 +188,65 @@ impl Classifier {
         };
         let mut score = best.score;
         let mut reasons = best.reasons.clone();
+        let lower = text.to_lowercase();
         let crypto_context = hits.iter().any(|h| {
             matches!(
                 h.cue,
                 cues::Cue::Launch | cues::Cue::Claim | cues::Cue::NewTokenVenue
-            )
-        }) || [
-            "token",
-            "crypto",
-            "blockchain",
-            "airdrop",
-            "web3",
-            "on-chain",
-            "wallet",
-        ]
-        .iter()
-        .any(|w| text.to_lowercase().contains(w));
-        if hits.iter().any(|h| h.cue == cues::Cue::OtherSense) && !crypto_context {
-            score += model::weights::OTHER_SENSE;
+            ) || (h.cue == cues::Cue::Tge && h.end - h.start > 4)
+        }) || self
+            .ticker
+            .find_iter(&text)
+            .any(|m| !m.as_str().eq_ignore_ascii_case("(TGE)"))
+            || CRYPTO_WORDS
+                .iter()
+                .any(|w| entities::contains_word(&lower, w));
+        let in_best = |h: &&cues::Hit| h.start >= best.start && h.end <= best.end;
+        let only_bare_tge = hits
+            .iter()
+            .filter(in_best)
+            .filter(|h| matches!(h.cue, cues::Cue::Tge | cues::Cue::Launch | cues::Cue::Claim))
+            .all(|h| h.cue == cues::Cue::Tge && h.end - h.start <= 4);
+        if !crypto_context {
+            if hits.iter().any(|h| h.cue == cues::Cue::OtherSense) {
+                score += model::weights::OTHER_SENSE;
+                reasons.push(format!(
+                    "another sense of TGE ({:+.1})",
+                    model::weights::OTHER_SENSE
+                ));
+            } else if only_bare_tge {
+                score += model::weights::BARE_TGE;
+                reasons.push(format!(
+                    "\"TGE\" without any crypto context ({:+.1})",
+                    model::weights::BARE_TGE
+                ));
+            }
+        }
+        let existing_elsewhere = hits
+            .iter()
+            .any(|h| h.cue == cues::Cue::ExistingToken && !in_best(&h));
+        let existing_here = hits
+            .iter()
+            .filter(in_best)
+            .any(|h| h.cue == cues::Cue::ExistingToken);
+        if existing_elsewhere && !existing_here {
+            score += model::weights::EXISTING_NEARBY;
             reasons.push(format!(
-                "another sense of TGE ({:+.1})",
-                model::weights::OTHER_SENSE
+                "an existing token nearby ({:+.1})",
+                model::weights::EXISTING_NEARBY
             ));
         }
         let focus = &text[best.start..best.end];
         let who = self.entities.attribute(&text, focus, &self.config);
+        let focus_lower = focus.to_lowercase();
         let known = who
-            .project
+            .symbol
             .as_deref()
-            .is_some_and(|p| self.config.is_known_token(p))
-            || who
-                .symbol
-                .as_deref()
-                .is_some_and(|s| self.config.is_known_token(s));
+            .is_some_and(|s| self.config.is_known_token(s))
+            || who.project.as_deref().is_some_and(|p| {
+                self.config.is_known_token(p)
+                    && entities::contains_word(&focus_lower, &p.to_lowercase())
+            });
         if known {
             score += model::weights::KNOWN_TOKEN;
             reasons.push(format!(

@@ -29,6 +29,12 @@ pub mod weights {
     pub const EXISTING: f64 = -2.8;
     pub const SCAM: f64 = -2.6;
     pub const NOT_TOKEN: f64 = -1.4;
+    pub const EXPLAINER: f64 = -4.0;
+    pub const QUESTION: f64 = -2.5;
+    /// A bare "TGE" in a text without any crypto vocabulary.
+    pub const BARE_TGE: f64 = -5.0;
+    /// Existing-token cues elsewhere in the document.
+    pub const EXISTING_NEARBY: f64 = -1.5;
     pub const OTHER_SENSE: f64 = -7.0;
     pub const KNOWN_TOKEN: f64 = -4.0;
 }
@@ -114,11 +120,42 @@ pub fn score_sentence(
         (Cue::ExistingToken, EXISTING, "an existing token"),
         (Cue::Scam, SCAM, "scam warning"),
         (Cue::NotToken, NOT_TOKEN, "not a token event"),
+        (Cue::Explainer, EXPLAINER, "explainer or guide"),
     ];
+    let cores: Vec<&Hit> = hits
+        .iter()
+        .filter(|h| {
+            matches!(
+                h.cue,
+                Cue::Tge | Cue::Launch | Cue::Claim | Cue::Listing | Cue::NewTokenVenue
+            )
+        })
+        .collect();
+    // negation and speculation only reach the token event in their own
+    // clause ("…goes live Monday; allocations will not be changed")
+    let reaches = |h: &Hit| {
+        !matches!(h.cue, Cue::Negation | Cue::Speculation)
+            || cores.iter().any(|c| {
+                let (a, b) = if h.start < c.start {
+                    (h.end, c.start)
+                } else {
+                    (c.end, h.start)
+                };
+                a >= b || !text[a..b].contains([';', '—', '('])
+            })
+    };
     for (cue, w, why) in penalties {
-        if has(cue) {
-            add(w, format!("{why}: {:?}", words(cue)));
+        let found: Vec<&str> = hits
+            .iter()
+            .filter(|h| h.cue == cue && reaches(h))
+            .map(|h| &text[h.start..h.end])
+            .collect();
+        if !found.is_empty() {
+            add(w, format!("{why}: {found:?}"));
         }
+    }
+    if text[span.0..span.1].trim_end().ends_with('?') {
+        add(QUESTION, "a question".into());
     }
     Some(SentenceScore {
         start: span.0,

@@ -11,12 +11,22 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
     while i < bytes.len() {
         let b = bytes[i];
         let end_here = match b {
-            b'\n' | b'!' | b'?' | b';' => true,
+            b'\n' | b'!' | b'?' => true,
             b'.' => {
-                // not a decimal point or an abbreviation like "Inc." before a capital? keep simple:
                 let next = bytes.get(i + 1).copied();
                 let prev = if i > 0 { bytes[i - 1] } else { b' ' };
-                !(prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()))
+                // "Dec. 2", "Jan. 5": an abbreviated month, not an end
+                let word_start = text[..i]
+                    .rfind(|c: char| !c.is_ascii_alphabetic())
+                    .map_or(0, |p| p + 1);
+                let abbreviation = i - word_start <= 4
+                    && [
+                        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+                        "nov", "dec", "no", "vs", "inc", "st", "mr", "dr",
+                    ]
+                    .contains(&text[word_start..i].to_ascii_lowercase().as_str());
+                let decimal = prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit());
+                !(abbreviation || decimal)
                     && next.is_none_or(|n| n == b' ' || n == b'\n' || n == b'"')
             }
             b'|' => true,
@@ -43,14 +53,14 @@ mod tests {
 
     #[test]
     fn splits_on_sentence_ends_but_not_decimals() {
-        let text = "Nova raises $2.5M. No token yet! TGE in Q3?";
+        let text = "Nova raises $2.5M. No token yet! TGE on Dec. 3?";
         let parts: Vec<&str> = split(text)
             .iter()
             .map(|(s, e)| text[*s..*e].trim())
             .collect();
         assert_eq!(
             parts,
-            vec!["Nova raises $2.5M.", "No token yet!", "TGE in Q3?"]
+            vec!["Nova raises $2.5M.", "No token yet!", "TGE on Dec. 3?"]
         );
     }
 }
