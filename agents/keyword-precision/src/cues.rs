@@ -149,7 +149,27 @@ const PHRASES: &[(&str, Cue)] = &[
     ("unveils", Cue::Event),
     ("date", Cue::Event),
     ("countdown", Cue::Event),
-    // a rumour that has been settled
+    // a rumour that has been settled, hedged exchange wording
+    ("expected to begin", Cue::Event),
+    ("expected to start", Cue::Event),
+    ("expected to open", Cue::Event),
+    // a token that does not exist yet
+    ("does not yet exist", Cue::NewTokenVenue),
+    ("not yet exist", Cue::NewTokenVenue),
+    ("has never been issued", Cue::NewTokenVenue),
+    ("never been issued", Cue::NewTokenVenue),
+    ("newly created", Cue::NewTokenVenue),
+    ("newly minted", Cue::NewTokenVenue),
+    ("newly issued", Cue::NewTokenVenue),
+    ("freshly minted", Cue::NewTokenVenue),
+    ("generation event", Cue::Tge),
+    // a few launch words of other languages
+    ("lancement de son jeton", Cue::Launch),
+    ("lanzamiento", Cue::Launch),
+    ("genera su token", Cue::Launch),
+    ("sarà lanciato", Cue::Launch),
+    ("lançamento", Cue::Launch),
+    ("startet", Cue::Event),
     ("months of speculation", Cue::Event),
     ("months of rumours", Cue::Event),
     ("months of rumors", Cue::Event),
@@ -204,6 +224,24 @@ const PHRASES: &[(&str, Cue)] = &[
     ("sometime", Cue::Speculation),
     ("szn", Cue::Speculation),
     ("incoming", Cue::Speculation),
+    ("proposes", Cue::Speculation),
+    ("suggests", Cue::Speculation),
+    ("survey", Cue::Retrospective),
+    ("year ago", Cue::Retrospective),
+    ("years ago", Cue::Retrospective),
+    ("months ago", Cue::Retrospective),
+    ("sue", Cue::NotToken),
+    ("sues", Cue::NotToken),
+    ("alleging", Cue::NotToken),
+    ("why most", Cue::Explainer),
+    ("why do", Cue::Explainer),
+    ("expo", Cue::OtherSense),
+    ("conference", Cue::OtherSense),
+    ("summit", Cue::OtherSense),
+    ("exhibition", Cue::OtherSense),
+    ("insurers", Cue::OtherSense),
+    ("insurance", Cue::OtherSense),
+    ("homeowners", Cue::OtherSense),
     ("may", Cue::Speculation),
     ("might", Cue::Speculation),
     ("could", Cue::Speculation),
@@ -378,9 +416,6 @@ const PHRASES: &[(&str, Cue)] = &[
     ("already trades", Cue::ExistingToken),
     ("already trading", Cue::ExistingToken),
     ("already listed", Cue::ExistingToken),
-    ("trading pair", Cue::ExistingToken),
-    ("trading pairs", Cue::ExistingToken),
-    ("new pair", Cue::ExistingToken),
     ("adds support", Cue::ExistingToken),
     ("now available on", Cue::ExistingToken),
     ("perpetual", Cue::ExistingToken),
@@ -474,11 +509,21 @@ pub struct Hit {
 /// token", "will generate CRWY"), which a fixed phrase cannot hold.
 const PATTERNS: &[(&str, Cue)] = &[
     (
-        r"(?i:\b(?:launch(?:es|ing)?|mint(?:s|ing)?|debut(?:s|ing)?|generate(?:s)?|ship(?:s)?|release(?:s)?|introduce(?:s)?|unveil(?:s)?)\s+(?:its|the|their|our)\s+(?:first\s+|native\s+|governance\s+|community\s+)?)(?:\$?[A-Z][A-Za-z0-9]{1,9}\s+)?(?i:tokens?)\b",
+        r"(?i:\b(?:launch(?:es|ed|ing)?|mint(?:s|ed|ing)?|debut(?:s|ed|ing)?|generate(?:s|d)?|ship(?:s|ped)?|release(?:s|d)?|introduce(?:s|d)?|unveil(?:s|ed)?|distribute(?:s|d)?|airdrop(?:s|ped)?)\s+(?:its|the|their|our|a|an)\s+(?:first\s+|native\s+|governance\s+|community\s+|loyalty\s+|new\s+|newly\s+created\s+)?)(?:\$?[A-Z][A-Za-z0-9]{1,9}\s+)?(?i:tokens?)\b",
         Cue::Launch,
     ),
     (
         r"\b(?i:will\s+|to\s+|finally\s+)?(?i:generate|mint|mints|debut|debuts)\s+\$?[A-Z][A-Z0-9]{1,9}\b",
+        Cue::Launch,
+    ),
+    // "the Coralis token ($CRL) launches", "the HLX token will launch"
+    (
+        r"(?i:\btokens?\b)[^.;!?\n]{0,25}?\b(?i:launch(?:es|ed)?|will\s+launch|goes\s+live|went\s+live|is\s+(?:now\s+|officially\s+)?live|debuts?|is\s+minted|will\s+go\s+live)\b",
+        Cue::Launch,
+    ),
+    // "$MOSSY is live", "$DRFTR is minted"
+    (
+        r"\$[A-Z][A-Z0-9]{1,9}\s+(?i:(?:token\s+)?(?:is|are)\s+(?:now\s+|officially\s+)?(?:live|minted))\b",
         Cue::Launch,
     ),
 ];

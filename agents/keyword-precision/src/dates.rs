@@ -45,7 +45,7 @@ fn month_index(name: &str) -> Option<u32> {
 }
 
 /// (year, month, day) of a unix time in milliseconds (UTC).
-fn civil(ms: i64) -> (i64, u32, u32) {
+pub fn civil(ms: i64) -> (i64, u32, u32) {
     let days = ms.div_euclid(86_400_000);
     // Howard Hinnant's days-from-civil inverse
     let z = days + 719_468;

@@ -108,6 +108,25 @@ pub struct Decision {
     pub reasons: Vec<String>,
 }
 
+impl Decision {
+    /// The answer for a text that mentions no token event at all.
+    fn not_a_token_event() -> Self {
+        Decision {
+            is_tge: false,
+            project: None,
+            symbol: None,
+            watchlist: false,
+            event_date: EventDate {
+                value: None,
+                precision: Precision::Unknown,
+            },
+            confidence: model::probability(model::weights::BIAS - 3.0),
+            evidence: Vec::new(),
+            reasons: vec!["no token event mentioned".into()],
+        }
+    }
+}
+
 /// The classifier, with its compiled lexicon and patterns.
 pub struct Classifier {
     config: Config,
@@ -115,6 +134,9 @@ pub struct Classifier {
     entities: entities::EntityFinder,
     dates: dates::DateFinder,
     ticker: regex::Regex,
+    /// "Tech Growth Expo (TGE)", "TGE (Total Gym Experience)".
+    acronym: regex::Regex,
+    year: regex::Regex,
 }
 
 fn now_ms() -> i64 {
@@ -138,6 +160,12 @@ impl Classifier {
             dates: dates::DateFinder::new(),
             ticker: regex::Regex::new(r"\$[A-Za-z][A-Za-z0-9]{1,9}\b|\([A-Z][A-Z0-9]{1,9}\)")
                 .expect("ticker pattern compiles"),
+            acronym: regex::Regex::new(
+                r"\bT[a-z]+\s+G[a-z]+\s+E[a-z]+\s*\(TGE\b|\bTGE\s*\((?:[Tt]he\s+)?T[a-z]+\s+G[a-z]+\s+E[a-z]+\)",
+            )
+            .expect("acronym pattern compiles"),
+            // a year used as an attribute of the TGE: "its 2022 token generation event"
+            year: regex::Regex::new(r"(?i)\b(20\d\d)\s+(?:tges?|token\s+generation)\b").expect("year pattern compiles"),
         }
     }
 
@@ -155,12 +183,28 @@ impl Classifier {
         };
         let hits = self.lexicon.hits(&text);
         let mut best: Option<model::SentenceScore> = None;
+        let event_cue = |h: &cues::Hit| {
+            matches!(
+                h.cue,
+                cues::Cue::Tge
+                    | cues::Cue::Launch
+                    | cues::Cue::Claim
+                    | cues::Cue::Listing
+                    | cues::Cue::NewTokenVenue
+            )
+        };
+        if !hits.iter().any(event_cue) {
+            return Decision::not_a_token_event();
+        }
         for (start, end) in sentences::split(&text) {
             let in_sentence: Vec<cues::Hit> = hits
                 .iter()
                 .copied()
                 .filter(|h| h.start >= start && h.end <= end)
                 .collect();
+            if !in_sentence.iter().any(event_cue) {
+                continue;
+            }
             let sentence = &text[start..end];
             let has_date = self.dates.find(sentence, published).value.is_some();
             let has_ticker = self.ticker.is_match(sentence);
@@ -172,19 +216,7 @@ impl Classifier {
             }
         }
         let Some(best) = best else {
-            return Decision {
-                is_tge: false,
-                project: None,
-                symbol: None,
-                watchlist: false,
-                event_date: EventDate {
-                    value: None,
-                    precision: Precision::Unknown,
-                },
-                confidence: model::probability(model::weights::BIAS - 3.0),
-                evidence: Vec::new(),
-                reasons: vec!["no token event mentioned".into()],
-            };
+            return Decision::not_a_token_event();
         };
         let mut score = best.score;
         let mut reasons = best.reasons.clone();
@@ -214,13 +246,47 @@ impl Classifier {
                     "another sense of TGE ({:+.1})",
                     model::weights::OTHER_SENSE
                 ));
-            } else if only_bare_tge {
-                score += model::weights::BARE_TGE;
-                reasons.push(format!(
-                    "\"TGE\" without any crypto context ({:+.1})",
+            } else {
+                // bare "TGE" or a claim portal outside crypto: another world
+                let weight = if only_bare_tge {
                     model::weights::BARE_TGE
-                ));
+                } else {
+                    model::weights::BARE_TGE / 2.0
+                };
+                score += weight;
+                reasons.push(format!("no crypto context ({weight:+.1})"));
             }
+        }
+        if self.acronym.is_match(&text) {
+            score += model::weights::OTHER_SENSE;
+            reasons.push(format!(
+                "TGE spelled out as something else ({:+.1})",
+                model::weights::OTHER_SENSE
+            ));
+        }
+        let headline_explainer = sentences::split(&text).first().is_some_and(|(s0, e0)| {
+            hits.iter()
+                .any(|h| h.cue == cues::Cue::Explainer && h.start >= *s0 && h.end <= *e0)
+        });
+        let explainer_here = hits
+            .iter()
+            .filter(in_best)
+            .any(|h| h.cue == cues::Cue::Explainer);
+        if headline_explainer && !explainer_here {
+            score += model::weights::EXPLAINER;
+            reasons.push(format!("an explainer ({:+.1})", model::weights::EXPLAINER));
+        }
+        let (published_year, _, _) = dates::civil(published);
+        let past_year = self
+            .year
+            .captures_iter(&text[best.start..best.end])
+            .any(|c| c[1].parse::<i64>().is_ok_and(|y| y <= published_year));
+        if past_year {
+            score += model::weights::RETROSPECTIVE;
+            reasons.push(format!(
+                "a past year ({:+.1})",
+                model::weights::RETROSPECTIVE
+            ));
         }
         let existing_elsewhere = hits
             .iter()

@@ -141,7 +141,7 @@ pub fn score_sentence(
                 } else {
                     (c.end, h.start)
                 };
-                a >= b || !text[a..b].contains([';', '—', '('])
+                a >= b || !text[a..b].contains([';', '—', '(', ':'])
             })
     };
     for (cue, w, why) in penalties {
