@@ -9,8 +9,10 @@
 //! - [`entities`] — watchlist gazetteer and open-world project detection;
 //! - [`dates`] — event date and its precision;
 //! - [`config`] — watchlist and tokens that already trade;
-//! - [`eval`] — precision, recall, F1, attribution, Brier score.
+//! - [`eval`] — precision, recall, F1, attribution, Brier score;
+//! - [`agent`] — the agent's task handler (AnalyzeDocument → candidate).
 
+pub mod agent;
 pub mod config;
 pub mod cues;
 pub mod dates;

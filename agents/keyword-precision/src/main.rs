@@ -20,6 +20,30 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run as an agent of the swarm (AnalyzeDocument tasks).
+    Run {
+        #[arg(
+            long,
+            env = "SWARM_QUEEN_ADDR",
+            default_value = "http://127.0.0.1:50051"
+        )]
+        queen: String,
+        #[arg(long, env = "SWARM_AGENT_ID")]
+        id: Option<String>,
+        #[arg(long, env = "SWARM_AGENT_CAPACITY", default_value_t = 32)]
+        capacity: u32,
+        #[arg(
+            long,
+            env = "SWARM_AGENT_METRICS_ADDR",
+            default_value = "127.0.0.1:8011"
+        )]
+        metrics_addr: std::net::SocketAddr,
+        /// Shared memory for candidate findings (`redis-cluster://…`, `redis://…`); unset = none.
+        #[arg(long, env = "SWARM_REDIS_URL")]
+        redis_url: Option<String>,
+        #[command(flatten)]
+        telemetry: swarm_common::telemetry::TelemetryArgs,
+    },
     /// Read `{"id","text"}` lines on stdin, write one decision per line.
     Classify,
     /// Read labelled lines (`{"id","text","label","project"}`) from a file
@@ -45,6 +69,24 @@ fn main() -> anyhow::Result<()> {
     };
     let classifier = Classifier::new(config);
     match args.command {
+        Command::Run {
+            queen,
+            id,
+            capacity,
+            metrics_addr,
+            redis_url,
+            telemetry,
+        } => {
+            run_agent(
+                classifier,
+                queen,
+                id,
+                capacity,
+                metrics_addr,
+                redis_url,
+                telemetry,
+            )?;
+        }
         Command::Classify => {
             let stdin = std::io::stdin();
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -123,4 +165,42 @@ fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn run_agent(
+    classifier: Classifier,
+    queen: String,
+    id: Option<String>,
+    capacity: u32,
+    metrics_addr: std::net::SocketAddr,
+    redis_url: Option<String>,
+    telemetry: swarm_common::telemetry::TelemetryArgs,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let telemetry = swarm_common::telemetry::init("keyword-precision", &telemetry)?;
+        let memory: Option<std::sync::Arc<dyn memory_coordinator::Memory>> = match redis_url {
+            Some(url) => Some(std::sync::Arc::new(
+                memory_coordinator::RedisMemory::connect(&url).await?,
+            )),
+            None => None,
+        };
+        let mut options =
+            agent_runtime::AgentOptions::new(queen, swarm_proto::AgentKind::KeywordPrecision);
+        if let Some(id) = id {
+            options.agent_id = id;
+        }
+        options.capacity = capacity.max(1);
+        options.metrics_addr = Some(metrics_addr);
+        let handler =
+            keyword_precision::agent::KeywordHandler::new(std::sync::Arc::new(classifier), memory);
+        let result = agent_runtime::run(
+            options,
+            std::sync::Arc::new(handler),
+            swarm_common::shutdown::signal(),
+        )
+        .await;
+        telemetry.shutdown().await;
+        result
+    })
 }

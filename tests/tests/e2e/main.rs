@@ -4,6 +4,7 @@
 mod cli;
 mod faults;
 mod memory;
+mod pipeline;
 mod protocol;
 mod queue;
 mod tracing;

@@ -1,0 +1,100 @@
+//! The keyword-precision agent: takes `AnalyzeDocument` tasks from the
+//! queen, classifies the document, and for a TGE reports a candidate
+//! (a finding in the shared memory, when one is configured) and returns a
+//! `ValidateCandidate` follow-up for data-quality.
+
+use std::sync::Arc;
+
+use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
+use memory_coordinator::finding::Candidate;
+use memory_coordinator::{Envelope, Finding, Memory};
+use swarm_proto::v1::{TaskPayload, TaskSpec, ValidateCandidate, task_payload};
+use swarm_proto::{AgentKind, Priority};
+
+use crate::{Classifier, Document};
+
+/// Stream length kept for findings.
+const FINDINGS_MAX_LEN: u64 = 1_000_000;
+
+/// The agent's task handler.
+pub struct KeywordHandler {
+    classifier: Arc<Classifier>,
+    memory: Option<Arc<dyn Memory>>,
+    stream: String,
+}
+
+impl KeywordHandler {
+    /// A handler classifying with `classifier`; candidates go to `memory`'s
+    /// findings stream when given.
+    pub fn new(classifier: Arc<Classifier>, memory: Option<Arc<dyn Memory>>) -> Self {
+        Self {
+            classifier,
+            memory,
+            stream: memory_coordinator::layout::FINDINGS_STREAM.to_string(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Handler for KeywordHandler {
+    async fn handle(&self, task: TaskContext) -> Outcome {
+        let Some(task_payload::Kind::AnalyzeDocument(doc)) =
+            task.payload().and_then(|p| p.kind.clone())
+        else {
+            let variant = task.payload().map_or("empty", |p| p.variant_name());
+            return Err(HandlerError::permanent(format!(
+                "keyword-precision cannot handle a {variant} payload"
+            )));
+        };
+        let decision = self.classifier.classify(&Document {
+            id: doc.document_id.clone(),
+            title: doc.title.clone(),
+            text: doc.text.clone(),
+            published_unix_ms: doc.published_unix_ms,
+        });
+        if !decision.is_tge {
+            return Ok(Done {
+                follow_ups: Vec::new(),
+                summary: format!("not a TGE (p={:.3})", decision.confidence),
+            });
+        }
+        let project = decision.project.clone().unwrap_or_else(|| "unknown".into());
+        let candidate_id = format!("cand-{}", doc.document_id);
+        if let Some(memory) = &self.memory {
+            let finding = Finding::Candidate(Candidate {
+                id: candidate_id.clone(),
+                document_id: doc.document_id.clone(),
+                project: project.clone(),
+                symbol: decision.symbol.clone(),
+                confidence: decision.confidence,
+            });
+            let envelope = Envelope::new("keyword-precision", finding);
+            memory
+                .append(&self.stream, &envelope.to_bytes(), FINDINGS_MAX_LEN)
+                .await
+                .map_err(|e| {
+                    HandlerError::retryable(format!("cannot record the candidate: {e}"))
+                })?;
+        }
+        let follow_up = TaskSpec {
+            kind: AgentKind::DataQuality as i32,
+            payload: Some(TaskPayload {
+                kind: Some(task_payload::Kind::ValidateCandidate(ValidateCandidate {
+                    candidate_id,
+                    document_id: doc.document_id.clone(),
+                    project: project.clone(),
+                    symbol: decision.symbol.clone().unwrap_or_default(),
+                    confidence: decision.confidence,
+                    event_date: decision.event_date.value.clone().unwrap_or_default(),
+                })),
+            }),
+            priority: Priority::High as i32,
+            dedup_key: format!("validate:{}", doc.document_id),
+            ..TaskSpec::default()
+        };
+        Ok(Done {
+            follow_ups: vec![follow_up],
+            summary: format!("TGE of {project} (p={:.3})", decision.confidence),
+        })
+    }
+}
