@@ -8,6 +8,7 @@
 //! | `swarm:memory:{src:<source>}:seen:<item>` | string, TTL | first-seen marker of an item |
 //! | `swarm:memory:{src:<source>}:validators` | hash, TTL | ETag / Last-Modified of a source |
 //! | `swarm:memory:{src:<source>}:breaker` | string, TTL | circuit-breaker state of a source |
+//! | `swarm:memory:{src:<source>}:error` | string, TTL | last error of a source |
 //! | `swarm:memory:{host:<host>}:bucket` | hash, TTL | token bucket of a host (Lua) |
 //! | `swarm:metrics:{src:<source>}:samples` | list, TTL | recent per-poll samples |
 //! | `swarm:channels:*` | pub/sub | live fan-out (see [`CHANNELS`]) |
@@ -52,6 +53,11 @@ pub fn validators_key(source: &str) -> String {
 /// Circuit-breaker state of `source`.
 pub fn breaker_key(source: &str) -> String {
     format!("swarm:memory:{{src:{}}}:breaker", tag(source))
+}
+
+/// Last error of `source` (a malformed feed, an HTTP failure).
+pub fn source_error_key(source: &str) -> String {
+    format!("swarm:memory:{{src:{}}}:error", tag(source))
 }
 
 /// Token bucket of `host`.

@@ -1,0 +1,243 @@
+//! Polite HTTP fetching.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use memory_coordinator::Memory;
+use memory_coordinator::layout::{bucket_key, validators_key};
+use serde::{Deserialize, Serialize};
+
+/// How the fetcher behaves.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    pub user_agent: String,
+    pub timeout: Duration,
+    /// Bodies larger than this are refused (a recorded source error).
+    pub max_body_bytes: usize,
+    pub max_redirects: usize,
+    /// Requests per second per host, shared by every replica.
+    pub host_rate_per_sec: f64,
+    pub host_burst: u32,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        Self {
+            user_agent: format!(
+                "TGE-Swarm/{} (+https://github.com/tge-swarm; polite news crawler)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            timeout: Duration::from_secs(15),
+            max_body_bytes: 5 * 1024 * 1024,
+            max_redirects: 5,
+            host_rate_per_sec: 2.0,
+            host_burst: 4,
+        }
+    }
+}
+
+/// Validators of the last successful fetch of a source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// What a fetch produced.
+#[derive(Debug)]
+pub enum Fetched {
+    /// 304: nothing changed since the validators were stored.
+    NotModified,
+    Body {
+        bytes: Vec<u8>,
+        content_type: Option<String>,
+    },
+}
+
+/// Why a fetch failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid URL {0}")]
+    Url(String),
+    #[error("request to {url} failed: {message}")]
+    Request {
+        url: String,
+        message: String,
+        retryable: bool,
+    },
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        url: String,
+        status: u16,
+        retryable: bool,
+    },
+    #[error("{url} sent more than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
+    #[error("shared memory: {0}")]
+    Memory(#[from] memory_coordinator::Error),
+}
+
+impl Error {
+    /// Whether trying again later may help.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Error::Request { retryable, .. } | Error::Status { retryable, .. } => *retryable,
+            Error::Memory(_) => true,
+            Error::Url(_) | Error::TooLarge { .. } => false,
+        }
+    }
+}
+
+/// Fetches sources, sharing validators and host buckets through memory.
+pub struct Fetcher {
+    client: reqwest::Client,
+    memory: Arc<dyn Memory>,
+    options: FetchOptions,
+}
+
+const VALIDATORS_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+impl Fetcher {
+    /// A fetcher with `options`.
+    ///
+    /// # Errors
+    ///
+    /// The HTTP client cannot be built (TLS setup).
+    pub fn new(memory: Arc<dyn Memory>, options: FetchOptions) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(options.user_agent.clone())
+            .timeout(options.timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::limited(options.max_redirects))
+            .build()?;
+        Ok(Self {
+            client,
+            memory,
+            options,
+        })
+    }
+
+    /// Fetches `url` for `source_id`: waits for the host's shared bucket,
+    /// sends the stored validators, stores the new ones.
+    ///
+    /// # Errors
+    ///
+    /// Network failures, HTTP errors, oversized bodies.
+    pub async fn fetch(&self, source_id: &str, url: &str) -> Result<Fetched, Error> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| Error::Url(url.to_string()))?;
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| Error::Url(url.to_string()))?
+            .to_string();
+        self.wait_for_token(&host).await?;
+        let key = validators_key(source_id);
+        let validators: Validators = self
+            .memory
+            .get(&key)
+            .await?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default();
+        let mut request = self.client.get(parsed);
+        if let Some(etag) = &validators.etag {
+            request = request.header("If-None-Match", etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            request = request.header("If-Modified-Since", lm);
+        }
+        let mut response = request.send().await.map_err(|e| Error::Request {
+            url: url.to_string(),
+            message: e.to_string(),
+            retryable: true,
+        })?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            metrics::counter!("swarm_scrape_fetches_total", "result" => "not_modified")
+                .increment(1);
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            metrics::counter!("swarm_scrape_fetches_total", "result" => "http_error").increment(1);
+            return Err(Error::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+                retryable: status.is_server_error()
+                    || status == reqwest::StatusCode::TOO_MANY_REQUESTS,
+            });
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let fresh = Validators {
+            etag: header("etag"),
+            last_modified: header("last-modified"),
+        };
+        let content_type = header("content-type");
+        if response
+            .content_length()
+            .is_some_and(|n| n as usize > self.options.max_body_bytes)
+        {
+            return Err(Error::TooLarge {
+                url: url.to_string(),
+                limit: self.options.max_body_bytes,
+            });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| Error::Request {
+            url: url.to_string(),
+            message: e.to_string(),
+            retryable: true,
+        })? {
+            if bytes.len() + chunk.len() > self.options.max_body_bytes {
+                metrics::counter!("swarm_scrape_fetches_total", "result" => "too_large")
+                    .increment(1);
+                return Err(Error::TooLarge {
+                    url: url.to_string(),
+                    limit: self.options.max_body_bytes,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if fresh != Validators::default() {
+            let value = serde_json::to_string(&fresh).unwrap_or_default();
+            self.memory.set(&key, &value, VALIDATORS_TTL).await?;
+        }
+        metrics::counter!("swarm_scrape_fetches_total", "result" => "ok").increment(1);
+        metrics::counter!("swarm_scrape_bytes_total").increment(bytes.len() as u64);
+        Ok(Fetched::Body {
+            bytes,
+            content_type,
+        })
+    }
+
+    async fn wait_for_token(&self, host: &str) -> Result<(), Error> {
+        let key = bucket_key(host);
+        for _ in 0..50 {
+            let decision = self
+                .memory
+                .take_token(
+                    &key,
+                    self.options.host_rate_per_sec,
+                    self.options.host_burst,
+                )
+                .await?;
+            if decision.allowed {
+                return Ok(());
+            }
+            tokio::time::sleep(
+                decision
+                    .retry_after
+                    .clamp(Duration::from_millis(10), Duration::from_secs(5)),
+            )
+            .await;
+        }
+        Err(Error::Request {
+            url: host.to_string(),
+            message: "host rate limit: no token after 50 waits".into(),
+            retryable: true,
+        })
+    }
+}
