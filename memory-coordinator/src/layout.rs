@@ -32,6 +32,12 @@ pub const CHANNELS: [&str; 4] = [
 
 /// The durable findings stream.
 pub const FINDINGS_STREAM: &str = "swarm:memory:{findings}:stream";
+/// The findings stream this process uses: `SWARM_FINDINGS_STREAM` or
+/// [`FINDINGS_STREAM`] (tests and staging run side by side on their own).
+pub fn findings_stream() -> String {
+    std::env::var("SWARM_FINDINGS_STREAM").unwrap_or_else(|_| FINDINGS_STREAM.to_string())
+}
+
 /// The coordinator's consumer group on [`FINDINGS_STREAM`].
 pub const COORDINATOR_GROUP: &str = "coordinator";
 

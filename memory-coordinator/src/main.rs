@@ -47,7 +47,7 @@ enum Command {
         #[arg(long, default_value_t = 30_000)]
         claim_min_idle_ms: u64,
         /// Findings stream to consume.
-        #[arg(long, default_value = memory_coordinator::layout::FINDINGS_STREAM)]
+        #[arg(long, env = "SWARM_FINDINGS_STREAM", default_value = memory_coordinator::layout::FINDINGS_STREAM)]
         stream: String,
     },
     /// Take `count` tokens from a shared bucket as fast as allowed; prints

@@ -30,7 +30,7 @@ impl KeywordHandler {
         Self {
             classifier,
             memory,
-            stream: memory_coordinator::layout::FINDINGS_STREAM.to_string(),
+            stream: memory_coordinator::layout::findings_stream(),
         }
     }
 }
@@ -86,6 +86,16 @@ impl Handler for KeywordHandler {
                     symbol: decision.symbol.clone().unwrap_or_default(),
                     confidence: decision.confidence,
                     event_date: decision.event_date.value.clone().unwrap_or_default(),
+                    source_id: doc.source_id.clone(),
+                    url: doc.url.clone(),
+                    snippet: decision.snippet.clone(),
+                    date_precision: serde_json::to_value(decision.event_date.precision)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "unknown".into()),
+                    observed_unix_ms: swarm_common::time::now_ms(),
+                    watchlist: decision.watchlist,
+                    source_kind: String::new(),
                 })),
             }),
             priority: Priority::High as i32,

@@ -194,6 +194,7 @@ pub struct EntityFinder {
     signature: Regex,
     after_tge: Regex,
     dollar: Regex,
+    ticker_token: Regex,
     lower_before_cue: Regex,
 }
 
@@ -232,6 +233,9 @@ impl EntityFinder {
                 r"(?i:\btge\]?|token\s+generation\s+event)\s*[:|]?\s*{NAME}"
             )),
             dollar: re(r"\$([A-Za-z][A-Za-z0-9]{1,9})\b".to_string()),
+            ticker_token: re(
+                r"\b(?i:its|the|their|our)\s+([A-Z][A-Z0-9]{1,9})\s+(?i:token)\b".to_string(),
+            ),
             lower_before_cue: re(
                 r"(?i)\b([a-z][a-z0-9]{2,20})\s+(?:tge|airdrop|token\s+generation)\b".to_string(),
             ),
@@ -262,10 +266,22 @@ impl EntityFinder {
         if let Some(c) = self.name_ticker.captures(text) {
             return Some(c[2].to_string());
         }
-        self.dollar
+        if let Some(s) = self
+            .dollar
             .captures_iter(text)
             .map(|c| c[1].to_ascii_uppercase())
             .find(|s| s.chars().any(|c| c.is_ascii_alphabetic()))
+        {
+            return Some(s);
+        }
+        // "its ORY token", "the KSTL token"
+        self.ticker_token
+            .captures_iter(text)
+            .map(|c| c[1].to_string())
+            .find(|s| {
+                s.chars().any(|c| c.is_ascii_alphabetic())
+                    && !matches!(s.as_str(), "TGE" | "NFT" | "DAO")
+            })
     }
 
     fn project(&self, text: &str) -> Option<String> {

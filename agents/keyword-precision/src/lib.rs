@@ -107,6 +107,8 @@ pub struct Decision {
     /// Probability that the document announces a TGE.
     pub confidence: f64,
     pub evidence: Vec<Span>,
+    /// The sentence the decision rests on.
+    pub snippet: String,
     pub reasons: Vec<String>,
 }
 
@@ -124,6 +126,7 @@ impl Decision {
             },
             confidence: model::probability(model::weights::BIAS - 3.0),
             evidence: Vec::new(),
+            snippet: String::new(),
             reasons: vec!["no token event mentioned".into()],
         }
     }
@@ -344,6 +347,7 @@ impl Classifier {
             ),
             confidence,
             evidence,
+            snippet: focus.trim().to_string(),
             reasons,
         }
     }

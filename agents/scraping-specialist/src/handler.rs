@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
 use memory_coordinator::finding::Document;
-use memory_coordinator::layout::{FINDINGS_STREAM, seen_key, source_error_key};
+use memory_coordinator::layout::{findings_stream, seen_key, source_error_key};
 use memory_coordinator::{Envelope, Finding, Memory};
 use swarm_proto::v1::{AnalyzeDocument, TaskPayload, TaskSpec, task_payload};
 use swarm_proto::{AgentKind, Priority};
@@ -117,7 +117,7 @@ impl Handler for ScrapeHandler {
             });
             self.memory
                 .append(
-                    FINDINGS_STREAM,
+                    &findings_stream(),
                     &Envelope::new("scraping-specialist", finding).to_bytes(),
                     1_000_000,
                 )

@@ -49,37 +49,65 @@ pub fn symbol_key(symbol: Option<&str>) -> String {
 pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcome, Error> {
     let (pkey, skey) = (project_key(&d.project), symbol_key(d.symbol.as_deref()));
     let observed = ts(d.observed_unix_ms);
-    sqlx::query(
-        "INSERT INTO tge_events (project_key, symbol_key, project, symbol, status, event_date,
-            date_precision, confidence, corroboration, watchlist, first_seen, last_seen, version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, to_timestamp($9), to_timestamp($9), 0)
-         ON CONFLICT (project_key, symbol_key) DO NOTHING",
-    )
-    .bind(&pkey)
-    .bind(&skey)
-    .bind(d.project.trim())
-    .bind(
-        d.symbol
-            .as_deref()
-            .map(|s| s.trim().trim_start_matches('$').to_uppercase()),
-    )
-    .bind(d.status.name())
-    .bind(&d.event_date)
-    .bind(&d.date_precision)
-    .bind(d.watchlist)
-    .bind(observed)
-    .execute(&mut *tx)
-    .await
-    .map_err(query_err("create event"))?;
-    let row = sqlx::query(
-        "SELECT id, event_date, date_precision FROM tge_events
-         WHERE project_key = $1 AND symbol_key = $2 FOR UPDATE",
-    )
-    .bind(&pkey)
-    .bind(&skey)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(query_err("lock event"))?;
+    // One event per project (+ symbol): a report without a ticker joins the
+    // project's event; a report with one gives a ticker-less event its ticker.
+    if !skey.is_empty() {
+        sqlx::query(
+            "UPDATE tge_events SET symbol_key = $2, symbol = $3
+             WHERE project_key = $1 AND symbol_key = ''
+               AND NOT EXISTS (SELECT 1 FROM tge_events WHERE project_key = $1 AND symbol_key = $2)",
+        )
+        .bind(&pkey)
+        .bind(&skey)
+        .bind(&skey)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_err("adopt ticker"))?;
+    }
+    let existing = if skey.is_empty() {
+        sqlx::query(
+            "SELECT id, event_date, date_precision FROM tge_events WHERE project_key = $1
+             ORDER BY last_seen DESC, id DESC LIMIT 1 FOR UPDATE",
+        )
+        .bind(&pkey)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(query_err("find event"))?
+    } else {
+        None
+    };
+    let row = match existing {
+        Some(row) => row,
+        None => {
+            sqlx::query(
+                "INSERT INTO tge_events (project_key, symbol_key, project, symbol, status, event_date,
+                    date_precision, confidence, corroboration, watchlist, first_seen, last_seen, version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, to_timestamp($9), to_timestamp($9), 0)
+                 ON CONFLICT (project_key, symbol_key) DO NOTHING",
+            )
+            .bind(&pkey)
+            .bind(&skey)
+            .bind(d.project.trim())
+            .bind((!skey.is_empty()).then(|| skey.clone()))
+            .bind(d.status.name())
+            .bind(&d.event_date)
+            .bind(&d.date_precision)
+            .bind(d.watchlist)
+            .bind(observed)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("create event"))?;
+            sqlx::query(
+                "SELECT id, event_date, date_precision FROM tge_events
+                 WHERE project_key = $1 AND symbol_key = $2 FOR UPDATE",
+            )
+            .bind(&pkey)
+            .bind(&skey)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(query_err("lock event"))?
+        }
+    };
     let event_id: i64 = row.get(0);
     let old_date: Option<String> = row.get(1);
     let old_precision: String = row.get(2);

@@ -2,6 +2,7 @@
 //! the real PostgreSQL. One test binary, one module per area.
 
 mod cli;
+mod detection;
 mod faults;
 mod memory;
 mod pipeline;
@@ -90,6 +91,26 @@ pub async fn wait_task(
                 .ok()?
                 .into_inner();
             ready(&info).then_some(info)
+        }
+    })
+    .await
+}
+
+/// Waits until no task of `kind` is ready, scheduled or leased.
+pub async fn wait_drained_kind(
+    queen: &QueenProc,
+    kind: AgentKind,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let addr = queen.addr();
+    wait_until(timeout, "the kind's queue to drain", || {
+        let addr = addr.clone();
+        async move {
+            let mut admin = queen::client::admin(&addr).await.ok()?;
+            let stats = admin.get_stats(GetStatsRequest {}).await.ok()?.into_inner();
+            let k = stats.kinds.iter().find(|k| k.kind == kind as i32)?;
+            let busy = k.ready_by_priority.iter().sum::<u64>() + k.scheduled + k.leased;
+            (busy == 0).then_some(())
         }
     })
     .await

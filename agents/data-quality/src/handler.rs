@@ -1,0 +1,86 @@
+//! The agent's `ValidateCandidate` handler.
+
+use std::sync::Arc;
+
+use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
+use memory_coordinator::finding::Detection;
+use memory_coordinator::{Envelope, Finding, Memory};
+use swarm_proto::v1::task_payload;
+
+use crate::validate;
+
+/// Validates candidates and records detections.
+pub struct QualityHandler {
+    memory: Arc<dyn Memory>,
+}
+
+impl QualityHandler {
+    /// Records detections in `memory`.
+    pub fn new(memory: Arc<dyn Memory>) -> Self {
+        Self { memory }
+    }
+}
+
+#[async_trait::async_trait]
+impl Handler for QualityHandler {
+    async fn handle(&self, task: TaskContext) -> Outcome {
+        let Some(task_payload::Kind::ValidateCandidate(c)) =
+            task.payload().and_then(|p| p.kind.clone())
+        else {
+            let variant = task.payload().map_or("empty", |p| p.variant_name());
+            return Err(HandlerError::permanent(format!(
+                "data-quality cannot handle a {variant} payload"
+            )));
+        };
+        let project = validate::project(&c.project).map_err(|e| {
+            metrics::counter!("swarm_candidates_total", "outcome" => "invalid").increment(1);
+            HandlerError::permanent(format!("invalid candidate {}: {}", c.candidate_id, e.0))
+        })?;
+        if !(0.0..=1.0).contains(&c.confidence) || c.confidence.is_nan() {
+            return Err(HandlerError::permanent(format!(
+                "invalid confidence {}",
+                c.confidence
+            )));
+        }
+        let (event_date, precision) = validate::date(&c.event_date);
+        let snippet = validate::sanitize(&c.snippet);
+        let detection = Detection {
+            id: format!("det-{}", c.candidate_id),
+            document_id: c.document_id.clone(),
+            source_id: c.source_id.clone(),
+            source_kind: if c.source_kind.is_empty() {
+                "feed".into()
+            } else {
+                c.source_kind.clone()
+            },
+            url: c.url.clone(),
+            project: project.clone(),
+            symbol: validate::symbol(&c.symbol),
+            status: validate::status(&snippet, event_date.is_some()),
+            event_date,
+            date_precision: precision,
+            confidence: c.confidence,
+            snippet,
+            watchlist: c.watchlist,
+            observed_unix_ms: if c.observed_unix_ms > 0 {
+                c.observed_unix_ms
+            } else {
+                swarm_common::time::now_ms()
+            },
+        };
+        let envelope = Envelope::new("data-quality", Finding::Detection(detection));
+        self.memory
+            .append(
+                &memory_coordinator::layout::findings_stream(),
+                &envelope.to_bytes(),
+                1_000_000,
+            )
+            .await
+            .map_err(|e| HandlerError::retryable(format!("cannot record the detection: {e}")))?;
+        metrics::counter!("swarm_candidates_total", "outcome" => "valid").increment(1);
+        Ok(Done {
+            follow_ups: Vec::new(),
+            summary: format!("detection of {project} recorded"),
+        })
+    }
+}

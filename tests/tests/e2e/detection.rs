@@ -1,0 +1,257 @@
+//! Feed to event, with real processes: a loopback feed server, the queen,
+//! scraping-specialist, keyword-precision, data-quality and the memory
+//! coordinator, over the Redis Cluster and PostgreSQL.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use memory_coordinator::Memory;
+use swarm_proto::v1::{
+    FetchSource, ListTasksRequest, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload,
+};
+use swarm_proto::{AgentKind, TaskState};
+use swarm_tests::{
+    CoordinatorProc, QueenProc, TestDb, bin, free_port, redis_cluster_url, wait_until,
+};
+use tokio::process::{Child, Command};
+
+fn rss(items: &[(&str, &str, &str)]) -> String {
+    let body: String = items
+        .iter()
+        .map(|(link, title, text)| {
+            format!("<item><guid>{link}</guid><link>{link}</link><title>{title}</title><description>{text}</description></item>")
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>test</title>{body}</channel></rss>"#
+    )
+}
+
+async fn feed_server() -> anyhow::Result<u16> {
+    let outlet_a = rss(&[
+        (
+            "https://a.example.test/quillnet",
+            "Quillnet announces TGE for March 14, 2027",
+            "Quillnet confirmed its token generation event; $QLN claims open the same day.",
+        ),
+        (
+            "https://a.example.test/orrery",
+            "Orrery Labs sets token launch",
+            "Orrery Labs will launch its ORY token on April 2, 2027 with a community airdrop.",
+        ),
+        (
+            "https://a.example.test/denial",
+            "Brindlewood denies token rumours",
+            "Brindlewood says it has no plans for a token and warns about fake airdrop sites.",
+        ),
+    ]);
+    let outlet_b = rss(&[(
+        "https://b.example.test/q",
+        "Quillnet TGE date confirmed",
+        "Quillnet's token generation event is set for March 14, 2027.",
+    )]);
+    let outlet_c = rss(&[(
+        "https://c.example.test/q",
+        "QLN claim portal",
+        "The Quillnet airdrop claim portal opens on March 14, 2027, the day of its TGE.",
+    )]);
+    let app = Router::new()
+        .route(
+            "/a.xml",
+            get(move || {
+                let b = outlet_a.clone();
+                async move { b }
+            }),
+        )
+        .route(
+            "/b.xml",
+            get(move || {
+                let b = outlet_b.clone();
+                async move { b }
+            }),
+        )
+        .route(
+            "/c.xml",
+            get(move || {
+                let b = outlet_c.clone();
+                async move { b }
+            }),
+        )
+        .route(
+            "/broken.xml",
+            get(|| async { "<rss><channel><item><title>unterminated" }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(port)
+}
+
+fn agent(name: &str, queen: &str, stream: &str) -> anyhow::Result<Child> {
+    Ok(Command::new(bin(name))
+        .args(["run", "--queen", queen, "--redis-url", &redis_cluster_url()])
+        .arg("--metrics-addr")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .env("SWARM_FINDINGS_STREAM", stream)
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()?)
+}
+
+fn fetch(source_id: &str, url: &str) -> TaskSpec {
+    TaskSpec {
+        payload: Some(TaskPayload {
+            kind: Some(task_payload::Kind::FetchSource(FetchSource {
+                source_id: source_id.into(),
+                url: url.into(),
+                source_kind: "rss".into(),
+            })),
+        }),
+        max_attempts: 2,
+        ..TaskSpec::default()
+    }
+}
+
+#[tokio::test]
+async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
+-> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let port = feed_server().await?;
+    let stream = format!(
+        "swarm:memory:{{detect-{:08x}}}:stream",
+        rand::random::<u32>()
+    );
+    let queen =
+        QueenProc::start(&db.url, &[("QUEEN__DEFAULT_POLICY__BACKOFF_BASE_MS", "50")]).await?;
+    let coordinator =
+        CoordinatorProc::start(&redis_cluster_url(), &db.url, &stream, "detect", 30_000)?;
+    let _agents = [
+        agent("scraping-specialist", &queen.addr(), &stream)?,
+        agent("keyword-precision", &queen.addr(), &stream)?,
+        agent("data-quality", &queen.addr(), &stream)?,
+    ];
+    let tag = format!("{:08x}", rand::random::<u32>());
+    let base = format!("http://127.0.0.1:{port}");
+    let mut admin = queen.admin().await?;
+    admin
+        .submit_tasks(SubmitTasksRequest {
+            tasks: vec![
+                fetch(&format!("outlet-a-{tag}"), &format!("{base}/a.xml")),
+                fetch(&format!("outlet-b-{tag}"), &format!("{base}/b.xml")),
+                fetch(&format!("outlet-c-{tag}"), &format!("{base}/c.xml")),
+                fetch(&format!("broken-{tag}"), &format!("{base}/broken.xml")),
+            ],
+        })
+        .await?;
+
+    let mut conn = db.connect().await?;
+    let query = "SELECT project, symbol, corroboration, status, event_date FROM tge_events ORDER BY project";
+    type Row = (String, Option<String>, i32, String, Option<String>);
+    let waited = wait_until(Duration::from_secs(60), "two events", || {
+        let db = &db;
+        async move {
+            let mut c = db.connect().await.ok()?;
+            let rows: Vec<Row> = sqlx::query_as(query).fetch_all(&mut c).await.ok()?;
+            (rows.len() == 2 && rows.iter().any(|r| r.2 == 3)).then_some(rows)
+        }
+    })
+    .await;
+    let events = match waited {
+        Ok(rows) => rows,
+        Err(e) => {
+            let rows: Vec<Row> = sqlx::query_as(query).fetch_all(&mut conn).await?;
+            let docs: Vec<(String, String)> =
+                sqlx::query_as("SELECT source_id, title FROM documents")
+                    .fetch_all(&mut conn)
+                    .await?;
+            let cands: Vec<(String, String)> =
+                sqlx::query_as("SELECT document_id, project FROM candidates")
+                    .fetch_all(&mut conn)
+                    .await?;
+            anyhow::bail!(
+                "{e}\nevents {rows:?}\ndocuments {docs:?}\ncandidates {cands:?}\ncoordinator:\n{}",
+                coordinator.log_text()
+            );
+        }
+    };
+    assert_eq!(events[0].0, "Orrery Labs");
+    assert_eq!(events[0].1.as_deref(), Some("ORY"));
+    assert_eq!(events[0].2, 1);
+    assert_eq!(events[1].0, "Quillnet");
+    assert_eq!(events[1].1.as_deref(), Some("QLN"));
+    assert_eq!(events[1].2, 3, "three outlets corroborate one event");
+    assert_eq!(events[1].4.as_deref(), Some("2027-03-14"));
+    let evidence: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
+        .fetch_one(&mut conn)
+        .await?;
+    assert_eq!(
+        evidence, 4,
+        "one evidence row per report; the denial is none"
+    );
+    let documents: i64 = sqlx::query_scalar("SELECT count(*) FROM documents")
+        .fetch_one(&mut conn)
+        .await?;
+    assert_eq!(
+        documents, 5,
+        "every item of the good feeds is stored as a document"
+    );
+
+    // the broken feed: its fetch is dead-lettered with the reason, recorded in memory
+    let dead = wait_until(
+        Duration::from_secs(20),
+        "the broken fetch to be dead-lettered",
+        || {
+            let mut admin = admin.clone();
+            async move {
+                let tasks = admin
+                    .list_tasks(ListTasksRequest {
+                        state: TaskState::Dead as i32,
+                        kind: AgentKind::ScrapingSpecialist as i32,
+                        limit: 10,
+                    })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .tasks;
+                (!tasks.is_empty()).then_some(tasks)
+            }
+        },
+    )
+    .await?;
+    assert_eq!(dead.len(), 1, "only the broken source fails");
+    assert!(
+        dead[0].last_error.contains("malformed feed"),
+        "{}",
+        dead[0].last_error
+    );
+    let memory = memory_coordinator::RedisMemory::connect(&redis_cluster_url()).await?;
+    let recorded = memory
+        .get(&memory_coordinator::layout::source_error_key(&format!(
+            "broken-{tag}"
+        )))
+        .await?;
+    assert!(recorded.is_some_and(|e| e.contains("malformed feed")));
+
+    // fetching the same feed again finds nothing new (first-seen dedup)
+    admin
+        .submit_tasks(SubmitTasksRequest {
+            tasks: vec![fetch(&format!("outlet-a-{tag}"), &format!("{base}/a.xml"))],
+        })
+        .await?;
+    crate::wait_drained_kind(
+        &queen,
+        AgentKind::ScrapingSpecialist,
+        Duration::from_secs(20),
+    )
+    .await?;
+    let documents: i64 = sqlx::query_scalar("SELECT count(*) FROM documents")
+        .fetch_one(&mut conn)
+        .await?;
+    assert_eq!(documents, 5);
+    drop(conn);
+    db.drop_db().await;
+    Ok(())
+}
