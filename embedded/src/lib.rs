@@ -1,19 +1,25 @@
 //! The whole swarm in one process, with no external service: a queen on
-//! the in-memory store, one in-process agent per kind (the same runtime the
-//! agent binaries use) and a demo schedule per kind, so that a fresh
-//! checkout shows work flowing within seconds.
+//! the in-memory store, the five agents (the same runtime and handlers the
+//! agent binaries use), the memory coordinator on the in-process memory
+//! with events kept in memory, and a bundled demo feed on loopback whose
+//! items appear over time — detections show up in the log within seconds.
 //!
 //! The same library code runs as separate processes in production; this
 //! crate only composes it.
+
+mod demo_feed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agent_runtime::{AgentOptions, NoopOnly};
+use agent_runtime::{AgentOptions, Handler, NoopOnly};
+use memory_coordinator::layout::MEMORY_SYNC;
+use memory_coordinator::synth::Synthesizer;
+use memory_coordinator::{Envelope, LocalMemory, Memory};
 use queen::config::{QueenConfig, StoreKind};
 use swarm_proto::names::AGENT_KINDS;
-use swarm_proto::v1::{Noop, Schedule, TaskPayload, TaskSpec, task_payload};
+use swarm_proto::v1::{FetchSource, Schedule, TaskPayload, TaskSpec, task_payload};
 use swarm_proto::{AgentKind, Priority};
 use tokio::sync::watch;
 
@@ -22,8 +28,13 @@ use tokio::sync::watch;
 pub struct Options {
     pub grpc_addr: SocketAddr,
     pub metrics_addr: SocketAddr,
-    /// Interval of each kind's demo schedule; `None` = no demo.
-    pub demo_every: Option<Duration>,
+    pub coordinator_addr: SocketAddr,
+    /// Serve and poll the bundled demo feed.
+    pub demo_feed: bool,
+    /// A new demo item appears this often.
+    pub demo_every: Duration,
+    /// How often the demo feed is polled.
+    pub poll_every: Duration,
     /// Capacity of each in-process agent.
     pub capacity: u32,
 }
@@ -33,34 +44,37 @@ impl Default for Options {
         Self {
             grpc_addr: ([127, 0, 0, 1], 50051).into(),
             metrics_addr: ([127, 0, 0, 1], 8001).into(),
-            demo_every: Some(Duration::from_secs(2)),
+            coordinator_addr: ([127, 0, 0, 1], 8002).into(),
+            demo_feed: true,
+            demo_every: Duration::from_secs(8),
+            poll_every: Duration::from_secs(3),
             capacity: 16,
         }
     }
 }
 
-fn demo_schedule(kind: AgentKind, every: Duration) -> Schedule {
-    // One kind's demo task fails its first attempt, to show retries.
-    let fail_attempts = u32::from(kind == AgentKind::ApiReliability);
-    Schedule {
-        name: format!("demo-{}", kind.name()),
-        task: Some(TaskSpec {
-            kind: kind as i32,
-            payload: Some(TaskPayload {
-                kind: Some(task_payload::Kind::Noop(Noop {
-                    sleep_ms: 50,
-                    fail_attempts,
-                    fail_permanently: false,
-                    label: format!("demo {}", kind.name()),
-                })),
-            }),
-            priority: Priority::Normal as i32,
-            ..Default::default()
-        }),
-        interval_ms: every.as_millis() as u64,
-        paused: false,
-        next_run_unix_ms: 0,
-    }
+fn handler_for(kind: AgentKind, memory: &Arc<dyn Memory>) -> anyhow::Result<Arc<dyn Handler>> {
+    Ok(match kind {
+        AgentKind::ScrapingSpecialist => {
+            let fetch = scraping_specialist::fetch::FetchOptions {
+                host_rate_per_sec: 20.0,
+                ..Default::default()
+            };
+            let fetcher = scraping_specialist::fetch::Fetcher::new(memory.clone(), fetch)?;
+            Arc::new(scraping_specialist::handler::ScrapeHandler::new(
+                fetcher,
+                memory.clone(),
+            ))
+        }
+        AgentKind::KeywordPrecision => Arc::new(keyword_precision::agent::KeywordHandler::new(
+            Arc::new(keyword_precision::Classifier::default()),
+            Some(memory.clone()),
+        )),
+        AgentKind::DataQuality => {
+            Arc::new(data_quality::handler::QualityHandler::new(memory.clone()))
+        }
+        _ => Arc::new(NoopOnly),
+    })
 }
 
 /// Runs the embedded swarm until `shutdown` completes.
@@ -80,58 +94,90 @@ pub async fn run(
     };
     let running = queen::start(config).await?;
     let queen_addr = format!("http://{}", running.grpc_addr);
-    let (stop_agents, stop_rx) = watch::channel(false);
+    let memory: Arc<dyn Memory> = Arc::new(LocalMemory::default());
+    let (stop, stop_rx) = watch::channel(false);
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+
+    let (synth, events) = Synthesizer::in_memory();
+    let coordinator = tokio::spawn(memory_coordinator::service::run(
+        memory.clone(),
+        synth,
+        memory_coordinator::service::Options {
+            consumer: "embedded".into(),
+            http_addr: options.coordinator_addr,
+            ..Default::default()
+        },
+        stopped(stop_rx.clone()),
+    ));
     let mut agents = Vec::new();
     for kind in AGENT_KINDS {
         let mut agent = AgentOptions::new(queen_addr.clone(), kind);
         agent.agent_id = format!("{}-embedded", kind.name());
         agent.capacity = options.capacity;
-        let mut rx = stop_rx.clone();
+        let handler = handler_for(kind, &memory)?;
         agents.push(tokio::spawn(agent_runtime::run(
             agent,
-            Arc::new(NoopOnly),
-            async move {
-                let _ = rx.wait_for(|s| *s).await;
-            },
+            handler,
+            stopped(stop_rx.clone()),
         )));
     }
-    if let Some(every) = options.demo_every {
-        running.queen.with(|s, now| {
-            for kind in AGENT_KINDS {
-                if let Err(error) = s.upsert_schedule(demo_schedule(kind, every), now) {
-                    tracing::error!(%error, "demo schedule rejected");
-                }
+    let mut notices = memory.subscribe(&[MEMORY_SYNC.to_string()]).await?;
+    let announcer = tokio::spawn(async move {
+        while let Some((_, payload)) = notices.recv().await {
+            if let Ok(env) = Envelope::<serde_json::Value>::from_bytes(&payload) {
+                let b = env.body;
+                tracing::info!(
+                    project = %b["project"].as_str().unwrap_or("?"),
+                    symbol = %b["symbol"].as_str().unwrap_or("-"),
+                    status = %b["status"].as_str().unwrap_or("?"),
+                    confidence = format!("{:.2}", b["confidence"].as_f64().unwrap_or(0.0)),
+                    corroboration = b["corroboration"].as_i64().unwrap_or(0),
+                    "TGE {}", if b["type"] == "event_created" { "detected" } else { "updated" }
+                );
             }
-        });
+        }
+    });
+    if options.demo_feed {
+        let url = demo_feed::serve(([127, 0, 0, 1], 0).into(), options.demo_every).await?;
+        let schedule = Schedule {
+            name: "demo-feed".into(),
+            task: Some(TaskSpec {
+                kind: AgentKind::ScrapingSpecialist as i32,
+                payload: Some(TaskPayload {
+                    kind: Some(task_payload::Kind::FetchSource(FetchSource {
+                        source_id: "demo-feed".into(),
+                        url: url.clone(),
+                        source_kind: "rss".into(),
+                    })),
+                }),
+                priority: Priority::Normal as i32,
+                ..Default::default()
+            }),
+            interval_ms: options.poll_every.as_millis() as u64,
+            paused: false,
+            next_run_unix_ms: 0,
+        };
+        running
+            .queen
+            .with(|s, now| s.upsert_schedule(schedule, now))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tracing::info!(%url, "demo feed up; new items appear every {:?}", options.demo_every);
     }
-    tracing::info!(grpc = %running.grpc_addr, metrics = %running.metrics_addr,
-        "embedded swarm up; try `queenctl stats`, `queenctl agents`, `queenctl tasks list --state completed`");
-    let reporter = tokio::spawn(report(running.queen.clone()));
+    tracing::info!(grpc = %running.grpc_addr, metrics = %running.metrics_addr, coordinator = %options.coordinator_addr,
+        "embedded swarm up; try `queenctl stats`, `queenctl agents`, curl {}/api/v1/findings/recent", options.coordinator_addr);
     shutdown.await;
-    reporter.abort();
-    let _ = stop_agents.send(true);
+    let _ = stop.send(true);
     for agent in agents {
         let _ = agent.await;
     }
+    let _ = coordinator.await;
+    announcer.abort();
     running.stop().await;
+    tracing::info!(events = events.events().len(), "embedded swarm stopped");
     Ok(())
 }
 
-/// Logs a one-line summary every five seconds.
-async fn report(queen: queen::Queen) {
-    let mut interval = tokio::time::interval(Duration::from_secs(5));
-    interval.tick().await;
-    loop {
-        interval.tick().await;
-        let stats = queen.lock().stats();
-        let retried: u64 = stats.kinds.iter().map(|k| k.retried).sum();
-        let agents: u32 = stats.kinds.iter().map(|k| k.agents).sum();
-        tracing::info!(
-            submitted = stats.submitted,
-            completed = stats.completed,
-            retried,
-            agents,
-            "swarm progress"
-        );
-    }
-}
+/// Events synthesized so far by a run (for tests of the embedded mode).
+pub use memory_coordinator::synth::MemoryEvents;

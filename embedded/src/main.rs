@@ -6,7 +6,8 @@ use std::time::Duration;
 use clap::Parser;
 use swarm_common::telemetry::{self, TelemetryArgs};
 
-/// Runs the queen and all five agents in one process, no external services.
+/// Runs the queen, the five agents, the memory coordinator and a demo feed
+/// in one process, with no external services.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -14,8 +15,13 @@ struct Args {
     grpc_addr: SocketAddr,
     #[arg(long, env = "SWARM_METRICS_ADDR", default_value = "127.0.0.1:8001")]
     metrics_addr: SocketAddr,
-    /// Seconds between demo tasks per kind (0 = no demo).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, env = "SWARM_COORDINATOR_ADDR", default_value = "127.0.0.1:8002")]
+    coordinator_addr: SocketAddr,
+    /// Do not serve and poll the bundled demo feed.
+    #[arg(long)]
+    no_demo_feed: bool,
+    /// Seconds between new demo items.
+    #[arg(long, default_value_t = 8)]
     demo_every_secs: u64,
     #[command(flatten)]
     telemetry: TelemetryArgs,
@@ -28,7 +34,9 @@ async fn main() -> anyhow::Result<()> {
     let options = swarm::Options {
         grpc_addr: args.grpc_addr,
         metrics_addr: args.metrics_addr,
-        demo_every: (args.demo_every_secs > 0).then(|| Duration::from_secs(args.demo_every_secs)),
+        coordinator_addr: args.coordinator_addr,
+        demo_feed: !args.no_demo_feed,
+        demo_every: Duration::from_secs(args.demo_every_secs.max(1)),
         ..swarm::Options::default()
     };
     let result = swarm::run(options, swarm_common::shutdown::signal()).await;

@@ -191,7 +191,11 @@ async fn synthesis(n: usize) -> anyhow::Result<f64> {
     ));
     loop {
         let count: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
-            .fetch_one(synth.pool())
+            .fetch_one(
+                synth
+                    .pool()
+                    .ok_or_else(|| anyhow::anyhow!("postgres synthesizer"))?,
+            )
             .await?;
         if count as usize >= n {
             break;

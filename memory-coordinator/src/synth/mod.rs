@@ -10,6 +10,7 @@
 //!   and record the change in the history.
 
 mod detection;
+mod memory_store;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -17,6 +18,7 @@ use sqlx::postgres::PgPoolOptions;
 use crate::finding::Finding;
 
 pub use detection::{EventChange, project_key, symbol_key};
+pub use memory_store::MemoryEvents;
 
 /// A synthesis failure.
 #[derive(Debug, thiserror::Error)]
@@ -48,10 +50,12 @@ pub enum Outcome {
     Event(EventChange),
 }
 
-/// Writes findings into PostgreSQL.
+/// Where events are synthesized: PostgreSQL, or process memory for the
+/// embedded run.
 #[derive(Clone)]
-pub struct Synthesizer {
-    pool: PgPool,
+pub enum Synthesizer {
+    Postgres(PgPool),
+    Memory(std::sync::Arc<MemoryEvents>),
 }
 
 fn ts(ms: i64) -> f64 {
@@ -75,12 +79,21 @@ impl Synthesizer {
         // the queen keeps its own migrations in the same database
         migrator.set_ignore_missing(true);
         migrator.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self::Postgres(pool))
     }
 
-    /// The connection pool.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+    /// A synthesizer keeping events in process memory (embedded run).
+    pub fn in_memory() -> (Self, std::sync::Arc<MemoryEvents>) {
+        let events = std::sync::Arc::new(MemoryEvents::default());
+        (Self::Memory(events.clone()), events)
+    }
+
+    /// The connection pool (PostgreSQL only).
+    pub fn pool(&self) -> Option<&PgPool> {
+        match self {
+            Self::Postgres(pool) => Some(pool),
+            Self::Memory(_) => None,
+        }
     }
 
     /// Applies one finding (in its own transaction).
@@ -100,7 +113,11 @@ impl Synthesizer {
     ///
     /// A database failure: nothing of the batch is applied.
     pub async fn apply_batch(&self, findings: &[Finding]) -> Result<Vec<Outcome>, Error> {
-        let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
+        let pool = match self {
+            Self::Postgres(pool) => pool,
+            Self::Memory(events) => return events.apply_batch(findings),
+        };
+        let mut tx = pool.begin().await.map_err(query_err("begin"))?;
         let mut outcomes = Vec::with_capacity(findings.len());
         for finding in findings {
             outcomes.push(apply_one(&mut tx, finding).await?);

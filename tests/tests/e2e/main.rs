@@ -3,6 +3,7 @@
 
 mod cli;
 mod detection;
+mod embedded;
 mod faults;
 mod memory;
 mod pipeline;

@@ -1,0 +1,202 @@
+//! Events kept in process memory, for the embedded one-command run (no
+//! PostgreSQL). Same rules as the PostgreSQL synthesis: evidence keyed by
+//! finding id, one event per project (+ ticker), noisy-or confidence over
+//! each source's best report, distinct-source corroboration, latest status,
+//! most precise date, a version per change.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::detection::{project_key, symbol_key};
+use super::{Error, EventChange, Outcome};
+use crate::finding::{Detection, Finding};
+
+#[derive(Debug, Clone)]
+struct Event {
+    id: i64,
+    project: String,
+    symbol: Option<String>,
+    status: String,
+    event_date: Option<String>,
+    precision: String,
+    version: i32,
+    /// source -> best confidence
+    sources: HashMap<String, f64>,
+    latest_observed: i64,
+}
+
+#[derive(Default)]
+struct State {
+    events: Vec<Event>,
+    evidence: HashMap<String, i64>,
+    documents: HashMap<String, ()>,
+}
+
+/// In-memory event store.
+#[derive(Default)]
+pub struct MemoryEvents {
+    state: Mutex<State>,
+}
+
+fn rank(p: &str) -> u8 {
+    match p {
+        "day" => 3,
+        "month" => 2,
+        "quarter" => 1,
+        _ => 0,
+    }
+}
+
+impl MemoryEvents {
+    /// Events as (project, symbol, status, event date, confidence, corroboration).
+    pub fn events(&self) -> Vec<EventChange> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.events.iter().map(change_of).collect()
+    }
+
+    /// Applies findings in order (never fails: nothing to lose in memory).
+    pub fn apply_batch(&self, findings: &[Finding]) -> Result<Vec<Outcome>, Error> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(findings.iter().map(|f| apply(&mut state, f)).collect())
+    }
+}
+
+fn change_of(e: &Event) -> EventChange {
+    let confidence = 1.0
+        - e.sources
+            .values()
+            .map(|c| 1.0 - c.min(0.999_999))
+            .product::<f64>();
+    EventChange {
+        event_id: e.id,
+        version: e.version,
+        created: e.version == 1,
+        project: e.project.clone(),
+        symbol: e.symbol.clone(),
+        status: e.status.clone(),
+        confidence,
+        corroboration: e.sources.len() as i32,
+    }
+}
+
+fn apply(state: &mut State, finding: &Finding) -> Outcome {
+    match finding {
+        Finding::Document(d) => {
+            if state.documents.insert(d.id.clone(), ()).is_none() {
+                Outcome::Stored
+            } else {
+                Outcome::Unchanged
+            }
+        }
+        Finding::Candidate(_) => Outcome::Unchanged,
+        Finding::Detection(d) => detection(state, d),
+    }
+}
+
+fn detection(state: &mut State, d: &Detection) -> Outcome {
+    if state.evidence.contains_key(&d.id) {
+        return Outcome::Unchanged;
+    }
+    let (pkey, skey) = (project_key(&d.project), symbol_key(d.symbol.as_deref()));
+    let key_of = |e: &Event| (project_key(&e.project), symbol_key(e.symbol.as_deref()));
+    let has_exact = state
+        .events
+        .iter()
+        .any(|e| key_of(e) == (pkey.clone(), skey.clone()));
+    if !skey.is_empty()
+        && !has_exact
+        && let Some(e) = state
+            .events
+            .iter_mut()
+            .find(|e| key_of(e) == (pkey.clone(), String::new()))
+    {
+        e.symbol = Some(skey.clone());
+    }
+    let index = if skey.is_empty() {
+        state
+            .events
+            .iter()
+            .rposition(|e| project_key(&e.project) == pkey)
+    } else {
+        state
+            .events
+            .iter()
+            .position(|e| key_of(e) == (pkey.clone(), skey.clone()))
+    };
+    let index = index.unwrap_or_else(|| {
+        let id = state.events.len() as i64 + 1;
+        state.events.push(Event {
+            id,
+            project: d.project.trim().to_string(),
+            symbol: (!skey.is_empty()).then(|| skey.clone()),
+            status: d.status.name().into(),
+            event_date: None,
+            precision: "unknown".into(),
+            version: 0,
+            sources: HashMap::new(),
+            latest_observed: i64::MIN,
+        });
+        state.events.len() - 1
+    });
+    let event = &mut state.events[index];
+    state.evidence.insert(d.id.clone(), event.id);
+    let best = event.sources.entry(d.source_id.clone()).or_insert(0.0);
+    *best = best.max(d.confidence.clamp(0.0, 1.0));
+    if d.observed_unix_ms >= event.latest_observed {
+        event.latest_observed = d.observed_unix_ms;
+        event.status = d.status.name().into();
+    }
+    if d.event_date.is_some()
+        && (event.event_date.is_none() || rank(&d.date_precision) >= rank(&event.precision))
+    {
+        event.event_date = d.event_date.clone();
+        event.precision = d.date_precision.clone();
+    }
+    event.version += 1;
+    Outcome::Event(change_of(event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Status;
+
+    fn det(id: &str, source: &str, symbol: Option<&str>) -> Finding {
+        Finding::Detection(Detection {
+            id: id.into(),
+            document_id: id.into(),
+            source_id: source.into(),
+            source_kind: "rss".into(),
+            url: String::new(),
+            project: "Nova".into(),
+            symbol: symbol.map(str::to_string),
+            status: Status::Scheduled,
+            event_date: Some("2027-03-01".into()),
+            date_precision: "day".into(),
+            confidence: 0.5,
+            snippet: String::new(),
+            watchlist: false,
+            observed_unix_ms: 1,
+        })
+    }
+
+    #[test]
+    fn merges_like_the_postgres_synthesis() {
+        let store = MemoryEvents::default();
+        let out = store
+            .apply_batch(&[
+                det("a", "s1", None),
+                det("b", "s2", Some("NOVA")),
+                det("c", "s3", None),
+                det("c", "s3", None),
+            ])
+            .unwrap();
+        assert_eq!(out[3], Outcome::Unchanged, "a redelivery changes nothing");
+        let events = store.events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].symbol.as_deref(), Some("NOVA"));
+        assert_eq!(events[0].corroboration, 3);
+        assert_eq!(events[0].version, 3);
+        assert!((events[0].confidence - 0.875).abs() < 1e-9);
+    }
+}
