@@ -222,11 +222,8 @@ fn lane(finding: &Finding) -> usize {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     match finding {
-        Finding::Detection(d) => (
-            crate::synth::project_key(&d.project),
-            crate::synth::symbol_key(d.symbol.as_deref()),
-        )
-            .hash(&mut h),
+        // by project only: reports with and without a ticker meet in one event
+        Finding::Detection(d) => crate::synth::project_key(&d.project).hash(&mut h),
         other => other.id().hash(&mut h),
     }
     h.finish() as usize % LANES
@@ -287,13 +284,20 @@ async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> 
     }
     let findings: Vec<Finding> = lane.iter().map(|(_, e)| e.body.clone()).collect();
     let outcomes = match shared.synth.apply_batch(&findings).instrument(span).await {
-        Ok(outcomes) => outcomes,
+        Ok(outcomes) => lane
+            .iter()
+            .map(|(id, _)| id.clone())
+            .zip(outcomes.into_iter().map(Some))
+            .collect::<Vec<_>>(),
         Err(error) => {
-            tracing::error!(%error, findings = lane.len(), "synthesis failed; the findings stay pending");
-            return Vec::new();
+            tracing::warn!(%error, findings = lane.len(), "lane failed; applying its findings one by one");
+            one_by_one(shared, &lane).await
         }
     };
-    for outcome in outcomes {
+    let mut done = Vec::with_capacity(outcomes.len());
+    for (id, outcome) in outcomes {
+        done.push(id);
+        let Some(outcome) = outcome else { continue };
         let label = match &outcome {
             Outcome::Unchanged => "unchanged",
             Outcome::Stored => "stored",
@@ -314,7 +318,46 @@ async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> 
             }
         }
     }
-    lane.into_iter().map(|(id, _)| id).collect()
+    done
+}
+
+/// After a lane failed: each finding in its own transaction. If none goes
+/// through, the database is the problem: nothing is acknowledged (all stay
+/// pending). Otherwise a finding that still fails is poison: it is set aside
+/// in the dead stream and acknowledged, so it stops blocking the others.
+async fn one_by_one(
+    shared: &Shared,
+    lane: &[(String, Envelope<Finding>)],
+) -> Vec<(String, Option<Outcome>)> {
+    let mut applied = Vec::new();
+    let mut failed = Vec::new();
+    for (id, env) in lane {
+        match shared.synth.apply(&env.body).await {
+            Ok(outcome) => applied.push((id.clone(), Some(outcome))),
+            Err(error) => failed.push((id, env, error)),
+        }
+    }
+    if applied.is_empty() {
+        tracing::error!(
+            findings = lane.len(),
+            "synthesis failed for every finding; they stay pending"
+        );
+        return Vec::new();
+    }
+    let dead = format!("{}:dead", shared.options.stream);
+    for (id, env, error) in failed {
+        tracing::error!(%error, id = %id, "finding fails on its own; set aside");
+        metrics::counter!("swarm_findings_processed_total", "outcome" => "poison").increment(1);
+        if shared
+            .memory
+            .append(&dead, &env.to_bytes(), 100_000)
+            .await
+            .is_ok()
+        {
+            applied.push((id.clone(), None));
+        }
+    }
+    applied
 }
 
 #[derive(Deserialize)]

@@ -90,14 +90,23 @@ impl Queen {
     }
 
     /// Runs `f` on the scheduler and waits until its writes are durable.
-    pub async fn with_durable<T>(&self, f: impl FnOnce(&mut Scheduler, i64) -> T) -> T {
+    ///
+    /// # Errors
+    ///
+    /// The persister stopped: the change may not be durable.
+    pub async fn with_durable<T>(
+        &self,
+        f: impl FnOnce(&mut Scheduler, i64) -> T,
+    ) -> Result<T, SubmitError> {
         let (out, durable) = {
             let mut scheduler = self.lock();
             let out = f(&mut scheduler, now_ms());
             (out, scheduler.flush_durable())
         };
-        durable.wait().await;
-        out
+        if !durable.wait().await {
+            return Err(SubmitError::Unavailable("the persister stopped".into()));
+        }
+        Ok(out)
     }
 
     /// Submits tasks; returns once they are durable.
@@ -111,7 +120,11 @@ impl Queen {
             let out = scheduler.submit(specs, now_ms());
             (out, scheduler.flush_durable())
         };
-        durable.wait().await;
+        if !durable.wait().await {
+            return Err(SubmitError::Unavailable(
+                "the persister stopped; nothing acknowledged".into(),
+            ));
+        }
         out
     }
 
@@ -134,7 +147,9 @@ impl Queen {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        self.with_durable(|_, _| ()).await;
+        if let Err(error) = self.with_durable(|_, _| ()).await {
+            tracing::error!(%error, "final flush failed");
+        }
     }
 }
 

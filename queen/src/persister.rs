@@ -139,9 +139,10 @@ async fn commit(store: &dyn Store, batch: &Batch) {
         return;
     }
     let mut delay = Duration::from_millis(50);
+    let mut retry = false;
     loop {
         let started = Instant::now();
-        match store.apply(batch).await {
+        match store.apply(batch, retry).await {
             Ok(()) => {
                 metrics::histogram!("swarm_persist_commit_seconds")
                     .record(started.elapsed().as_secs_f64());
@@ -153,6 +154,7 @@ async fn commit(store: &dyn Store, batch: &Batch) {
                 tracing::error!(%error, retry_in_ms = delay.as_millis() as u64, "commit failed");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
+                retry = true;
             }
         }
     }

@@ -152,7 +152,10 @@ pub(crate) async fn run_session(
                 let mut results = Vec::new();
                 let mut next = Some(first);
                 while let Some(f) = next {
-                    if in_flight.remove(&f.task_id).is_some() {
+                    // only the run of the current lease counts (a cancelled
+                    // run may finish after the task was leased here again)
+                    if in_flight.get(&f.task_id).is_some_and(|e| e.lease_token == f.lease_token) {
+                        in_flight.remove(&f.task_id);
                         results.push(to_result(f, kind, log.as_mut()));
                     }
                     next = done_rx.try_recv().ok();
@@ -189,6 +192,25 @@ pub(crate) async fn run_session(
             f.abort.abort();
         }
     }
+    if end == End::Drained {
+        // assignments already on their way are given back, not dropped
+        let _ = tokio::time::timeout(Duration::from_millis(200), async {
+            while let Ok(Some(m)) = inbound.message().await {
+                if let Some(queen_message::Msg::Assign(assign)) = m.msg {
+                    let results = assign
+                        .tasks
+                        .iter()
+                        .map(|t| release(t, "agent is draining"))
+                        .collect();
+                    send(agent_message::Msg::Results(ResultBatch {
+                        results,
+                        credits: 0,
+                    }));
+                }
+            }
+        })
+        .await;
+    }
     drop(out); // ends the request stream: the queen sees a clean close
     // give the transport a moment to flush the last results
     let _ = tokio::time::timeout(Duration::from_millis(500), async {
@@ -196,6 +218,15 @@ pub(crate) async fn run_session(
     })
     .await;
     end
+}
+
+/// Aborts the inner handler task when the outer one is aborted (cancel).
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn release(task: &Task, reason: &str) -> TaskResult {
@@ -236,13 +267,28 @@ fn spawn_task(
             let injected = noop
                 .as_ref()
                 .is_some_and(|n| !n.label.is_empty() && fail_labels.contains(&n.label));
-            let outcome = match noop {
-                Some(noop) if injected => Err(crate::HandlerError::retryable(format!(
-                    "fault injected for noop label `{}`",
-                    noop.label
-                ))),
-                Some(noop) => run_noop(&noop, task.attempt).await,
-                None => handler.handle(TaskContext { task }).await,
+            let attempt = task.attempt;
+            let run = tokio::spawn(async move {
+                match noop {
+                    Some(noop) if injected => Err(crate::HandlerError::retryable(format!(
+                        "fault injected for noop label `{}`",
+                        noop.label
+                    ))),
+                    Some(noop) => run_noop(&noop, attempt).await,
+                    None => handler.handle(TaskContext { task }).await,
+                }
+            });
+            let abort_inner = run.abort_handle();
+            let _guard = AbortOnDrop(abort_inner);
+            // a panicking handler fails its task instead of holding it forever
+            let outcome = match run.await {
+                Ok(outcome) => outcome,
+                Err(error) if error.is_panic() => {
+                    metrics::counter!("swarm_agent_handler_panics_total", "kind" => kind)
+                        .increment(1);
+                    Err(crate::HandlerError::retryable("the handler panicked"))
+                }
+                Err(_) => return,
             };
             let _ = done.send(Finished {
                 task_id,

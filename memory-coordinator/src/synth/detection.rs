@@ -49,6 +49,12 @@ pub fn symbol_key(symbol: Option<&str>) -> String {
 pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcome, Error> {
     let (pkey, skey) = (project_key(&d.project), symbol_key(d.symbol.as_deref()));
     let observed = ts(d.observed_unix_ms);
+    // one writer per project at a time, across lanes and replicas
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(&pkey)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_err("lock project"))?;
     // One event per project (+ symbol): a report without a ticker joins the
     // project's event; a report with one gives a ticker-less event its ticker.
     if !skey.is_empty() {
@@ -124,7 +130,7 @@ pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcom
     .bind(&d.source_id)
     .bind(&d.source_kind)
     .bind(&d.url)
-    .bind(&d.snippet)
+    .bind(d.snippet.replace('\0', ""))
     .bind(d.status.name())
     .bind(d.confidence.clamp(0.0, 1.0))
     .bind(observed)

@@ -140,8 +140,8 @@ async fn apply_one(tx: &mut sqlx::PgConnection, finding: &Finding) -> Result<Out
             .bind(&d.source_id)
             .bind(&d.source_kind)
             .bind(&d.url)
-            .bind(&d.title)
-            .bind(&d.text)
+            .bind(no_nul(&d.title))
+            .bind(no_nul(&d.text))
             .bind(d.published_unix_ms.map(ts))
             .bind(ts(d.fetched_unix_ms))
             .bind(&d.language)
@@ -167,6 +167,11 @@ async fn apply_one(tx: &mut sqlx::PgConnection, finding: &Finding) -> Result<Out
         }
         Finding::Detection(d) => detection::apply(tx, d).await,
     }
+}
+
+/// PostgreSQL text cannot hold NUL characters.
+fn no_nul(text: &str) -> String {
+    text.replace('\0', "")
 }
 
 fn stored(rows: u64) -> Outcome {

@@ -104,7 +104,10 @@ impl QueenAdmin for AdminService {
         request: Request<CancelTaskRequest>,
     ) -> Result<Response<CancelTaskResponse>, Status> {
         let id = request.into_inner().id;
-        let previous = self.queen.with_durable(|s, now| s.cancel(id, now)).await?;
+        let previous = self
+            .queen
+            .with_durable(|s, now| s.cancel(id, now))
+            .await??;
         Ok(Response::new(CancelTaskResponse {
             previous_state: previous as i32,
         }))
@@ -135,7 +138,7 @@ impl QueenAdmin for AdminService {
         let replayed = self
             .queen
             .with_durable(|s, now| s.replay(&req.ids, req.all, kind, now))
-            .await;
+            .await?;
         Ok(Response::new(ReplayDeadLettersResponse { replayed }))
     }
 
@@ -190,7 +193,7 @@ impl QueenAdmin for AdminService {
         let saved = self
             .queen
             .with_durable(|s, now| s.upsert_schedule(schedule, now))
-            .await?;
+            .await??;
         Ok(Response::new(saved))
     }
 
@@ -210,7 +213,7 @@ impl QueenAdmin for AdminService {
         let deleted = self
             .queen
             .with_durable(|s, _| s.delete_schedule(&name))
-            .await;
+            .await?;
         if !deleted {
             return Err(Status::not_found(format!("no schedule `{name}`")));
         }
@@ -223,7 +226,7 @@ impl AdminService {
         let kind = kind_index(raw)?;
         self.queen
             .with_durable(|s, now| s.set_paused(kind, paused, now))
-            .await;
+            .await?;
         Ok(Response::new(KindStatus { kind: raw, paused }))
     }
 }

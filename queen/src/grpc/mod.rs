@@ -14,6 +14,7 @@ impl From<SubmitError> for tonic::Status {
             SubmitError::Invalid { .. } => tonic::Status::invalid_argument(error.to_string()),
             SubmitError::NotFound(_) => tonic::Status::not_found(error.to_string()),
             SubmitError::Conflict(_) => tonic::Status::failed_precondition(error.to_string()),
+            SubmitError::Unavailable(_) => tonic::Status::unavailable(error.to_string()),
         }
     }
 }

@@ -19,6 +19,8 @@ const MAX_DEDUP_KEY: usize = 512;
 const MAX_ATTEMPTS_LIMIT: u32 = 100;
 /// Shortest schedule interval.
 const MIN_INTERVAL_MS: u64 = 100;
+/// Longest schedule interval (ten years).
+const MAX_INTERVAL_MS: u64 = 10 * 366 * 24 * 3600 * 1000;
 
 /// Why a request was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -29,6 +31,8 @@ pub enum SubmitError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("the queue store is not accepting writes: {0}")]
+    Unavailable(String),
 }
 
 /// Checks a spec and returns the index of its kind.
@@ -51,6 +55,9 @@ fn validate(spec: &TaskSpec) -> Result<usize, String> {
     Priority::try_from(spec.priority).map_err(|_| format!("unknown priority {}", spec.priority))?;
     if spec.dedup_key.len() > MAX_DEDUP_KEY {
         return Err(format!("dedup key longer than {MAX_DEDUP_KEY} bytes"));
+    }
+    if spec.dedup_key.contains('\0') {
+        return Err("dedup key contains a NUL character".into());
     }
     if spec.max_attempts > MAX_ATTEMPTS_LIMIT {
         return Err(format!("max_attempts above {MAX_ATTEMPTS_LIMIT}"));
@@ -279,8 +286,6 @@ impl Scheduler {
             if entry.state != EntryState::Dead {
                 continue;
             }
-            entry.attempt = 0;
-            entry.run_at_ms = now_ms;
             let key = entry.spec.dedup_key.clone();
             let kind = entry.kind;
             if !key.is_empty() {
@@ -290,6 +295,8 @@ impl Scheduler {
                 }
                 self.dedup.insert(key, id);
             }
+            entry.attempt = 0;
+            entry.run_at_ms = now_ms;
             self.kinds[kind].dead = self.kinds[kind].dead.saturating_sub(1);
             self.make_ready(id, now_ms);
             if let Some(entry) = self.tasks.get(&id) {
@@ -333,6 +340,11 @@ impl Scheduler {
         }
         if schedule.interval_ms < MIN_INTERVAL_MS {
             return Err(invalid(format!("interval below {MIN_INTERVAL_MS} ms")));
+        }
+        if schedule.interval_ms > MAX_INTERVAL_MS {
+            return Err(invalid(format!(
+                "interval above {MAX_INTERVAL_MS} ms (ten years)"
+            )));
         }
         let spec = schedule
             .task
@@ -500,7 +512,10 @@ impl Scheduler {
             };
             let mut spec = schedule.spec.clone();
             spec.dedup_key = format!("schedule:{name}");
-            schedule.next_run_ms = (schedule.next_run_ms + schedule.interval_ms).max(now_ms + 1);
+            schedule.next_run_ms = schedule
+                .next_run_ms
+                .saturating_add(schedule.interval_ms)
+                .max(now_ms + 1);
             let row = schedule_row(schedule);
             self.writes.push(Write::ScheduleUpsert(row));
             if let Err(error) = self.submit_one(spec, now_ms) {

@@ -59,9 +59,11 @@ impl Entry {
             max_attempts: self.max_attempts as i32,
             run_at_ms: self.run_at_ms,
             created_ms: self.created_ms,
-            dedup_key: (!self.spec.dedup_key.is_empty()).then(|| self.spec.dedup_key.clone()),
+            // text columns cannot hold NUL (PostgreSQL rejects the whole batch)
+            dedup_key: (!self.spec.dedup_key.is_empty())
+                .then(|| self.spec.dedup_key.replace('\0', "")),
             spec: self.spec.encode_to_vec(),
-            last_error: self.last_error.clone(),
+            last_error: self.last_error.as_ref().map(|e| e.replace('\0', "")),
         }
     }
 

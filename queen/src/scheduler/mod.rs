@@ -201,9 +201,8 @@ impl Scheduler {
             entry.state = EntryState::Dead;
             entry.last_error = Some(error);
             let kind = entry.kind;
-            let key = std::mem::take(&mut entry.spec.dedup_key);
+            let key = entry.spec.dedup_key.clone();
             let row = entry.to_row();
-            entry.spec.dedup_key = key.clone();
             if !key.is_empty() && self.dedup.get(&key) == Some(&id) {
                 self.dedup.remove(&key);
             }

@@ -464,4 +464,35 @@ async fn invalid_specs_reject_the_whole_request() {
     let mut empty = noop(Priority::Normal);
     empty.payload = None;
     assert!(f.s.submit(vec![empty], 0).is_err());
+    let mut nul = noop(Priority::Normal);
+    nul.dedup_key = "poll\0feed".into();
+    let err = f.s.submit(vec![nul], 0).unwrap_err();
+    assert!(err.to_string().contains("NUL"), "{err}");
+    let huge = v1::Schedule {
+        name: "forever".into(),
+        task: Some(noop(Priority::Normal)),
+        interval_ms: u64::MAX,
+        paused: false,
+        next_run_unix_ms: 0,
+    };
+    assert!(
+        f.s.upsert_schedule(huge, 0).is_err(),
+        "an interval that would overflow is refused"
+    );
+}
+
+#[tokio::test]
+async fn dead_rows_keep_their_dedup_key() {
+    let mut f = Fixture::new(|_| {});
+    let mut spec = noop(Priority::Normal);
+    spec.dedup_key = "k".into();
+    let id = f.submit(spec, 0);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 1, 0);
+    let got = agent.assigned();
+    f.result(&agent, id, got[0].lease_token, failure(false), 1);
+    f.s.flush_durable().wait().await;
+    let snapshot = f.store.load().await.unwrap();
+    let row = snapshot.tasks.iter().find(|r| r.id == id as i64).unwrap();
+    assert_eq!(row.dedup_key.as_deref(), Some("k"));
 }

@@ -53,7 +53,7 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn apply(&self, batch: &Batch) -> Result<(), Error> {
+    async fn apply(&self, batch: &Batch, _retry: bool) -> Result<(), Error> {
         let mut state = self.lock();
         for row in batch.inserts.iter().chain(&batch.updates) {
             state.tasks.insert(row.id, row.clone());

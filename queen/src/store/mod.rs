@@ -119,8 +119,10 @@ pub trait Store: Send + Sync + 'static {
     /// Loads every stored task, paused kind and schedule.
     async fn load(&self) -> Result<Snapshot, Error>;
 
-    /// Applies `batch` atomically.
-    async fn apply(&self, batch: &Batch) -> Result<(), Error>;
+    /// Applies `batch` atomically. `retry` is true when an earlier attempt
+    /// at the same batch failed — it may have committed without the reply
+    /// arriving, so inserts must tolerate rows that already exist.
+    async fn apply(&self, batch: &Batch, retry: bool) -> Result<(), Error>;
 
     /// Housekeeping after many deletes (e.g. VACUUM); may be a no-op.
     async fn maintain(&self) -> Result<(), Error>;

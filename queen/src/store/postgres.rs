@@ -131,12 +131,12 @@ impl Store for PostgresStore {
         })
     }
 
-    async fn apply(&self, batch: &Batch) -> Result<(), Error> {
+    async fn apply(&self, batch: &Batch, retry: bool) -> Result<(), Error> {
         let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
-        if batch.inserts.len() >= COPY_MIN_ROWS {
+        if batch.inserts.len() >= COPY_MIN_ROWS && !retry {
             copy_tasks(&mut tx, &batch.inserts).await?;
         } else if !batch.inserts.is_empty() {
-            insert_tasks(&mut tx, &batch.inserts).await?;
+            insert_tasks(&mut tx, &batch.inserts, retry).await?;
         }
         if !batch.updates.is_empty() {
             update_tasks(&mut tx, &batch.updates).await?;
@@ -212,32 +212,45 @@ async fn copy_tasks(conn: &mut sqlx::PgConnection, rows: &[TaskRow]) -> Result<(
     Ok(())
 }
 
-async fn insert_tasks(conn: &mut sqlx::PgConnection, rows: &[TaskRow]) -> Result<(), Error> {
-    sqlx::query(
+async fn insert_tasks(
+    conn: &mut sqlx::PgConnection,
+    rows: &[TaskRow],
+    upsert: bool,
+) -> Result<(), Error> {
+    const INSERT: &str =
         "INSERT INTO tasks (id, kind, priority, state, attempts, max_attempts, run_at_ms,
                             created_ms, dedup_key, spec, last_error)
          SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[],
                               $5::integer[], $6::integer[], $7::bigint[], $8::bigint[],
-                              $9::text[], $10::bytea[], $11::text[])",
-    )
-    .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.kind).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.priority).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.state).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.attempts).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.max_attempts).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.run_at_ms).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.created_ms).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.dedup_key.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.spec.clone()).collect::<Vec<_>>())
-    .bind(
-        rows.iter()
-            .map(|r| r.last_error.clone())
-            .collect::<Vec<_>>(),
-    )
-    .execute(conn)
-    .await
-    .map_err(query_err("insert tasks"))?;
+                              $9::text[], $10::bytea[], $11::text[])";
+    const UPSERT: &str =
+        "INSERT INTO tasks (id, kind, priority, state, attempts, max_attempts, run_at_ms,
+                            created_ms, dedup_key, spec, last_error)
+         SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[],
+                              $5::integer[], $6::integer[], $7::bigint[], $8::bigint[],
+                              $9::text[], $10::bytea[], $11::text[])
+         ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts,
+           max_attempts = EXCLUDED.max_attempts, run_at_ms = EXCLUDED.run_at_ms,
+           last_error = EXCLUDED.last_error";
+    sqlx::query(if upsert { UPSERT } else { INSERT })
+        .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.kind).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.priority).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.state).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.attempts).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.max_attempts).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.run_at_ms).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.created_ms).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.dedup_key.clone()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.spec.clone()).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|r| r.last_error.clone())
+                .collect::<Vec<_>>(),
+        )
+        .execute(conn)
+        .await
+        .map_err(query_err("insert tasks"))?;
     Ok(())
 }
 
