@@ -140,7 +140,10 @@ mod parse {
             .filter_map(|entry| {
                 let mut parts = items(entry).into_iter();
                 let id = parts.next()?.as_string()?;
-                let fields = items(parts.next()?);
+                // an entry written by someone else (no payload field) is
+                // delivered empty: the reader sets it aside and acks it
+                // instead of leaving it pending forever
+                let fields = parts.next().map(items).unwrap_or_default();
                 let mut it = fields.into_iter();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
                     if k.as_str().as_deref() == Some(FIELD) {
@@ -150,7 +153,10 @@ mod parse {
                         });
                     }
                 }
-                None
+                Some(Delivery {
+                    id,
+                    payload: Vec::new(),
+                })
             })
             .collect()
     }
