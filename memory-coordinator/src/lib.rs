@@ -29,3 +29,17 @@ pub use finding::Finding;
 pub use local::LocalMemory;
 pub use memory::{Delivery, Error, Memory, RateDecision};
 pub use redis::RedisMemory;
+
+/// Opens the memory at `url`: `local` (in process), `redis://…` or
+/// `redis-cluster://…`.
+///
+/// # Errors
+///
+/// An invalid URL or an unreachable server.
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Memory>, Error> {
+    Ok(if url == "local" {
+        std::sync::Arc::new(LocalMemory::default())
+    } else {
+        std::sync::Arc::new(RedisMemory::connect(url).await?)
+    })
+}

@@ -2,13 +2,11 @@
 //! from a shared bucket (to check a limit from the shell).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use memory_coordinator::service::{self, Options};
 use memory_coordinator::synth::Synthesizer;
-use memory_coordinator::{LocalMemory, Memory, RedisMemory};
 use swarm_common::telemetry::{self, TelemetryArgs};
 
 #[derive(Parser)]
@@ -64,19 +62,11 @@ enum Command {
     },
 }
 
-async fn open(url: &str) -> anyhow::Result<Arc<dyn Memory>> {
-    Ok(if url == "local" {
-        Arc::new(LocalMemory::default())
-    } else {
-        Arc::new(RedisMemory::connect(url).await?)
-    })
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let telemetry = telemetry::init("memory-coordinator", &args.telemetry)?;
-    let memory = open(&args.redis_url).await?;
+    let memory = memory_coordinator::open(&args.redis_url).await?;
     let result = match args.command.unwrap_or(Command::Run {
         database_url: "postgres://postgres@127.0.0.1:5432/tge".into(),
         http_addr: ([127, 0, 0, 1], 8002).into(),

@@ -22,27 +22,11 @@ struct Args {
 enum Command {
     /// Run as an agent of the swarm (AnalyzeDocument tasks).
     Run {
-        #[arg(
-            long,
-            env = "SWARM_QUEEN_ADDR",
-            default_value = "http://127.0.0.1:50051"
-        )]
-        queen: String,
-        #[arg(long, env = "SWARM_AGENT_ID")]
-        id: Option<String>,
-        #[arg(long, env = "SWARM_AGENT_CAPACITY", default_value_t = 32)]
-        capacity: u32,
-        #[arg(
-            long,
-            env = "SWARM_AGENT_METRICS_ADDR",
-            default_value = "127.0.0.1:8011"
-        )]
-        metrics_addr: std::net::SocketAddr,
+        #[command(flatten)]
+        agent: agent_runtime::AgentArgs,
         /// Shared memory for candidate findings (`redis-cluster://…`, `redis://…`); unset = none.
         #[arg(long, env = "SWARM_REDIS_URL")]
         redis_url: Option<String>,
-        #[command(flatten)]
-        telemetry: swarm_common::telemetry::TelemetryArgs,
     },
     /// Read `{"id","text"}` lines on stdin, write one decision per line.
     Classify,
@@ -69,24 +53,7 @@ fn main() -> anyhow::Result<()> {
     };
     let classifier = Classifier::new(config);
     match args.command {
-        Command::Run {
-            queen,
-            id,
-            capacity,
-            metrics_addr,
-            redis_url,
-            telemetry,
-        } => {
-            run_agent(
-                classifier,
-                queen,
-                id,
-                capacity,
-                metrics_addr,
-                redis_url,
-                telemetry,
-            )?;
-        }
+        Command::Run { agent, redis_url } => run_agent(classifier, agent, redis_url)?,
         Command::Classify => {
             let stdin = std::io::stdin();
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -169,29 +136,17 @@ fn main() -> anyhow::Result<()> {
 
 fn run_agent(
     classifier: Classifier,
-    queen: String,
-    id: Option<String>,
-    capacity: u32,
-    metrics_addr: std::net::SocketAddr,
+    agent: agent_runtime::AgentArgs,
     redis_url: Option<String>,
-    telemetry: swarm_common::telemetry::TelemetryArgs,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let telemetry = swarm_common::telemetry::init("keyword-precision", &telemetry)?;
-        let memory: Option<std::sync::Arc<dyn memory_coordinator::Memory>> = match redis_url {
-            Some(url) => Some(std::sync::Arc::new(
-                memory_coordinator::RedisMemory::connect(&url).await?,
-            )),
+        let telemetry = swarm_common::telemetry::init("keyword-precision", &agent.telemetry)?;
+        let memory = match redis_url {
+            Some(url) => Some(memory_coordinator::open(&url).await?),
             None => None,
         };
-        let mut options =
-            agent_runtime::AgentOptions::new(queen, swarm_proto::AgentKind::KeywordPrecision);
-        if let Some(id) = id {
-            options.agent_id = id;
-        }
-        options.capacity = capacity.max(1);
-        options.metrics_addr = Some(metrics_addr);
+        let options = agent.options(swarm_proto::AgentKind::KeywordPrecision, 32);
         let handler =
             keyword_precision::agent::KeywordHandler::new(std::sync::Arc::new(classifier), memory);
         let result = agent_runtime::run(

@@ -15,12 +15,14 @@
 //!   be exercised end to end;
 //! - serves `/health`, `/ready`, `/metrics`.
 
+pub mod cli;
 mod handler;
 mod noop;
 mod options;
 mod run;
 mod session;
 
+pub use cli::AgentArgs;
 pub use handler::{Done, Handler, HandlerError, Outcome, TaskContext};
 pub use noop::NoopOnly;
 pub use options::AgentOptions;
