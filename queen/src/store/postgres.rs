@@ -217,21 +217,22 @@ async fn insert_tasks(
     rows: &[TaskRow],
     upsert: bool,
 ) -> Result<(), Error> {
-    const INSERT: &str =
-        "INSERT INTO tasks (id, kind, priority, state, attempts, max_attempts, run_at_ms,
-                            created_ms, dedup_key, spec, last_error)
-         SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[],
-                              $5::integer[], $6::integer[], $7::bigint[], $8::bigint[],
-                              $9::text[], $10::bytea[], $11::text[])";
-    const UPSERT: &str =
-        "INSERT INTO tasks (id, kind, priority, state, attempts, max_attempts, run_at_ms,
-                            created_ms, dedup_key, spec, last_error)
-         SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[],
-                              $5::integer[], $6::integer[], $7::bigint[], $8::bigint[],
-                              $9::text[], $10::bytea[], $11::text[])
-         ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts,
+    macro_rules! insert {
+        () => {
+            "INSERT INTO tasks (id, kind, priority, state, attempts, max_attempts, run_at_ms,
+                                created_ms, dedup_key, spec, last_error)
+             SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[],
+                                  $5::integer[], $6::integer[], $7::bigint[], $8::bigint[],
+                                  $9::text[], $10::bytea[], $11::text[])"
+        };
+    }
+    const INSERT: &str = insert!();
+    const UPSERT: &str = concat!(
+        insert!(),
+        " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts,
            max_attempts = EXCLUDED.max_attempts, run_at_ms = EXCLUDED.run_at_ms,
-           last_error = EXCLUDED.last_error";
+           last_error = EXCLUDED.last_error"
+    );
     sqlx::query(if upsert { UPSERT } else { INSERT })
         .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.kind).collect::<Vec<_>>())

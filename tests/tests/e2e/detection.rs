@@ -7,9 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use memory_coordinator::Memory;
-use swarm_proto::v1::{
-    FetchSource, ListTasksRequest, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload,
-};
+use swarm_proto::v1::{FetchSource, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
 use swarm_proto::{AgentKind, TaskState};
 use swarm_tests::{
     CoordinatorProc, QueenProc, TestDb, bin, free_port, redis_cluster_url, wait_until,
@@ -200,25 +198,11 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
     );
 
     // the broken feed: its fetch is dead-lettered with the reason, recorded in memory
-    let dead = wait_until(
-        Duration::from_secs(20),
+    let dead = crate::wait_tasks(
+        &queen,
+        TaskState::Dead,
+        AgentKind::ScrapingSpecialist,
         "the broken fetch to be dead-lettered",
-        || {
-            let mut admin = admin.clone();
-            async move {
-                let tasks = admin
-                    .list_tasks(ListTasksRequest {
-                        state: TaskState::Dead as i32,
-                        kind: AgentKind::ScrapingSpecialist as i32,
-                        limit: 10,
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .tasks;
-                (!tasks.is_empty()).then_some(tasks)
-            }
-        },
     )
     .await?;
     assert_eq!(dead.len(), 1, "only the broken source fails");

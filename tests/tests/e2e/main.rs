@@ -116,3 +116,26 @@ pub async fn wait_drained_kind(
     })
     .await
 }
+
+/// Waits until some tasks of `kind` are in `state` and returns them.
+pub async fn wait_tasks(
+    queen: &QueenProc,
+    state: swarm_proto::TaskState,
+    kind: AgentKind,
+    what: &str,
+) -> anyhow::Result<Vec<TaskInfo>> {
+    let admin = queen.admin().await?;
+    wait_until(Duration::from_secs(20), what, || {
+        let mut admin = admin.clone();
+        async move {
+            let request = swarm_proto::v1::ListTasksRequest {
+                state: state as i32,
+                kind: kind as i32,
+                limit: 10,
+            };
+            let tasks = admin.list_tasks(request).await.ok()?.into_inner().tasks;
+            (!tasks.is_empty()).then_some(tasks)
+        }
+    })
+    .await
+}

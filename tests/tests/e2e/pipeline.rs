@@ -2,17 +2,11 @@
 //! analyze becomes, when it announces a TGE, a candidate finding in the
 //! shared memory and a validation task for data-quality.
 
-use std::time::Duration;
-
 use memory_coordinator::{Envelope, Finding, Memory, RedisMemory};
-use swarm_proto::v1::{
-    AnalyzeDocument, ListTasksRequest, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload,
-};
+use swarm_proto::v1::{AnalyzeDocument, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
 use swarm_proto::{AgentKind, TaskState};
-use swarm_tests::{QueenProc, TestDb, bin, free_port, redis_cluster_url, wait_until};
+use swarm_tests::{QueenProc, TestDb, bin, free_port, redis_cluster_url};
 use tokio::process::Command;
-
-use crate::wait_drained;
 
 fn analyze(document_id: &str, title: &str, text: &str) -> TaskSpec {
     TaskSpec {
@@ -59,22 +53,12 @@ async fn an_announcement_becomes_a_candidate_and_a_validation_task() -> anyhow::
             ],
         })
         .await?;
-    let validations = wait_until(Duration::from_secs(20), "a validation task", || {
-        let mut admin = admin.clone();
-        async move {
-            let tasks = admin
-                .list_tasks(ListTasksRequest {
-                    state: TaskState::Ready as i32,
-                    kind: AgentKind::DataQuality as i32,
-                    limit: 10,
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .tasks;
-            (!tasks.is_empty()).then_some(tasks)
-        }
-    })
+    let validations = crate::wait_tasks(
+        &queen,
+        TaskState::Ready,
+        AgentKind::DataQuality,
+        "a validation task",
+    )
     .await?;
     assert_eq!(
         validations.len(),
@@ -118,7 +102,6 @@ async fn an_announcement_becomes_a_candidate_and_a_validation_task() -> anyhow::
             .is_ok_and(|e| matches!(e.body, Finding::Candidate(ref c) if c.document_id == positive))
     });
     assert!(found, "candidate finding recorded");
-    let _ = wait_drained;
     db.drop_db().await;
     Ok(())
 }
