@@ -71,6 +71,21 @@ pub fn bucket_key(host: &str) -> String {
     format!("swarm:memory:{{host:{}}}:bucket", tag(host))
 }
 
+/// Cached robots.txt rules of `origin` (`scheme://host:port`).
+pub fn robots_key(origin: &str) -> String {
+    format!("swarm:memory:{{host:{}}}:robots", tag(origin))
+}
+
+/// Which replica holds the push (WebSocket) listener of `source`.
+pub fn listener_key(source: &str) -> String {
+    format!("swarm:memory:{{src:{}}}:listener", tag(source))
+}
+
+/// Newest item id seen by a search source (X `since_id`).
+pub fn cursor_key(source: &str) -> String {
+    format!("swarm:memory:{{src:{}}}:cursor", tag(source))
+}
+
 /// Recent samples of `source`.
 pub fn samples_key(source: &str) -> String {
     format!("swarm:metrics:{{src:{}}}:samples", tag(source))

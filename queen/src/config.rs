@@ -8,6 +8,8 @@ use serde::Deserialize;
 use swarm_proto::AgentKind;
 use swarm_proto::names::AGENT_KINDS;
 
+use crate::sources::{SourceConfig, SourceError};
+
 /// Where the queue is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,6 +73,9 @@ pub struct QueenConfig {
     pub kinds: BTreeMap<String, KindPolicy>,
     /// Default policy of kinds not listed in `kinds`.
     pub default_policy: KindPolicy,
+    /// Sources to poll, by id (`[sources.<id>]`); each becomes the
+    /// schedule `source:<id>` at start.
+    pub sources: BTreeMap<String, SourceConfig>,
 }
 
 impl Default for QueenConfig {
@@ -88,6 +93,7 @@ impl Default for QueenConfig {
             shutdown_grace_ms: 10_000,
             kinds: BTreeMap::new(),
             default_policy: KindPolicy::default(),
+            sources: BTreeMap::new(),
         }
     }
 }
@@ -101,6 +107,8 @@ pub enum Error {
     UnknownKind(String),
     #[error("{field} must be positive")]
     NotPositive { field: &'static str },
+    #[error(transparent)]
+    Source(#[from] SourceError),
 }
 
 impl QueenConfig {
@@ -110,6 +118,9 @@ impl QueenConfig {
     ///
     /// The first problem found.
     pub fn validate(&self) -> Result<(), Error> {
+        for (id, source) in &self.sources {
+            source.validate(id)?;
+        }
         for name in self.kinds.keys() {
             if AgentKind::parse(&name.replace('_', "-")).is_none() {
                 return Err(Error::UnknownKind(name.clone()));

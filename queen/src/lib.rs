@@ -21,6 +21,7 @@ mod metrics_loop;
 pub mod persister;
 pub mod run;
 pub mod scheduler;
+pub mod sources;
 pub mod store;
 
 pub use config::QueenConfig;

@@ -90,6 +90,17 @@ pub async fn start_with_store(
     let (queen, tasks) = Queen::start(config.clone(), store)
         .await
         .context("restoring the queue")?;
+    for (id, source) in &config.sources {
+        let schedule = source.schedule(id);
+        queen
+            .with_durable(|s, now| s.upsert_schedule(schedule, now))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .map_err(|e| anyhow::anyhow!("source `{id}`: {e}"))?;
+    }
+    if !config.sources.is_empty() {
+        tracing::info!(sources = config.sources.len(), "configured sources scheduled");
+    }
     let (stop, stop_rx) = watch::channel(false);
     let readiness = Readiness::default();
 

@@ -106,6 +106,7 @@ fn fetch(source_id: &str, url: &str) -> TaskSpec {
                 source_id: source_id.into(),
                 url: url.into(),
                 source_kind: "rss".into(),
+                ..FetchSource::default()
             })),
         }),
         max_attempts: 2,

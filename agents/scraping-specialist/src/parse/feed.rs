@@ -1,30 +1,14 @@
-//! Feeds into items: RSS 2.0, Atom, JSON Feed (feed-rs), with markup
-//! removed from titles and bodies.
+//! Feeds (RSS 2.0, Atom, JSON Feed) into items, through feed-rs.
 
-/// One item of a feed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Item {
-    /// GUID / id as the feed gives it.
-    pub guid: String,
-    /// Canonical URL (fragment removed); the GUID when the item has no link.
-    pub url: String,
-    pub title: String,
-    pub text: String,
-    pub published_unix_ms: Option<i64>,
-}
-
-/// A feed that cannot be read.
-#[derive(Debug, thiserror::Error)]
-#[error("malformed feed: {0}")]
-pub struct Malformed(pub String);
+use super::{Item, Malformed, canonical, strip_markup};
 
 /// Parses a feed body.
 ///
 /// # Errors
 ///
 /// The body is not a feed feed-rs understands.
-pub fn items(body: &[u8]) -> Result<Vec<Item>, Malformed> {
-    let feed = feed_rs::parser::parse(body).map_err(|e| Malformed(e.to_string()))?;
+pub fn parse(body: &[u8]) -> Result<Vec<Item>, Malformed> {
+    let feed = feed_rs::parser::parse(body).map_err(|e| Malformed(format!("feed: {e}")))?;
     Ok(feed
         .entries
         .into_iter()
@@ -62,39 +46,6 @@ pub fn items(body: &[u8]) -> Result<Vec<Item>, Malformed> {
         .collect())
 }
 
-/// The URL without its fragment and trailing slash.
-pub fn canonical(url: &str) -> String {
-    let url = url.trim();
-    let url = url.split('#').next().unwrap_or(url);
-    url.trim_end_matches('/').to_string()
-}
-
-/// Text without tags, with common entities decoded and spaces collapsed.
-pub fn strip_markup(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let decoded = out
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&apos;", "'");
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,7 +56,7 @@ mod tests {
             <item><guid>a-1</guid><link>https://news.example.test/a#top</link><title>Lumora sets &lt;TGE&gt;</title>
             <description>&lt;p&gt;Claim opens &lt;b&gt;today&lt;/b&gt;&lt;/p&gt;</description></item>
             <item><guid>a-2</guid></item></channel></rss>"#;
-        let items = items(rss).unwrap();
+        let items = parse(rss).unwrap();
         assert_eq!(
             items.len(),
             1,
@@ -118,8 +69,8 @@ mod tests {
 
     #[test]
     fn broken_feeds_are_errors() {
-        assert!(items(b"<rss><channel><item><title>unterminated").is_err());
-        assert!(items(b"\xff\xfe\x00garbage").is_err());
-        assert!(items(b"").is_err());
+        assert!(parse(b"<rss><channel><item><title>unterminated").is_err());
+        assert!(parse(b"\xff\xfe\x00garbage").is_err());
+        assert!(parse(b"").is_err());
     }
 }
