@@ -18,9 +18,9 @@ use memory_coordinator::layout::MEMORY_SYNC;
 use memory_coordinator::synth::Synthesizer;
 use memory_coordinator::{Envelope, LocalMemory, Memory};
 use queen::config::{QueenConfig, StoreKind};
+use queen::sources::{SourceConfig, SourceKind};
+use swarm_proto::AgentKind;
 use swarm_proto::names::AGENT_KINDS;
-use swarm_proto::v1::{FetchSource, Schedule, TaskPayload, TaskSpec, task_payload};
-use swarm_proto::{AgentKind, Priority};
 use tokio::sync::watch;
 
 /// Options of an embedded run.
@@ -53,7 +53,11 @@ impl Default for Options {
     }
 }
 
-fn handler_for(kind: AgentKind, memory: &Arc<dyn Memory>) -> anyhow::Result<Arc<dyn Handler>> {
+fn handler_for(
+    kind: AgentKind,
+    memory: &Arc<dyn Memory>,
+    queen_addr: &str,
+) -> anyhow::Result<Arc<dyn Handler>> {
     Ok(match kind {
         AgentKind::ScrapingSpecialist => {
             let fetch = scraping_specialist::fetch::FetchOptions {
@@ -61,9 +65,14 @@ fn handler_for(kind: AgentKind, memory: &Arc<dyn Memory>) -> anyhow::Result<Arc<
                 ..Default::default()
             };
             let fetcher = scraping_specialist::fetch::Fetcher::new(memory.clone(), fetch)?;
-            Arc::new(scraping_specialist::handler::ScrapeHandler::new(
+            let settings = scraping_specialist::handler::ScrapeSettings {
+                queen_addr: Some(queen_addr.to_string()),
+                x_bearer_token: std::env::var("SWARM_X_BEARER_TOKEN").ok(),
+            };
+            Arc::new(scraping_specialist::handler::ScrapeHandler::with_settings(
                 fetcher,
                 memory.clone(),
+                settings,
             ))
         }
         AgentKind::KeywordPrecision => Arc::new(keyword_precision::agent::KeywordHandler::new(
@@ -86,12 +95,29 @@ pub async fn run(
     options: Options,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let config = QueenConfig {
+    let mut config = QueenConfig {
         grpc_addr: options.grpc_addr,
         metrics_addr: options.metrics_addr,
         store: StoreKind::Memory,
         ..QueenConfig::default()
     };
+    if options.demo_feed {
+        let url = demo_feed::serve(([127, 0, 0, 1], 0).into(), options.demo_every).await?;
+        tracing::info!(%url, "demo feed up; new items appear every {:?}", options.demo_every);
+        config.sources.insert(
+            "demo-feed".into(),
+            SourceConfig {
+                kind: SourceKind::Rss,
+                url,
+                interval_ms: options.poll_every.as_millis() as u64,
+                paused: false,
+                priority: None,
+                json: None,
+                html: None,
+                query: None,
+            },
+        );
+    }
     let running = queen::start(config).await?;
     let queen_addr = format!("http://{}", running.grpc_addr);
     let memory: Arc<dyn Memory> = Arc::new(LocalMemory::default());
@@ -116,7 +142,7 @@ pub async fn run(
         let mut agent = AgentOptions::new(queen_addr.clone(), kind);
         agent.agent_id = format!("{}-embedded", kind.name());
         agent.capacity = options.capacity;
-        let handler = handler_for(kind, &memory)?;
+        let handler = handler_for(kind, &memory, &queen_addr)?;
         agents.push(tokio::spawn(agent_runtime::run(
             agent,
             handler,
@@ -139,32 +165,6 @@ pub async fn run(
             }
         }
     });
-    if options.demo_feed {
-        let url = demo_feed::serve(([127, 0, 0, 1], 0).into(), options.demo_every).await?;
-        let schedule = Schedule {
-            name: "demo-feed".into(),
-            task: Some(TaskSpec {
-                kind: AgentKind::ScrapingSpecialist as i32,
-                payload: Some(TaskPayload {
-                    kind: Some(task_payload::Kind::FetchSource(FetchSource {
-                        source_id: "demo-feed".into(),
-                        url: url.clone(),
-                        source_kind: "rss".into(),
-                    })),
-                }),
-                priority: Priority::Normal as i32,
-                ..Default::default()
-            }),
-            interval_ms: options.poll_every.as_millis() as u64,
-            paused: false,
-            next_run_unix_ms: 0,
-        };
-        running
-            .queen
-            .with(|s, now| s.upsert_schedule(schedule, now))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        tracing::info!(%url, "demo feed up; new items appear every {:?}", options.demo_every);
-    }
     tracing::info!(grpc = %running.grpc_addr, metrics = %running.metrics_addr, coordinator = %options.coordinator_addr,
         "embedded swarm up; try `queenctl stats`, `queenctl agents`, curl {}/api/v1/findings/recent", options.coordinator_addr);
     shutdown.await;

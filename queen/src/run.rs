@@ -99,7 +99,10 @@ pub async fn start_with_store(
             .map_err(|e| anyhow::anyhow!("source `{id}`: {e}"))?;
     }
     if !config.sources.is_empty() {
-        tracing::info!(sources = config.sources.len(), "configured sources scheduled");
+        tracing::info!(
+            sources = config.sources.len(),
+            "configured sources scheduled"
+        );
     }
     let (stop, stop_rx) = watch::channel(false);
     let readiness = Readiness::default();

@@ -120,7 +120,11 @@ impl SourceConfig {
                 problem,
             })
         };
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
             return fail("ids use letters, digits, '-', '_' and '.'".into());
         }
         let schemes: &[&str] = match self.kind {
@@ -257,8 +261,7 @@ mod tests {
         assert_eq!(schedule.interval_ms, 15_000);
         let task = schedule.task.expect("task");
         assert_eq!(task.priority, Priority::High as i32);
-        let Some(task_payload::Kind::FetchSource(fetch)) = task.payload.and_then(|p| p.kind)
-        else {
+        let Some(task_payload::Kind::FetchSource(fetch)) = task.payload.and_then(|p| p.kind) else {
             panic!("not a fetch task");
         };
         assert_eq!(fetch.source_kind, "html");
@@ -271,23 +274,44 @@ mod tests {
     #[test]
     fn unusable_sources_are_named_errors() {
         let cases = [
-            (r#"kind = "html"
-                url = "https://a.test/""#, "selectors"),
-            (r#"kind = "rss"
-                url = "ftp://a.test/feed""#, "must start with"),
-            (r#"kind = "websocket"
-                url = "https://a.test/""#, "ws://"),
-            (r#"kind = "x_search"
-                url = "https://a.test/""#, "query"),
-            (r#"kind = "rss"
+            (
+                r#"kind = "html"
+                url = "https://a.test/""#,
+                "selectors",
+            ),
+            (
+                r#"kind = "rss"
+                url = "ftp://a.test/feed""#,
+                "must start with",
+            ),
+            (
+                r#"kind = "websocket"
+                url = "https://a.test/""#,
+                "ws://",
+            ),
+            (
+                r#"kind = "x_search"
+                url = "https://a.test/""#,
+                "query",
+            ),
+            (
+                r#"kind = "rss"
                 url = "https://a.test/"
-                interval_ms = 10"#, "at least"),
-            (r#"kind = "rss"
+                interval_ms = 10"#,
+                "at least",
+            ),
+            (
+                r#"kind = "rss"
                 url = "https://a.test/"
-                priority = "urgent""#, "priority"),
-            (r#"kind = "json_api"
+                priority = "urgent""#,
+                "priority",
+            ),
+            (
+                r#"kind = "json_api"
                 url = "https://a.test/"
-                json = { items = "/data" }"#, "json.title"),
+                json = { items = "/data" }"#,
+                "json.title",
+            ),
         ];
         for (body, expected) in cases {
             let sources = parse(&format!("[sources.s1]\n{body}"));

@@ -166,7 +166,9 @@ impl Fetcher {
             .host_str()
             .ok_or_else(|| Error::Url(url.to_string()))?
             .to_string();
-        if self.options.respect_robots && extras.bearer.is_none() && !self.robots_allow(&parsed).await?
+        if self.options.respect_robots
+            && extras.bearer.is_none()
+            && !self.robots_allow(&parsed).await?
         {
             metrics::counter!("swarm_scrape_fetches_total", "result" => "robots_disallowed")
                 .increment(1);

@@ -54,7 +54,8 @@ impl ScrapeHandler {
         settings: ScrapeSettings,
     ) -> Self {
         let emitter = Emitter::new(memory.clone());
-        let listeners = Listeners::new(memory.clone(), emitter.clone(), settings.queen_addr.clone());
+        let listeners =
+            Listeners::new(memory.clone(), emitter.clone(), settings.queen_addr.clone());
         Self {
             fetcher,
             memory,
@@ -139,7 +140,11 @@ impl Handler for ScrapeHandler {
         let extras = Extras {
             bearer: bearer.as_deref(),
         };
-        let body = match self.fetcher.fetch_with(&source.source_id, &url, extras).await {
+        let body = match self
+            .fetcher
+            .fetch_with(&source.source_id, &url, extras)
+            .await
+        {
             Ok(Fetched::NotModified) => {
                 return Ok(Done {
                     follow_ups: Vec::new(),

@@ -134,7 +134,11 @@ impl Listener {
                     tracing::warn!(source = %id, %error, "push stream failed; reconnecting");
                     let _ = self
                         .memory
-                        .set(&source_error_key(&id), &error, Duration::from_secs(24 * 3600))
+                        .set(
+                            &source_error_key(&id),
+                            &error,
+                            Duration::from_secs(24 * 3600),
+                        )
                         .await;
                 }
             }
@@ -200,7 +204,11 @@ impl Listener {
                 tracing::warn!(source = %id, %error, "unreadable push message skipped");
                 let _ = self
                     .memory
-                    .set(&source_error_key(id), &error.to_string(), Duration::from_secs(24 * 3600))
+                    .set(
+                        &source_error_key(id),
+                        &error.to_string(),
+                        Duration::from_secs(24 * 3600),
+                    )
                     .await;
                 return;
             }

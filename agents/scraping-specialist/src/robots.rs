@@ -27,9 +27,13 @@ impl Rules {
         let mut flush = |agents: &mut Vec<String>, rules: &mut Vec<(bool, String)>| {
             for agent in agents.iter() {
                 if agent == "*" {
-                    any.get_or_insert_with(Vec::new).extend(rules.iter().cloned());
-                } else if !agent.is_empty() && (token.contains(agent.as_str()) || agent.contains(token)) {
-                    own.get_or_insert_with(Vec::new).extend(rules.iter().cloned());
+                    any.get_or_insert_with(Vec::new)
+                        .extend(rules.iter().cloned());
+                } else if !agent.is_empty()
+                    && (token.contains(agent.as_str()) || agent.contains(token))
+                {
+                    own.get_or_insert_with(Vec::new)
+                        .extend(rules.iter().cloned());
                 }
             }
             agents.clear();

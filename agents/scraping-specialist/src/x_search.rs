@@ -50,7 +50,6 @@ pub fn finish(items: &mut [Item]) -> Option<String> {
         .map(|(_, id)| id.clone())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

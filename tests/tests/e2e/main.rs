@@ -9,6 +9,7 @@ mod memory;
 mod pipeline;
 mod protocol;
 mod queue;
+mod sources;
 mod tracing;
 
 use std::time::Duration;

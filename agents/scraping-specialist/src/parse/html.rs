@@ -152,7 +152,11 @@ mod tests {
         bad.item = "li[".into();
         let error = parse(&bad, "https://exchange.test/", PAGE).unwrap_err();
         assert!(error.to_string().contains("CSS selector"), "{error}");
-        let garbage = parse(&selectors(), "https://exchange.test/", b"\xff\xfe<li class=notice>\x00");
+        let garbage = parse(
+            &selectors(),
+            "https://exchange.test/",
+            b"\xff\xfe<li class=notice>\x00",
+        );
         assert!(garbage.unwrap().is_empty());
     }
 }

@@ -36,9 +36,7 @@ pub fn parse(mapping: &JsonMapping, body: &[u8]) -> Result<Vec<Item>, Malformed>
         Some(Value::Array(items)) => items.iter().collect(),
         Some(object @ Value::Object(_)) => vec![object],
         // an API answering "no results" often leaves the array out
-        None | Some(Value::Null) if !mapping.items.is_empty() && document.is_object() => {
-            Vec::new()
-        }
+        None | Some(Value::Null) if !mapping.items.is_empty() && document.is_object() => Vec::new(),
         _ => {
             return Err(Malformed(format!(
                 "JSON: no array of items at `{}`",
@@ -156,6 +154,9 @@ mod tests {
         assert!(parse(&mapping(), b"<html>").is_err());
         assert!(parse(&mapping(), b"\xff\xfe{").is_err());
         assert!(parse(&mapping(), br#"{"data":{"articles":"text"}}"#).is_err());
-        assert!(parse(&mapping(), br#"[1,2]"#).is_err(), "array where an object was expected");
+        assert!(
+            parse(&mapping(), br#"[1,2]"#).is_err(),
+            "array where an object was expected"
+        );
     }
 }

@@ -36,11 +36,7 @@ pub fn items(source: &FetchSource, body: &[u8]) -> Result<Vec<Item>, Malformed> 
     match source.source_kind.as_str() {
         "json_api" | "websocket" => json::parse(&source.json.clone().unwrap_or_default(), body),
         "x_search" => json::parse(&json::x_search_mapping(), body),
-        "html" => html::parse(
-            &source.html.clone().unwrap_or_default(),
-            &source.url,
-            body,
-        ),
+        "html" => html::parse(&source.html.clone().unwrap_or_default(), &source.url, body),
         _ => feed::parse(body),
     }
 }
@@ -105,4 +101,3 @@ pub fn strip_markup(html: &str) -> String {
         .replace("&apos;", "'");
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
-
