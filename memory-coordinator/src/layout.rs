@@ -86,6 +86,12 @@ pub fn cursor_key(source: &str) -> String {
     format!("swarm:memory:{{src:{}}}:cursor", tag(source))
 }
 
+/// Text fingerprints (SimHash) of recent reports about a project, keyed by
+/// its normalized name: the stream data-quality compares new reports with.
+pub fn fingerprints_key(project_key: &str) -> String {
+    format!("swarm:memory:{{proj:{}}}:fingerprints", tag(project_key))
+}
+
 /// Recent samples of `source`.
 pub fn samples_key(source: &str) -> String {
     format!("swarm:metrics:{{src:{}}}:samples", tag(source))

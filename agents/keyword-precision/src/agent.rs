@@ -95,7 +95,8 @@ impl Handler for KeywordHandler {
                         .unwrap_or_else(|| "unknown".into()),
                     observed_unix_ms: swarm_common::time::now_ms(),
                     watchlist: decision.watchlist,
-                    source_kind: String::new(),
+                    source_kind: doc.source_kind.clone(),
+                    text: bounded_text(&doc.title, &doc.text),
                 })),
             }),
             priority: Priority::High as i32,
@@ -107,4 +108,18 @@ impl Handler for KeywordHandler {
             summary: format!("TGE of {project} (p={:.3})", decision.confidence),
         })
     }
+}
+
+/// Title and text for near-duplicate detection, cut at a char boundary.
+fn bounded_text(title: &str, text: &str) -> String {
+    const MAX_BYTES: usize = 16 * 1024;
+    let mut joined = format!("{title}\n{text}");
+    if joined.len() > MAX_BYTES {
+        let mut cut = MAX_BYTES;
+        while !joined.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        joined.truncate(cut);
+    }
+    joined
 }

@@ -101,6 +101,7 @@ fn analyze_task(source: &FetchSource, item: &Item, id: &str, fetched_at: i64) ->
                 title: item.title.clone(),
                 text: item.text.clone(),
                 published_unix_ms: item.published_unix_ms.unwrap_or(fetched_at),
+                source_kind: source.source_kind.clone(),
             })),
         }),
         priority: Priority::High as i32,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Row};
 
 use super::{Error, Outcome, query_err, ts};
-use crate::finding::Detection;
+use crate::finding::{Detection, Status};
 
 /// An event created or updated by a detection (published as a notice).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,8 +120,8 @@ pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcom
 
     let inserted = sqlx::query(
         "INSERT INTO evidence (finding_id, event_id, document_id, source_id, source_kind, url,
-            snippet, status, confidence, observed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10))
+            snippet, status, confidence, observed_at, duplicate_of)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10), $11)
          ON CONFLICT (finding_id) DO NOTHING",
     )
     .bind(&d.id)
@@ -134,6 +134,7 @@ pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcom
     .bind(d.status.name())
     .bind(d.confidence.clamp(0.0, 1.0))
     .bind(observed)
+    .bind(&d.duplicate_of)
     .execute(&mut *tx)
     .await
     .map_err(query_err("insert evidence"))?
@@ -151,30 +152,39 @@ pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcom
     } else {
         (old_date, old_precision)
     };
+    let reported: Vec<String> = sqlx::query_scalar(
+        "SELECT status FROM evidence WHERE event_id = $1 ORDER BY observed_at, finding_id",
+    )
+    .bind(event_id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(query_err("read reported statuses"))?;
+    let status = Status::lifecycle(reported.iter().filter_map(|s| Status::parse(s)));
+    // independent reports only: a syndicated copy is evidence, not corroboration
     let row = sqlx::query(
         "WITH per_source AS (
-           SELECT source_id, max(confidence) AS c FROM evidence WHERE event_id = $1 GROUP BY source_id
-         ), latest AS (
-           SELECT status FROM evidence WHERE event_id = $1
-           ORDER BY observed_at DESC, finding_id DESC LIMIT 1
+           SELECT source_id, max(confidence) AS c FROM evidence
+           WHERE event_id = $1 AND duplicate_of IS NULL GROUP BY source_id
          )
          UPDATE tge_events SET
-           corroboration = (SELECT count(*) FROM per_source),
-           confidence = 1 - (SELECT exp(sum(ln(1 - least(c, 0.999999)))) FROM per_source),
-           status = (SELECT status FROM latest),
+           corroboration = greatest((SELECT count(*) FROM per_source), 1),
+           confidence = coalesce(1 - (SELECT exp(sum(ln(1 - least(c, 0.999999)))) FROM per_source), $7),
+           status = $6,
            event_date = $2, date_precision = $3,
            watchlist = watchlist OR $4,
            last_seen = greatest(last_seen, to_timestamp($5)),
            first_seen = least(first_seen, to_timestamp($5)),
            version = version + 1
          WHERE id = $1
-         RETURNING version, status, confidence, corroboration, project, symbol, last_seen",
+         RETURNING version, status, confidence, corroboration, project, symbol, last_seen, event_date",
     )
     .bind(event_id)
     .bind(&date)
     .bind(&precision)
     .bind(d.watchlist)
     .bind(observed)
+    .bind(status.name())
+    .bind(d.confidence.clamp(0.0, 1.0))
     .fetch_one(&mut *tx)
     .await
     .map_err(query_err("recompute event"))?;
@@ -189,14 +199,15 @@ pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcom
         symbol: row.get(5),
     };
     sqlx::query(
-        "INSERT INTO event_history (event_id, version, status, confidence, corroboration, changed_at)
-         VALUES ($1, $2, $3, $4, $5, now())",
+        "INSERT INTO event_history (event_id, version, status, confidence, corroboration, changed_at, event_date)
+         VALUES ($1, $2, $3, $4, $5, now(), $6)",
     )
     .bind(event_id)
     .bind(change.version)
     .bind(&change.status)
     .bind(change.confidence)
     .bind(change.corroboration)
+    .bind(row.get::<Option<String>, _>(7))
     .execute(&mut *tx)
     .await
     .map_err(query_err("record history"))?;

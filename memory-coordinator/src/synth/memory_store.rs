@@ -1,7 +1,8 @@
 //! Events kept in process memory, for the embedded one-command run (no
 //! PostgreSQL). Same rules as the PostgreSQL synthesis: evidence keyed by
 //! finding id, one event per project (+ ticker), noisy-or confidence over
-//! each source's best report, distinct-source corroboration, latest status,
+//! each source's best independent report, distinct-source corroboration
+//! (near-duplicate copies excluded), the lifecycle status,
 //! most precise date, a version per change.
 
 use std::collections::HashMap;
@@ -9,7 +10,7 @@ use std::sync::Mutex;
 
 use super::detection::{project_key, symbol_key};
 use super::{Error, EventChange, Outcome};
-use crate::finding::{Detection, Finding};
+use crate::finding::{Detection, Finding, Status};
 
 #[derive(Debug, Clone)]
 struct Event {
@@ -20,9 +21,10 @@ struct Event {
     event_date: Option<String>,
     precision: String,
     version: i32,
-    /// source -> best confidence
+    /// source -> best confidence (independent reports only)
     sources: HashMap<String, f64>,
-    latest_observed: i64,
+    /// (observed, finding id, status) of every report
+    reports: Vec<(i64, String, Status)>,
 }
 
 #[derive(Default)]
@@ -134,18 +136,23 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
             precision: "unknown".into(),
             version: 0,
             sources: HashMap::new(),
-            latest_observed: i64::MIN,
+            reports: Vec::new(),
         });
         state.events.len() - 1
     });
     let event = &mut state.events[index];
     state.evidence.insert(d.id.clone(), event.id);
-    let best = event.sources.entry(d.source_id.clone()).or_insert(0.0);
-    *best = best.max(d.confidence.clamp(0.0, 1.0));
-    if d.observed_unix_ms >= event.latest_observed {
-        event.latest_observed = d.observed_unix_ms;
-        event.status = d.status.name().into();
+    if d.duplicate_of.is_none() || event.sources.is_empty() {
+        let best = event.sources.entry(d.source_id.clone()).or_insert(0.0);
+        *best = best.max(d.confidence.clamp(0.0, 1.0));
     }
+    event
+        .reports
+        .push((d.observed_unix_ms, d.id.clone(), d.status));
+    event.reports.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    event.status = Status::lifecycle(event.reports.iter().map(|r| r.2))
+        .name()
+        .into();
     if d.event_date.is_some()
         && (event.event_date.is_none() || rank(&d.date_precision) >= rank(&event.precision))
     {
@@ -177,6 +184,7 @@ mod tests {
             snippet: String::new(),
             watchlist: false,
             observed_unix_ms: 1,
+            duplicate_of: None,
         })
     }
 
@@ -198,5 +206,41 @@ mod tests {
         assert_eq!(events[0].corroboration, 3);
         assert_eq!(events[0].version, 3);
         assert!((events[0].confidence - 0.875).abs() < 1e-9);
+    }
+
+    #[test]
+    fn copies_do_not_corroborate_and_status_follows_the_lifecycle() {
+        let store = MemoryEvents::default();
+        let with = |f: Finding, status: Status, observed: i64, dup: Option<&str>| match f {
+            Finding::Detection(mut d) => {
+                d.status = status;
+                d.observed_unix_ms = observed;
+                d.duplicate_of = dup.map(str::to_string);
+                Finding::Detection(d)
+            }
+            other => other,
+        };
+        store
+            .apply_batch(&[
+                with(det("a", "s1", None), Status::Live, 10, None),
+                with(det("b", "s2", None), Status::Scheduled, 20, Some("s1")),
+            ])
+            .unwrap();
+        let events = store.events();
+        assert_eq!(
+            events[0].corroboration, 1,
+            "a syndicated copy is not a second source"
+        );
+        assert!((events[0].confidence - 0.5).abs() < 1e-9);
+        assert_eq!(
+            events[0].status, "live",
+            "a late copy does not move it back"
+        );
+        store
+            .apply_batch(&[with(det("c", "s3", None), Status::Postponed, 30, None)])
+            .unwrap();
+        let events = store.events();
+        assert_eq!(events[0].status, "postponed");
+        assert_eq!(events[0].corroboration, 2);
     }
 }
