@@ -140,6 +140,11 @@ pub struct Detection {
     /// as independent corroboration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<String>,
+    /// A report that the project's TGE is postponed or cancelled, not an
+    /// announcement: it changes an existing event's status and never
+    /// creates an event or adds corroboration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub status_only: bool,
 }
 
 #[cfg(test)]

@@ -88,8 +88,16 @@ pub fn cursor_key(source: &str) -> String {
 
 /// Text fingerprints (SimHash) of recent reports about a project, keyed by
 /// its normalized name: the stream data-quality compares new reports with.
+/// Deployments sharing a cluster on their own findings stream
+/// (`SWARM_FINDINGS_STREAM`) keep their own fingerprints too.
 pub fn fingerprints_key(project_key: &str) -> String {
-    format!("swarm:memory:{{proj:{}}}:fingerprints", tag(project_key))
+    let stream = findings_stream();
+    let base = format!("swarm:memory:{{proj:{}}}:fingerprints", tag(project_key));
+    if stream == FINDINGS_STREAM {
+        base
+    } else {
+        format!("{base}:{}", tag(&stream))
+    }
 }
 
 /// Recent samples of `source`.

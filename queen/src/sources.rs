@@ -141,12 +141,12 @@ impl SourceConfig {
         if self.interval_ms < MIN_INTERVAL_MS {
             return fail(format!("interval_ms must be at least {MIN_INTERVAL_MS}"));
         }
-        if let Some(p) = &self.priority {
-            if Priority::parse(p).is_none() {
-                return fail(format!(
-                    "priority `{p}` is not one of critical, high, normal, low"
-                ));
-            }
+        if let Some(p) = &self.priority
+            && Priority::parse(p).is_none()
+        {
+            return fail(format!(
+                "priority `{p}` is not one of critical, high, normal, low"
+            ));
         }
         match self.kind {
             SourceKind::Html => {
@@ -165,10 +165,8 @@ impl SourceConfig {
                     return fail("json.title or json.text must point at the item's text".into());
                 }
             }
-            SourceKind::XSearch => {
-                if self.query.as_deref().is_none_or(str::is_empty) {
-                    return fail("an x_search source needs a query".into());
-                }
+            SourceKind::XSearch if self.query.as_deref().is_none_or(str::is_empty) => {
+                return fail("an x_search source needs a query".into());
             }
             _ => {}
         }

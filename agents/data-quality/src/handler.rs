@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
-use memory_coordinator::finding::Detection;
+use memory_coordinator::finding::{Detection, Status};
 use memory_coordinator::synth::project_key;
 use memory_coordinator::{Envelope, Finding, Memory};
 use swarm_proto::v1::task_payload;
@@ -73,6 +73,18 @@ impl Handler for QualityHandler {
                 c.confidence
             )));
         }
+        let status_update = match c.status_update.as_str() {
+            "" => None,
+            name => Some(
+                Status::parse(name)
+                    .filter(|s| matches!(s, Status::Postponed | Status::Cancelled))
+                    .ok_or_else(|| {
+                        HandlerError::permanent(format!(
+                            "invalid status update `{name}` (postponed or cancelled)"
+                        ))
+                    })?,
+            ),
+        };
         let (event_date, precision) = validate::date(&c.event_date);
         let snippet = validate::sanitize(&c.snippet);
         let text = if c.text.is_empty() {
@@ -100,7 +112,8 @@ impl Handler for QualityHandler {
             url: c.url.clone(),
             project: project.clone(),
             symbol: validate::symbol(&c.symbol),
-            status: validate::status(&snippet, event_date.is_some()),
+            status: status_update
+                .unwrap_or_else(|| validate::status(&snippet, event_date.is_some())),
             event_date,
             date_precision: precision,
             confidence: c.confidence,
@@ -112,6 +125,7 @@ impl Handler for QualityHandler {
                 swarm_common::time::now_ms()
             },
             duplicate_of,
+            status_only: status_update.is_some(),
         };
         let envelope = Envelope::new("data-quality", Finding::Detection(detection));
         self.memory

@@ -52,7 +52,10 @@ impl Handler for KeywordHandler {
             text: doc.text.clone(),
             published_unix_ms: doc.published_unix_ms,
         });
-        if !decision.is_tge {
+        let status_update = decision
+            .status_update
+            .filter(|_| decision.project.is_some());
+        if !decision.is_tge && status_update.is_none() {
             return Ok(Done {
                 follow_ups: Vec::new(),
                 summary: format!("not a TGE (p={:.3})", decision.confidence),
@@ -97,15 +100,22 @@ impl Handler for KeywordHandler {
                     watchlist: decision.watchlist,
                     source_kind: doc.source_kind.clone(),
                     text: bounded_text(&doc.title, &doc.text),
+                    status_update: status_update
+                        .map(|u| u.name().to_string())
+                        .unwrap_or_default(),
                 })),
             }),
             priority: Priority::High as i32,
             dedup_key: format!("validate:{}", doc.document_id),
             ..TaskSpec::default()
         };
+        let summary = match status_update {
+            Some(update) => format!("TGE of {project} {}", update.name()),
+            None => format!("TGE of {project} (p={:.3})", decision.confidence),
+        };
         Ok(Done {
             follow_ups: vec![follow_up],
-            summary: format!("TGE of {project} (p={:.3})", decision.confidence),
+            summary,
         })
     }
 }

@@ -214,7 +214,7 @@ impl EntityFinder {
                 r"{NAME}['’]s\s+(?:[\w$-]+\s+){{0,3}}(?i:tge|token|tokens|airdrop|claim|token\s+generation)"
             )),
             name_verb: re(format!(
-                r"{NAME}(?:,\s+[^,]{{3,90}},)?\s+(?i:(?:has|have|will|is|are|to|finally|officially|now)\s+)?(?i:announce[sd]?|confirm(?:s|ed)?|set[s]?|schedule[sd]?|reveal(?:s|ed)?|unveil(?:s|ed)?|launch(?:es|ed|ing)?|open(?:s|ed)?|kick(?:s|ed)?\s+off|begin[s]?|start[s]?|go(?:es)?\s+live|detail(?:s|ed)?|debut(?:s|ed)?|drop(?:s|ped)?|hold[s]?|generate[sd]?|mint(?:s|ed)?|finalize[sd]?|lock(?:s|ed)?\s+in|live)\b"
+                r"{NAME}(?:,\s+[^,]{{3,90}},)?\s+(?i:(?:has|have|will|is|are|to|finally|officially|now)\s+)?(?i:announce[sd]?|confirm(?:s|ed)?|set[s]?|schedule[sd]?|reveal(?:s|ed)?|unveil(?:s|ed)?|launch(?:es|ed|ing)?|open(?:s|ed)?|kick(?:s|ed)?\s+off|begin[s]?|start[s]?|go(?:es)?\s+live|detail(?:s|ed)?|debut(?:s|ed)?|drop(?:s|ped)?|hold[s]?|generate[sd]?|mint(?:s|ed)?|finalize[sd]?|lock(?:s|ed)?\s+in|live|postpone[sd]?|delay(?:s|ed)?|cancel(?:s|led|ed)?|push(?:es|ed)?\s+back|scrap(?:s|ped)?|shelve[sd]?)\b"
             )),
             name_cue: re(format!(
                 r"{NAME}(?:\s+(?:network|protocol|chain|community|team))?\s*[^\w\s$]{{0,4}}\s*(?:(?i:tge|token\s+generation\s+event|airdrop|token|claim|season\s+1\s+airdrop))\b"

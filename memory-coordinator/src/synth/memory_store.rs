@@ -100,6 +100,21 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
         return Outcome::Unchanged;
     }
     let (pkey, skey) = (project_key(&d.project), symbol_key(d.symbol.as_deref()));
+    if d.status_only {
+        // a postponement or cancellation changes an existing event only
+        let Some(index) = state
+            .events
+            .iter()
+            .rposition(|e| project_key(&e.project) == pkey)
+        else {
+            return Outcome::Unchanged;
+        };
+        let event = &mut state.events[index];
+        state.evidence.insert(d.id.clone(), event.id);
+        record_status(event, d);
+        event.version += 1;
+        return Outcome::Event(change_of(event));
+    }
     let key_of = |e: &Event| (project_key(&e.project), symbol_key(e.symbol.as_deref()));
     let has_exact = state
         .events
@@ -146,13 +161,7 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
         let best = event.sources.entry(d.source_id.clone()).or_insert(0.0);
         *best = best.max(d.confidence.clamp(0.0, 1.0));
     }
-    event
-        .reports
-        .push((d.observed_unix_ms, d.id.clone(), d.status));
-    event.reports.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    event.status = Status::lifecycle(event.reports.iter().map(|r| r.2))
-        .name()
-        .into();
+    record_status(event, d);
     if d.event_date.is_some()
         && (event.event_date.is_none() || rank(&d.date_precision) >= rank(&event.precision))
     {
@@ -161,6 +170,17 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
     }
     event.version += 1;
     Outcome::Event(change_of(event))
+}
+
+/// Adds the report's status and recomputes the lifecycle.
+fn record_status(event: &mut Event, d: &Detection) {
+    event
+        .reports
+        .push((d.observed_unix_ms, d.id.clone(), d.status));
+    event.reports.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    event.status = Status::lifecycle(event.reports.iter().map(|r| r.2))
+        .name()
+        .into();
 }
 
 #[cfg(test)]
@@ -185,6 +205,7 @@ mod tests {
             watchlist: false,
             observed_unix_ms: 1,
             duplicate_of: None,
+            status_only: false,
         })
     }
 
@@ -242,5 +263,33 @@ mod tests {
         let events = store.events();
         assert_eq!(events[0].status, "postponed");
         assert_eq!(events[0].corroboration, 2);
+        let status_only = |f: Finding, project: &str| match f {
+            Finding::Detection(mut d) => {
+                d.status = Status::Cancelled;
+                d.observed_unix_ms = 40;
+                d.status_only = true;
+                d.project = project.into();
+                Finding::Detection(d)
+            }
+            other => other,
+        };
+        let out = store
+            .apply_batch(&[
+                status_only(det("d", "s4", None), "Nova"),
+                status_only(det("e", "s4", None), "Elsewhere"),
+            ])
+            .unwrap();
+        assert_eq!(
+            out[1],
+            Outcome::Unchanged,
+            "a cancellation creates no event"
+        );
+        let events = store.events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].status, "cancelled");
+        assert_eq!(
+            events[0].corroboration, 2,
+            "a status report is not corroboration"
+        );
     }
 }

@@ -57,6 +57,19 @@ async fn feed_server() -> anyhow::Result<u16> {
         "Quillnet confirmed its token generation event; $QLN claims open the same day. Quillnet \
          says the event follows a year of testnet growth and a community points program.",
     )]);
+    // later news: one event postponed; a project with no event cancels
+    let outlet_e = rss(&[
+        (
+            "https://e.example.test/orrery-delay",
+            "Orrery Labs postpones its token launch",
+            "Orrery Labs postponed its token launch to give exchanges more time to prepare.",
+        ),
+        (
+            "https://e.example.test/nimbleaf",
+            "Nimbleaf cancels its TGE",
+            "Nimbleaf cancels its token generation event, citing market conditions.",
+        ),
+    ]);
     let outlet_c = rss(&[(
         "https://c.example.test/q",
         "QLN claim portal",
@@ -88,6 +101,13 @@ async fn feed_server() -> anyhow::Result<u16> {
             "/d.xml",
             get(move || {
                 let b = outlet_d.clone();
+                async move { b }
+            }),
+        )
+        .route(
+            "/e.xml",
+            get(move || {
+                let b = outlet_e.clone();
                 async move { b }
             }),
         )
@@ -234,6 +254,45 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
         "every item of the good feeds is stored as a document"
     );
 
+    // a postponement changes the event's status; a cancellation of a
+    // project without an event creates none
+    admin
+        .submit_tasks(SubmitTasksRequest {
+            tasks: vec![fetch(&format!("outlet-e-{tag}"), &format!("{base}/e.xml"))],
+        })
+        .await?;
+    let history = wait_until(Duration::from_secs(30), "the postponement", || {
+        let db = &db;
+        async move {
+            let mut c = db.connect().await.ok()?;
+            let rows: Vec<(i32, String)> = sqlx::query_as(
+                "SELECT h.version, h.status FROM event_history h JOIN tge_events e ON e.id = h.event_id
+                 WHERE e.project = 'Orrery Labs' ORDER BY h.version",
+            )
+            .fetch_all(&mut c)
+            .await
+            .ok()?;
+            (rows.last()?.1 == "postponed").then_some(rows)
+        }
+    })
+    .await?;
+    assert_eq!(
+        history.first().map(|r| r.1.as_str()),
+        Some("scheduled"),
+        "{history:?}"
+    );
+    let (corroboration, events_now): (i32, i64) = sqlx::query_as(
+        "SELECT (SELECT corroboration FROM tge_events WHERE project = 'Orrery Labs'),
+                (SELECT count(*) FROM tge_events)",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    assert_eq!(corroboration, 1, "a status report is not corroboration");
+    assert_eq!(
+        events_now, 2,
+        "the cancellation of an unknown project made no event"
+    );
+
     // the broken feed: its fetch is dead-lettered with the reason, recorded in memory
     let dead = crate::wait_tasks(
         &queen,
@@ -271,7 +330,7 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
     let documents: i64 = sqlx::query_scalar("SELECT count(*) FROM documents")
         .fetch_one(&mut conn)
         .await?;
-    assert_eq!(documents, 6);
+    assert_eq!(documents, 8);
     drop(conn);
     db.drop_db().await;
     Ok(())

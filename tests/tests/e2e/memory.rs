@@ -219,6 +219,7 @@ fn detection(i: usize, project: usize, source: usize) -> Finding {
         watchlist: false,
         observed_unix_ms: 1_800_000_000_000 + i as i64,
         duplicate_of: None,
+        status_only: false,
     })
 }
 

@@ -72,7 +72,7 @@ async fn x_search(
         .lock()
         .unwrap()
         .push(q.get("since_id").cloned());
-    if q.get("since_id").is_some() {
+    if q.contains_key("since_id") {
         return (StatusCode::OK, r#"{"meta":{"result_count":0}}"#.into());
     }
     let body = r#"{"data":[
