@@ -9,6 +9,7 @@
 
 mod demo_feed;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,8 @@ pub struct Options {
     pub poll_every: Duration,
     /// Capacity of each in-process agent.
     pub capacity: u32,
+    /// Sources to poll besides the demo feed.
+    pub sources: BTreeMap<String, SourceConfig>,
 }
 
 impl Default for Options {
@@ -49,6 +52,7 @@ impl Default for Options {
             demo_every: Duration::from_secs(8),
             poll_every: Duration::from_secs(3),
             capacity: 16,
+            sources: BTreeMap::new(),
         }
     }
 }
@@ -99,6 +103,7 @@ pub async fn run(
         grpc_addr: options.grpc_addr,
         metrics_addr: options.metrics_addr,
         store: StoreKind::Memory,
+        sources: options.sources.clone(),
         ..QueenConfig::default()
     };
     if options.demo_feed {

@@ -270,6 +270,19 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_is_valid() {
+        let sources = parse(include_str!("../../config/sources.example.toml"));
+        assert_eq!(sources.len(), 5);
+        for (id, source) in &sources {
+            source.validate(id).expect("example source is valid");
+        }
+        let kinds: Vec<&str> = sources.values().map(|s| s.kind.name()).collect();
+        for kind in ["rss", "json_api", "html", "x_search", "websocket"] {
+            assert!(kinds.contains(&kind), "the example shows {kind}");
+        }
+    }
+
+    #[test]
     fn unusable_sources_are_named_errors() {
         let cases = [
             (
