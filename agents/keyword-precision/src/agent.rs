@@ -61,7 +61,15 @@ impl Handler for KeywordHandler {
                 summary: format!("not a TGE (p={:.3})", decision.confidence),
             });
         }
-        let project = decision.project.clone().unwrap_or_else(|| "unknown".into());
+        let Some(project) = decision.project.clone() else {
+            // nothing to merge into an event: say so instead of sending
+            // data-quality a candidate it must refuse
+            metrics::counter!("swarm_classified_unattributed_total").increment(1);
+            return Ok(Done {
+                follow_ups: Vec::new(),
+                summary: format!("TGE-like but names no project (p={:.3})", decision.confidence),
+            });
+        };
         let candidate_id = format!("cand-{}", doc.document_id);
         if let Some(memory) = &self.memory {
             let finding = Finding::Candidate(Candidate {

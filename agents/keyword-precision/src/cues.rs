@@ -531,9 +531,14 @@ const PATTERNS: &[(&str, Cue)] = &[
     ),
 ];
 
+/// Words one of [`PATTERNS`] needs: a text with none of them skips the
+/// regexes (most news articles), keeping the common case one pass.
+const PATTERN_GATE: &[&str] = &["token", "generate", "mint", "debut", "$"];
+
 /// The compiled lexicon.
 pub struct Lexicon {
     matcher: AhoCorasick,
+    gate: AhoCorasick,
     patterns: Vec<(regex::Regex, Cue)>,
 }
 
@@ -571,15 +576,28 @@ impl Lexicon {
             .expect("the built-in lexicon compiles");
         let patterns = PATTERNS
             .iter()
-            .map(|(p, cue)| (regex::Regex::new(p).expect("cue pattern compiles"), *cue))
+            .map(|(p, cue)| (crate::patterns::compile(p), *cue))
             .collect();
-        Self { matcher, patterns }
+        let gate = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(PATTERN_GATE)
+            .expect("the pattern gate compiles");
+        Self {
+            matcher,
+            gate,
+            patterns,
+        }
     }
 
     /// Every cue in `text` that stands at word boundaries, in order.
     pub fn hits(&self, text: &str) -> Vec<Hit> {
         let mut hits = self.phrase_hits(text);
-        for (pattern, cue) in &self.patterns {
+        let patterns = if self.gate.is_match(text) {
+            self.patterns.as_slice()
+        } else {
+            &[]
+        };
+        for (pattern, cue) in patterns {
             hits.extend(pattern.find_iter(text).map(|m| Hit {
                 cue: *cue,
                 start: m.start(),

@@ -207,7 +207,7 @@ impl EntityFinder {
     ///
     /// Never: the patterns are fixed and valid.
     pub fn new() -> Self {
-        let re = |p: String| Regex::new(&p).expect("entity pattern compiles");
+        let re = |p: String| crate::patterns::compile(&p);
         Self {
             name_ticker: re(format!(r"{NAME}\s*\(\$?([A-Z][A-Z0-9]{{1,9}})\)")),
             possessive: re(format!(

@@ -19,6 +19,7 @@ pub mod dates;
 pub mod entities;
 pub mod eval;
 pub mod model;
+pub mod patterns;
 pub mod sentences;
 
 use serde::{Deserialize, Serialize};
@@ -205,14 +206,12 @@ impl Classifier {
             lexicon: cues::Lexicon::new(),
             entities: entities::EntityFinder::new(),
             dates: dates::DateFinder::new(),
-            ticker: regex::Regex::new(r"\$[A-Za-z][A-Za-z0-9]{1,9}\b|\([A-Z][A-Z0-9]{1,9}\)")
-                .expect("ticker pattern compiles"),
-            acronym: regex::Regex::new(
+            ticker: patterns::compile(r"\$[A-Za-z][A-Za-z0-9]{1,9}\b|\([A-Z][A-Z0-9]{1,9}\)"),
+            acronym: patterns::compile(
                 r"\bT[a-z]+\s+G[a-z]+\s+E[a-z]+\s*\(TGE\b|\bTGE\s*\((?:[Tt]he\s+)?T[a-z]+\s+G[a-z]+\s+E[a-z]+\)",
-            )
-            .expect("acronym pattern compiles"),
+            ),
             // a year used as an attribute of the TGE: "its 2022 token generation event"
-            year: regex::Regex::new(r"(?i)\b(20\d\d)\s+(?:tges?|token\s+generation)\b").expect("year pattern compiles"),
+            year: patterns::compile(r"(?i)\b(20\d\d)\s+(?:tges?|token\s+generation)\b"),
         }
     }
 
