@@ -52,10 +52,11 @@ fn article(seed: usize) -> String {
     let mut text = String::new();
     let mut i = seed;
     while text.len() < 2_000 {
-        i = i.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        let pick = |list: &[&'static str], shift: u32| -> &'static str {
-            list[(i >> shift) % list.len()]
-        };
+        i = i
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let pick =
+            |list: &[&'static str], shift: u32| -> &'static str { list[(i >> shift) % list.len()] };
         text.push_str(pick(SUBJECTS, 7));
         text.push(' ');
         text.push_str(pick(VERBS, 17));

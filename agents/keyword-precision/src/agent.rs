@@ -67,7 +67,10 @@ impl Handler for KeywordHandler {
             metrics::counter!("swarm_classified_unattributed_total").increment(1);
             return Ok(Done {
                 follow_ups: Vec::new(),
-                summary: format!("TGE-like but names no project (p={:.3})", decision.confidence),
+                summary: format!(
+                    "TGE-like but names no project (p={:.3})",
+                    decision.confidence
+                ),
             });
         };
         let candidate_id = format!("cand-{}", doc.document_id);

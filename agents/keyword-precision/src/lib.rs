@@ -341,6 +341,18 @@ impl Classifier {
             .iter()
             .filter(in_best)
             .any(|h| h.cue == cues::Cue::ExistingToken);
+        let other_senses: std::collections::HashSet<&str> = hits
+            .iter()
+            .filter(|h| h.cue == cues::Cue::OtherSense)
+            .map(|h| &text[h.start..h.end])
+            .collect();
+        if crypto_context && other_senses.len() >= 2 {
+            score += model::weights::OTHER_SENSE_MIXED;
+            reasons.push(format!(
+                "words of another world: {other_senses:?} ({:+.1})",
+                model::weights::OTHER_SENSE_MIXED
+            ));
+        }
         if existing_elsewhere && !existing_here {
             score += model::weights::EXISTING_NEARBY;
             reasons.push(format!(
