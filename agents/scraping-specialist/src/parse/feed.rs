@@ -68,6 +68,29 @@ mod tests {
     }
 
     #[test]
+    fn entity_tricks_are_not_expanded() {
+        // "billion laughs": nested entity definitions must not be expanded
+        let mut doc = String::from(r#"<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "ha">"#);
+        for i in 1..10 {
+            let prev = i - 1;
+            doc.push_str(&format!(
+                r#"<!ENTITY l{i} "&l{prev};&l{prev};&l{prev};&l{prev};&l{prev};&l{prev};&l{prev};&l{prev};&l{prev};&l{prev};">"#
+            ));
+        }
+        doc.push_str(r#"]><rss version="2.0"><channel><title>t</title><item><guid>x</guid><title>&l9;</title><description>Lumora TGE</description></item></channel></rss>"#);
+        // either refused or read without expansion: never 10^9 bytes
+        if let Ok(items) = parse(doc.as_bytes()) {
+            for item in items {
+                assert!(item.title.len() < 1_000, "entity expanded to {} bytes", item.title.len());
+            }
+        }
+        let external = br#"<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss version="2.0"><channel><title>t</title><item><guid>y</guid><title>&x;</title><description>d</description></item></channel></rss>"#;
+        if let Ok(items) = parse(external) {
+            assert!(items.iter().all(|i| !i.title.contains("root:")), "external entity read");
+        }
+    }
+
+    #[test]
     fn broken_feeds_are_errors() {
         assert!(parse(b"<rss><channel><item><title>unterminated").is_err());
         assert!(parse(b"\xff\xfe\x00garbage").is_err());
