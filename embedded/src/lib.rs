@@ -11,6 +11,7 @@ mod demo_feed;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +41,9 @@ pub struct Options {
     pub capacity: u32,
     /// Sources to poll besides the demo feed.
     pub sources: BTreeMap<String, SourceConfig>,
+    /// Where the queue and the events are journaled (`None`: memory only,
+    /// a restart forgets everything).
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -53,6 +57,7 @@ impl Default for Options {
             poll_every: Duration::from_secs(3),
             capacity: 16,
             sources: BTreeMap::new(),
+            data_dir: None,
         }
     }
 }
@@ -106,6 +111,10 @@ pub async fn run(
         sources: options.sources.clone(),
         ..QueenConfig::default()
     };
+    if let Some(dir) = &options.data_dir {
+        config.store = StoreKind::File;
+        config.journal_path = dir.join("queue.journal");
+    }
     if options.demo_feed {
         let url = demo_feed::serve(([127, 0, 0, 1], 0).into(), options.demo_every).await?;
         tracing::info!(%url, "demo feed up; new items appear every {:?}", options.demo_every);
@@ -131,7 +140,17 @@ pub async fn run(
         let _ = rx.wait_for(|s| *s).await;
     };
 
-    let (synth, events) = Synthesizer::in_memory();
+    let (synth, events) = match &options.data_dir {
+        Some(dir) => Synthesizer::journaled(&dir.join("events.journal"))?,
+        None => Synthesizer::in_memory(),
+    };
+    if let Some(dir) = &options.data_dir {
+        tracing::info!(
+            data_dir = %dir.display(),
+            events = events.events().len(),
+            "queue and events journaled; events restored"
+        );
+    }
     let coordinator = tokio::spawn(memory_coordinator::service::run(
         memory.clone(),
         synth,

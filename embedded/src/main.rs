@@ -32,6 +32,12 @@ struct Args {
     /// `SWARM__SOURCES__<ID>__<KEY>` variables override it.
     #[arg(long, env = "SWARM_SOURCES")]
     sources: Option<PathBuf>,
+    /// Where the queue and the events are kept across restarts.
+    #[arg(long, env = "SWARM_DATA_DIR", default_value = "swarm-data")]
+    data_dir: PathBuf,
+    /// Keep nothing on disk (a restart forgets the queue and the events).
+    #[arg(long, conflicts_with = "data_dir")]
+    in_memory: bool,
     #[command(flatten)]
     telemetry: TelemetryArgs,
 }
@@ -56,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         demo_feed: !args.no_demo_feed,
         demo_every: Duration::from_secs(args.demo_every_secs.max(1)),
         sources: file.sources,
+        data_dir: (!args.in_memory).then_some(args.data_dir),
         ..swarm::Options::default()
     };
     let result = swarm::run(options, swarm_common::shutdown::signal()).await;

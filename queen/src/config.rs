@@ -18,6 +18,8 @@ pub enum StoreKind {
     Postgres,
     /// Process memory (NOT durable; tests and throwaway demos).
     Memory,
+    /// A journal file at `journal_path` (the embedded one-process run).
+    File,
 }
 
 /// Retry and lease policy of one task kind.
@@ -55,6 +57,8 @@ pub struct QueenConfig {
     pub metrics_addr: SocketAddr,
     pub store: StoreKind,
     pub database_url: String,
+    /// Journal of the `file` store.
+    pub journal_path: std::path::PathBuf,
     /// A waiting task gains one priority level per this many milliseconds,
     /// so low work is never starved.
     pub aging_ms: u64,
@@ -85,6 +89,7 @@ impl Default for QueenConfig {
             metrics_addr: ([127, 0, 0, 1], 8001).into(),
             store: StoreKind::Postgres,
             database_url: "postgres://postgres@127.0.0.1:5432/tge".into(),
+            journal_path: "swarm-data/queue.journal".into(),
             aging_ms: 10_000,
             heartbeat_interval_ms: 5_000,
             tick_ms: 20,

@@ -20,7 +20,7 @@ use crate::Queen;
 use crate::config::{QueenConfig, StoreKind};
 use crate::grpc::{AdminService, GatewayService};
 use crate::handle::Tasks;
-use crate::store::{MemoryStore, PostgresStore, Store};
+use crate::store::{FileStore, MemoryStore, PostgresStore, Store};
 
 /// Largest gRPC message accepted (a big submit batch).
 const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
@@ -53,6 +53,12 @@ pub async fn open_store(config: &QueenConfig) -> anyhow::Result<Arc<dyn Store>> 
                     )
                 })?,
         ),
+        StoreKind::File => Arc::new(FileStore::open(&config.journal_path).with_context(|| {
+            format!(
+                "opening the queue journal {}",
+                config.journal_path.display()
+            )
+        })?),
         StoreKind::Memory => {
             tracing::warn!("queue kept in memory only: tasks do not survive a restart");
             Arc::new(MemoryStore::default())

@@ -34,10 +34,47 @@ struct State {
     documents: HashMap<String, ()>,
 }
 
-/// In-memory event store.
+/// In-memory event store, optionally journaled: every detection applied is
+/// appended to a JSON-lines file (synced) first and replayed at open —
+/// synthesis is deterministic, so replaying the reports rebuilds the events.
 #[derive(Default)]
 pub struct MemoryEvents {
     state: Mutex<State>,
+    journal: Option<Mutex<Journal>>,
+}
+
+struct Journal {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl Journal {
+    fn error(&self, e: impl std::fmt::Display) -> Error {
+        Error::Journal {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Appends the detections of `findings` and syncs.
+    fn record(&mut self, findings: &[Finding]) -> Result<(), Error> {
+        use std::io::Write;
+        let mut text = String::new();
+        for f in findings
+            .iter()
+            .filter(|f| matches!(f, Finding::Detection(_)))
+        {
+            text.push_str(&serde_json::to_string(f).map_err(|e| self.error(e))?);
+            text.push('\n');
+        }
+        if text.is_empty() {
+            return Ok(());
+        }
+        self.file
+            .write_all(text.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| self.error(e))
+    }
 }
 
 fn rank(p: &str) -> u8 {
@@ -56,8 +93,66 @@ impl MemoryEvents {
         state.events.iter().map(change_of).collect()
     }
 
-    /// Applies findings in order (never fails: nothing to lose in memory).
+    /// Events journaled at `path`: replays what is there (a torn last line
+    /// from a crash is dropped), then appends.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read or written, or a line other than the last
+    /// is not a finding.
+    pub fn open(path: &std::path::Path) -> Result<Self, Error> {
+        let error = |e: &dyn std::fmt::Display| Error::Journal {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| error(&e))?;
+        }
+        let mut state = State::default();
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+                for (i, line) in lines.iter().enumerate() {
+                    match serde_json::from_str::<Finding>(line) {
+                        Ok(finding) => {
+                            apply(&mut state, &finding);
+                        }
+                        Err(_) if i + 1 == lines.len() => {
+                            tracing::warn!(path = %path.display(), "dropping a torn last journal line");
+                        }
+                        Err(e) => return Err(error(&format!("line {}: {e}", i + 1))),
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(error(&e)),
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| error(&e))?;
+        Ok(Self {
+            state: Mutex::new(state),
+            journal: Some(Mutex::new(Journal {
+                path: path.to_path_buf(),
+                file,
+            })),
+        })
+    }
+
+    /// Applies findings in order; journaled first when there is a journal.
+    ///
+    /// # Errors
+    ///
+    /// The journal cannot be written (nothing is applied).
     pub fn apply_batch(&self, findings: &[Finding]) -> Result<Vec<Outcome>, Error> {
+        if let Some(journal) = &self.journal {
+            journal
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .record(findings)?;
+        }
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         Ok(findings.iter().map(|f| apply(&mut state, f)).collect())
     }
@@ -227,6 +322,29 @@ mod tests {
         assert_eq!(events[0].corroboration, 3);
         assert_eq!(events[0].version, 3);
         assert!((events[0].confidence - 0.875).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_journal_brings_events_back() {
+        let path = std::env::temp_dir().join(format!("events-{}.journal", rand::random::<u32>()));
+        {
+            let store = MemoryEvents::open(&path).unwrap();
+            store
+                .apply_batch(&[det("a", "s1", None), det("b", "s2", Some("NOVA"))])
+                .unwrap();
+        }
+        let reopened = MemoryEvents::open(&path).unwrap();
+        let events = reopened.events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].corroboration, 2);
+        assert_eq!(events[0].symbol.as_deref(), Some("NOVA"));
+        let out = reopened.apply_batch(&[det("a", "s1", None)]).unwrap();
+        assert_eq!(
+            out[0],
+            Outcome::Unchanged,
+            "replayed evidence is remembered"
+        );
+        let _ = std::fs::remove_file(path);
     }
 
     #[test]
