@@ -55,6 +55,7 @@ pub struct JsonMappingConfig {
     pub url: String,
     pub text: String,
     pub published: String,
+    pub language: String,
 }
 
 /// CSS selectors of an HTML source.
@@ -186,6 +187,7 @@ impl SourceConfig {
                 url: j.url.clone(),
                 text: j.text.clone(),
                 published: j.published.clone(),
+                language: j.language.clone(),
             }),
             html: self.html.as_ref().map(|h| HtmlSelectors {
                 item: h.item.clone(),

@@ -71,7 +71,7 @@ impl Emitter {
                 text: item.text.clone(),
                 published_unix_ms: item.published_unix_ms,
                 fetched_unix_ms: fetched_at,
-                language: None,
+                language: item.language.clone(),
             });
             self.memory
                 .append(

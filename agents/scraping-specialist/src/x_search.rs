@@ -70,6 +70,7 @@ mod tests {
             title: String::new(),
             text: "t".into(),
             published_unix_ms: None,
+            language: None,
         };
         let mut items = vec![item("900"), item("1866"), item("1000")];
         assert_eq!(finish(&mut items).as_deref(), Some("1866"));

@@ -215,7 +215,10 @@ async fn credits_beyond_the_agents_capacity_are_ignored() {
     let first = agent.assigned();
     assert_eq!(first.len(), 100, "no more than the declared capacity");
     f.s.grant(agent.sid, 50, 1);
-    assert!(agent.assigned().is_empty(), "still full: the grant is refused");
+    assert!(
+        agent.assigned().is_empty(),
+        "still full: the grant is refused"
+    );
     f.complete(&agent, &first[0], 2);
     f.s.grant(agent.sid, 50, 3);
     assert_eq!(agent.assigned().len(), 1, "one slot freed, one task more");

@@ -9,6 +9,7 @@ use super::{Item, Malformed, canonical, strip_markup};
 /// The body is not a feed feed-rs understands.
 pub fn parse(body: &[u8]) -> Result<Vec<Item>, Malformed> {
     let feed = feed_rs::parser::parse(body).map_err(|e| Malformed(format!("feed: {e}")))?;
+    let language = feed.language.clone();
     Ok(feed
         .entries
         .into_iter()
@@ -41,6 +42,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<Item>, Malformed> {
                 title,
                 text: body,
                 published_unix_ms: e.published.or(e.updated).map(|d| d.timestamp_millis()),
+                language: language.clone(),
             })
         })
         .collect())
@@ -52,7 +54,7 @@ mod tests {
 
     #[test]
     fn reads_rss_and_strips_markup() {
-        let rss = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+        let rss = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><language>en-us</language>
             <item><guid>a-1</guid><link>https://news.example.test/a#top</link><title>Lumora sets &lt;TGE&gt;</title>
             <description>&lt;p&gt;Claim opens &lt;b&gt;today&lt;/b&gt;&lt;/p&gt;</description></item>
             <item><guid>a-2</guid></item></channel></rss>"#;
@@ -65,6 +67,7 @@ mod tests {
         assert_eq!(items[0].url, "https://news.example.test/a");
         assert_eq!(items[0].title, "Lumora sets <TGE>");
         assert_eq!(items[0].text, "Claim opens today");
+        assert_eq!(items[0].language.as_deref(), Some("en-us"));
     }
 
     #[test]

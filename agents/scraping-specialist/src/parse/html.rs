@@ -81,6 +81,11 @@ pub fn parse(
     let published = Field::parse(&selectors.published)?;
     let base = reqwest::Url::parse(page_url).ok();
     let page = Html::parse_document(&String::from_utf8_lossy(body));
+    let language = selector("html[lang]")
+        .ok()
+        .and_then(|s| page.select(&s).next())
+        .and_then(|e| e.value().attr("lang"))
+        .map(str::to_string);
     let read = |field: &Option<Field>, item| field.as_ref().and_then(|f| f.read(item));
     Ok(page
         .select(&item_selector)
@@ -106,6 +111,7 @@ pub fn parse(
                 title,
                 text: text.split_whitespace().collect::<Vec<_>>().join(" "),
                 published_unix_ms: read(&published, item).and_then(|t| parse_time(&t)),
+                language: language.clone(),
             })
         })
         .collect())
@@ -115,7 +121,7 @@ pub fn parse(
 mod tests {
     use super::*;
 
-    const PAGE: &[u8] = br#"<!doctype html><html><body>
+    const PAGE: &[u8] = br#"<!doctype html><html lang="en"><body>
       <ul class="notices">
         <li class="notice"><a href="/n/501#top"><h3>Will list  Marlin (MRL)</h3></a>
             <p class="lede">Deposits open <b>today</b>.</p><time datetime="2027-03-01T09:00:00Z">1 Mar</time></li>
@@ -144,6 +150,7 @@ mod tests {
         assert_eq!(items[0].published_unix_ms, Some(1_803_891_600_000));
         assert_eq!(items[1].url, "https://other.test/n/502");
         assert_eq!(items[1].text, "");
+        assert_eq!(items[0].language.as_deref(), Some("en"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub fn x_search_mapping() -> JsonMapping {
         url: String::new(),
         text: "/text".into(),
         published: "/created_at".into(),
+        language: "/lang".into(),
     }
 }
 
@@ -87,6 +88,7 @@ fn item(mapping: &JsonMapping, value: &Value) -> Option<Item> {
         title,
         text,
         published_unix_ms,
+        language: text_field(&mapping.language).filter(|l| l != "und"),
     })
 }
 
@@ -102,6 +104,7 @@ mod tests {
             url: "/links/web".into(),
             text: "/body".into(),
             published: "/releaseDate".into(),
+            language: String::new(),
         }
     }
 
@@ -142,9 +145,10 @@ mod tests {
 
     #[test]
     fn x_search_answers_are_read() {
-        let body = br#"{"data":[{"id":"1866","text":"Our TGE is live","created_at":"2027-01-05T12:00:00.000Z"}],"meta":{"newest_id":"1866"}}"#;
+        let body = br#"{"data":[{"id":"1866","text":"Our TGE is live","created_at":"2027-01-05T12:00:00.000Z","lang":"en"}],"meta":{"newest_id":"1866"}}"#;
         let items = parse(&x_search_mapping(), body).unwrap();
         assert_eq!(items[0].text, "Our TGE is live");
+        assert_eq!(items[0].language.as_deref(), Some("en"));
         let empty = parse(&x_search_mapping(), br#"{"meta":{"result_count":0}}"#).unwrap();
         assert!(empty.is_empty(), "no results is not an error");
     }

@@ -19,6 +19,8 @@ pub struct Item {
     pub title: String,
     pub text: String,
     pub published_unix_ms: Option<i64>,
+    /// Language tag when the source states one (`en`, `pt-BR`).
+    pub language: Option<String>,
 }
 
 /// A body that cannot be read; the text says what it was meant to be
