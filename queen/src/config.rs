@@ -71,6 +71,11 @@ pub struct QueenConfig {
     pub kinds: BTreeMap<String, KindPolicy>,
     /// Default policy of kinds not listed in `kinds`.
     pub default_policy: KindPolicy,
+    /// Shared memory (`redis-cluster://…`, `redis://…`); when set, the queen
+    /// honours source circuit breakers and applies `queen-commands`.
+    pub memory_url: Option<String>,
+    /// How often source breakers are read from the memory.
+    pub breaker_refresh_ms: u64,
 }
 
 impl Default for QueenConfig {
@@ -88,6 +93,8 @@ impl Default for QueenConfig {
             shutdown_grace_ms: 10_000,
             kinds: BTreeMap::new(),
             default_policy: KindPolicy::default(),
+            memory_url: None,
+            breaker_refresh_ms: 250,
         }
     }
 }
@@ -118,6 +125,7 @@ impl QueenConfig {
         let positive = [
             ("aging_ms", self.aging_ms),
             ("tick_ms", self.tick_ms),
+            ("breaker_refresh_ms", self.breaker_refresh_ms),
             ("max_assign_batch", self.max_assign_batch as u64),
             (
                 "heartbeat_interval_ms",

@@ -1,0 +1,70 @@
+//! Applies commands from `swarm:channels:queen-commands` (see
+//! [`QueenCommand`]): new poll intervals of source schedules and replica
+//! recommendations. A malformed command is logged and skipped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use memory_coordinator::layout::QUEEN_COMMANDS;
+use memory_coordinator::reliability::QueenCommand;
+use memory_coordinator::reliability::commands::source_schedule;
+use memory_coordinator::{Envelope, Memory};
+use swarm_proto::AgentKind;
+
+use crate::Queen;
+
+/// Runs until aborted; resubscribes when the subscription ends.
+pub(crate) async fn run(queen: Queen, memory: Arc<dyn Memory>) {
+    loop {
+        match memory.subscribe(&[QUEEN_COMMANDS.to_string()]).await {
+            Ok(mut subscription) => {
+                tracing::info!(channel = QUEEN_COMMANDS, "listening for queen commands");
+                while let Some((_, payload)) = subscription.recv().await {
+                    match Envelope::<QueenCommand>::from_bytes(&payload) {
+                        Ok(envelope) => apply(&queen, envelope.body),
+                        Err(error) => tracing::warn!(%error, "queen command ignored"),
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot subscribe to queen commands"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Applies one command to the scheduler.
+pub(crate) fn apply(queen: &Queen, command: QueenCommand) {
+    match command {
+        QueenCommand::SetInterval {
+            source_id,
+            interval_ms,
+        } => {
+            let name = source_schedule(&source_id);
+            let previous = queen
+                .lock()
+                .schedules()
+                .into_iter()
+                .find(|s| s.name == name)
+                .map(|s| s.interval_ms);
+            if queen.with(|s, now| s.set_interval(&name, interval_ms, now)) {
+                tracing::info!(
+                    source = %source_id,
+                    from_ms = previous.unwrap_or_default(),
+                    to_ms = interval_ms,
+                    "poll interval adapted"
+                );
+            } else {
+                tracing::warn!(schedule = %name, "interval for an unknown schedule ignored");
+            }
+        }
+        QueenCommand::RecommendReplicas { kind, replicas } => {
+            match AgentKind::parse(&kind) {
+                Some(k) => {
+                    queen.with(|s, _| s.set_recommended(k, replicas));
+                    tracing::info!(%kind, replicas, "replica recommendation recorded");
+                }
+                None => tracing::warn!(%kind, "recommendation for an unknown kind ignored"),
+            }
+        }
+    }
+}
