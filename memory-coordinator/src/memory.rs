@@ -134,8 +134,13 @@ pub trait Memory: Send + Sync + 'static {
     ) -> Result<bool>;
     /// Pushes `value` at the head of the list at `key`, keeps the newest
     /// `max_len` entries and renews the list's TTL (per-poll samples).
-    async fn push_capped(&self, key: &str, value: &str, max_len: usize, ttl: Duration)
-    -> Result<()>;
+    async fn push_capped(
+        &self,
+        key: &str,
+        value: &str,
+        max_len: usize,
+        ttl: Duration,
+    ) -> Result<()>;
     /// The newest `count` entries of the list at `key`, newest first.
     async fn newest(&self, key: &str, count: usize) -> Result<Vec<String>>;
 }

@@ -55,7 +55,10 @@ pub(crate) async fn run(queen: Queen, memory: Arc<dyn Memory>, every: Duration) 
                         "source breaker open: polls held"
                     ),
                     Phase::HalfOpen => {
-                        tracing::info!(source, "source breaker half-open: one probe poll goes through")
+                        tracing::info!(
+                            source,
+                            "source breaker half-open: one probe poll goes through"
+                        )
                     }
                     Phase::Closed => tracing::info!(source, "source breaker closed: polls resume"),
                 }

@@ -57,14 +57,12 @@ pub(crate) fn apply(queen: &Queen, command: QueenCommand) {
                 tracing::warn!(schedule = %name, "interval for an unknown schedule ignored");
             }
         }
-        QueenCommand::RecommendReplicas { kind, replicas } => {
-            match AgentKind::parse(&kind) {
-                Some(k) => {
-                    queen.with(|s, _| s.set_recommended(k, replicas));
-                    tracing::info!(%kind, replicas, "replica recommendation recorded");
-                }
-                None => tracing::warn!(%kind, "recommendation for an unknown kind ignored"),
+        QueenCommand::RecommendReplicas { kind, replicas } => match AgentKind::parse(&kind) {
+            Some(k) => {
+                queen.with(|s, _| s.set_recommended(k, replicas));
+                tracing::info!(%kind, replicas, "replica recommendation recorded");
             }
-        }
+            None => tracing::warn!(%kind, "recommendation for an unknown kind ignored"),
+        },
     }
 }

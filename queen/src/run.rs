@@ -165,7 +165,10 @@ async fn start_memory_loops(
         .await
         .with_context(|| format!("opening the shared memory at {url}"))?;
     let every = Duration::from_millis(config.breaker_refresh_ms);
-    tracing::info!(backend = memory.backend(), "honouring source breakers and queen commands");
+    tracing::info!(
+        backend = memory.backend(),
+        "honouring source breakers and queen commands"
+    );
     Ok(vec![
         tokio::spawn(crate::breakers::run(queen.clone(), memory.clone(), every)),
         tokio::spawn(crate::commands::run(queen.clone(), memory)),

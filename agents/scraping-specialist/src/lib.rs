@@ -9,8 +9,11 @@
 //!   markup removed; a broken feed is an error, never a crash;
 //! - [`handler`] — the agent's `FetchSource` handler: first-seen dedup by
 //!   canonical URL/GUID, a `Document` finding per new item and an
-//!   `AnalyzeDocument` follow-up for keyword-precision.
+//!   `AnalyzeDocument` follow-up for keyword-precision;
+//! - [`guard`] — the source's shared circuit breaker around every fetch,
+//!   and a per-poll sample (latency, new items) for the optimizer.
 
 pub mod fetch;
+pub mod guard;
 pub mod handler;
 pub mod parse;

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use agent_runtime::AgentArgs;
 use clap::{Parser, Subcommand};
+use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
 use scraping_specialist::fetch::{FetchOptions, Fetcher};
+use scraping_specialist::guard::Guarded;
 use scraping_specialist::handler::ScrapeHandler;
 
 #[derive(Parser)]
@@ -29,6 +31,8 @@ enum Command {
         /// Largest body accepted, in bytes.
         #[arg(long, default_value_t = 5 * 1024 * 1024)]
         max_body_bytes: usize,
+        #[command(flatten)]
+        breaker: BreakerPolicy,
     },
 }
 
@@ -39,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         redis_url,
         host_rate,
         max_body_bytes,
+        breaker,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("scraping-specialist", &agent.telemetry)?;
     let memory = memory_coordinator::open(&redis_url).await?;
@@ -47,9 +52,10 @@ async fn main() -> anyhow::Result<()> {
         max_body_bytes,
         ..FetchOptions::default()
     };
-    let handler = Arc::new(ScrapeHandler::new(
-        Fetcher::new(memory.clone(), fetch)?,
-        memory,
+    let handler = Arc::new(Guarded::new(
+        ScrapeHandler::new(Fetcher::new(memory.clone(), fetch)?, memory.clone()),
+        memory.clone(),
+        SharedBreaker::new(memory, breaker),
     ));
     let options = agent.options(swarm_proto::AgentKind::ScrapingSpecialist, 16);
     let result = agent_runtime::run(options, handler, swarm_common::shutdown::signal()).await;

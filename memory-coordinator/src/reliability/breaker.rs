@@ -18,22 +18,46 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct BreakerPolicy {
     /// Failures in a row that open a source's breaker.
-    #[arg(long = "breaker-failures", env = "SWARM_BREAKER_FAILURES", default_value_t = 5)]
+    #[arg(
+        long = "breaker-failures",
+        env = "SWARM_BREAKER_FAILURES",
+        default_value_t = 5
+    )]
     pub consecutive_failures: u32,
     /// Failure rate (0..=1) over the recent window that opens the breaker.
-    #[arg(long = "breaker-failure-rate", env = "SWARM_BREAKER_FAILURE_RATE", default_value_t = 0.5)]
+    #[arg(
+        long = "breaker-failure-rate",
+        env = "SWARM_BREAKER_FAILURE_RATE",
+        default_value_t = 0.5
+    )]
     pub failure_rate: f64,
     /// Calls remembered for the failure rate.
-    #[arg(long = "breaker-window", env = "SWARM_BREAKER_WINDOW", default_value_t = 20)]
+    #[arg(
+        long = "breaker-window",
+        env = "SWARM_BREAKER_WINDOW",
+        default_value_t = 20
+    )]
     pub window: u32,
     /// Calls needed in the window before the rate counts.
-    #[arg(long = "breaker-min-calls", env = "SWARM_BREAKER_MIN_CALLS", default_value_t = 10)]
+    #[arg(
+        long = "breaker-min-calls",
+        env = "SWARM_BREAKER_MIN_CALLS",
+        default_value_t = 10
+    )]
     pub min_calls: u32,
     /// How long an open breaker refuses calls before a probe.
-    #[arg(long = "breaker-cooldown-ms", env = "SWARM_BREAKER_COOLDOWN_MS", default_value_t = 30_000)]
+    #[arg(
+        long = "breaker-cooldown-ms",
+        env = "SWARM_BREAKER_COOLDOWN_MS",
+        default_value_t = 30_000
+    )]
     pub cool_down_ms: u64,
     /// How long a half-open probe may take before another is allowed.
-    #[arg(long = "breaker-probe-timeout-ms", env = "SWARM_BREAKER_PROBE_TIMEOUT_MS", default_value_t = 30_000)]
+    #[arg(
+        long = "breaker-probe-timeout-ms",
+        env = "SWARM_BREAKER_PROBE_TIMEOUT_MS",
+        default_value_t = 30_000
+    )]
     pub probe_timeout_ms: u64,
 }
 
@@ -140,7 +164,12 @@ impl BreakerState {
     }
 
     /// Records the outcome of a call; returns the phase change it caused.
-    pub fn record(&mut self, success: bool, now_ms: i64, policy: &BreakerPolicy) -> Option<Transition> {
+    pub fn record(
+        &mut self,
+        success: bool,
+        now_ms: i64,
+        policy: &BreakerPolicy,
+    ) -> Option<Transition> {
         self.recent.push(if success { 's' } else { 'f' });
         let window = policy.window.max(1) as usize;
         if self.recent.len() > window {
@@ -262,7 +291,10 @@ mod tests {
         let mut b = BreakerState::default();
         // s f s f s f: never three in a row, but half of six calls failed
         let mut last = None;
-        for (t, ok) in [true, false, true, false, true, false].into_iter().enumerate() {
+        for (t, ok) in [true, false, true, false, true, false]
+            .into_iter()
+            .enumerate()
+        {
             last = b.record(ok, t as i64, &p);
         }
         assert_eq!(last, Some(Transition::Opened));

@@ -78,7 +78,10 @@ mod tests {
         let mut budget = RetryBudget::new(0.0, 2.0, 5.0, 0);
         assert!(budget.try_retry(0));
         assert!(!budget.try_retry(100));
-        assert!(budget.try_retry(600), "one token after half a second at 2/s");
+        assert!(
+            budget.try_retry(600),
+            "one token after half a second at 2/s"
+        );
         assert!(!budget.try_retry(600));
         // capped at max_tokens
         let mut n = 0;

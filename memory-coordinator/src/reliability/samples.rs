@@ -32,9 +32,15 @@ pub struct PollSample {
 /// # Errors
 ///
 /// The memory is unreachable.
-pub async fn record(memory: &dyn Memory, source: &str, sample: &PollSample) -> crate::memory::Result<()> {
+pub async fn record(
+    memory: &dyn Memory,
+    source: &str,
+    sample: &PollSample,
+) -> crate::memory::Result<()> {
     let json = serde_json::to_string(sample).unwrap_or_default();
-    memory.push_capped(&samples_key(source), &json, KEEP, TTL).await
+    memory
+        .push_capped(&samples_key(source), &json, KEEP, TTL)
+        .await
 }
 
 /// The newest `count` samples of `source`, newest first (unreadable ones
@@ -43,7 +49,11 @@ pub async fn record(memory: &dyn Memory, source: &str, sample: &PollSample) -> c
 /// # Errors
 ///
 /// The memory is unreachable.
-pub async fn recent(memory: &dyn Memory, source: &str, count: usize) -> crate::memory::Result<Vec<PollSample>> {
+pub async fn recent(
+    memory: &dyn Memory,
+    source: &str,
+    count: usize,
+) -> crate::memory::Result<Vec<PollSample>> {
     Ok(memory
         .newest(&samples_key(source), count)
         .await?

@@ -57,7 +57,12 @@ impl SharedBreaker {
     /// # Errors
     ///
     /// The memory is unreachable.
-    pub async fn record(&self, name: &str, success: bool, now_ms: i64) -> Result<Option<Transition>> {
+    pub async fn record(
+        &self,
+        name: &str,
+        success: bool,
+        now_ms: i64,
+    ) -> Result<Option<Transition>> {
         let transition = self
             .update(name, |s| s.record(success, now_ms, &self.policy))
             .await?;
@@ -82,7 +87,11 @@ impl SharedBreaker {
         Ok(transition)
     }
 
-    async fn update<T>(&self, name: &str, mut change: impl FnMut(&mut BreakerState) -> T) -> Result<T> {
+    async fn update<T>(
+        &self,
+        name: &str,
+        mut change: impl FnMut(&mut BreakerState) -> T,
+    ) -> Result<T> {
         let mut out = None;
         for _ in 0..ATTEMPTS {
             let (raw, mut state) = read(self.memory.as_ref(), name).await?;
@@ -140,11 +149,23 @@ mod tests {
         a.record("src", false, 0).await.unwrap();
         b.record("src", false, 1).await.unwrap();
         a.record("src", false, 2).await.unwrap();
-        assert_eq!(b.record("src", false, 3).await.unwrap(), Some(Transition::Opened));
-        assert!(matches!(a.admit("src", 50).await.unwrap(), Admission::Rejected { .. }));
+        assert_eq!(
+            b.record("src", false, 3).await.unwrap(),
+            Some(Transition::Opened)
+        );
+        assert!(matches!(
+            a.admit("src", 50).await.unwrap(),
+            Admission::Rejected { .. }
+        ));
         assert_eq!(b.admit("src", 200).await.unwrap(), Admission::Probe);
-        assert!(matches!(a.admit("src", 201).await.unwrap(), Admission::Rejected { .. }));
-        assert_eq!(a.record("src", true, 250).await.unwrap(), Some(Transition::Closed));
+        assert!(matches!(
+            a.admit("src", 201).await.unwrap(),
+            Admission::Rejected { .. }
+        ));
+        assert_eq!(
+            a.record("src", true, 250).await.unwrap(),
+            Some(Transition::Closed)
+        );
         assert_eq!(b.state("src").await.unwrap().phase_at(251), Phase::Closed);
     }
 }

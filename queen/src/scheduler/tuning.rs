@@ -43,7 +43,10 @@ impl Scheduler {
         let Some(schedule) = self.schedules.get_mut(name) else {
             return false;
         };
-        let interval = (interval_ms as i64).clamp(super::admin::MIN_INTERVAL_MS as i64, super::admin::MAX_INTERVAL_MS as i64);
+        let interval = (interval_ms as i64).clamp(
+            super::admin::MIN_INTERVAL_MS as i64,
+            super::admin::MAX_INTERVAL_MS as i64,
+        );
         schedule.interval_ms = interval;
         schedule.next_run_ms = schedule.next_run_ms.min(now_ms + interval);
         let row = super::admin::schedule_row(schedule);

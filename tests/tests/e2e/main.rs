@@ -9,6 +9,7 @@ mod memory;
 mod pipeline;
 mod protocol;
 mod queue;
+mod reliability;
 mod tracing;
 
 use std::time::Duration;
