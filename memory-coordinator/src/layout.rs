@@ -11,6 +11,8 @@
 //! | `swarm:memory:{src:<source>}:error` | string, TTL | last error of a source |
 //! | `swarm:memory:{host:<host>}:bucket` | hash, TTL | token bucket of a host (Lua) |
 //! | `swarm:metrics:{src:<source>}:samples` | list, TTL | recent per-poll samples |
+//! | `swarm:alerts:{event:<id>}:status` | string, TTL | status last alerted on, per event |
+//! | `swarm:alerts:{event:<id>}:delivered:<target>:<version>` | string, TTL | alert delivered (idempotency) |
 //! | `swarm:channels:*` | pub/sub | live fan-out (see [`CHANNELS`]) |
 
 /// Agent-to-agent notices.
@@ -74,6 +76,17 @@ pub fn bucket_key(host: &str) -> String {
 /// Recent samples of `source`.
 pub fn samples_key(source: &str) -> String {
     format!("swarm:metrics:{{src:{}}}:samples", tag(source))
+}
+
+/// Status of event `event_id` the alert rule saw last.
+pub fn alert_status_key(event_id: i64) -> String {
+    format!("swarm:alerts:{{event:{event_id}}}:status")
+}
+
+/// Marker of an alert delivered to `target` for version `version` of event
+/// `event_id`.
+pub fn alert_delivered_key(target: &str, event_id: i64, version: u64) -> String {
+    format!("swarm:alerts:{{event:{event_id}}}:delivered:{target}:{version}")
 }
 
 #[cfg(test)]
