@@ -32,6 +32,18 @@ pub const CHANNELS: [&str; 4] = [
     HEALTH_CHECKS,
 ];
 
+/// The memory-sync channel this process uses: `SWARM_MEMORY_SYNC_CHANNEL`
+/// or [`MEMORY_SYNC`] (tests run side by side on their own channels).
+pub fn memory_sync_channel() -> String {
+    std::env::var("SWARM_MEMORY_SYNC_CHANNEL").unwrap_or_else(|_| MEMORY_SYNC.to_string())
+}
+
+/// The queen-commands channel this process uses:
+/// `SWARM_QUEEN_COMMANDS_CHANNEL` or [`QUEEN_COMMANDS`].
+pub fn queen_commands_channel() -> String {
+    std::env::var("SWARM_QUEEN_COMMANDS_CHANNEL").unwrap_or_else(|_| QUEEN_COMMANDS.to_string())
+}
+
 /// The durable findings stream.
 pub const FINDINGS_STREAM: &str = "swarm:memory:{findings}:stream";
 /// The findings stream this process uses: `SWARM_FINDINGS_STREAM` or

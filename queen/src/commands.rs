@@ -1,11 +1,12 @@
-//! Applies commands from `swarm:channels:queen-commands` (see
+//! Applies commands from `swarm:channels:queen-commands`
+//! (`SWARM_QUEEN_COMMANDS_CHANNEL`; see
 //! [`QueenCommand`]): new poll intervals of source schedules and replica
 //! recommendations. A malformed command is logged and skipped.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::layout::QUEEN_COMMANDS;
+use memory_coordinator::layout::queen_commands_channel;
 use memory_coordinator::reliability::QueenCommand;
 use memory_coordinator::reliability::commands::source_schedule;
 use memory_coordinator::{Envelope, Memory};
@@ -16,9 +17,10 @@ use crate::Queen;
 /// Runs until aborted; resubscribes when the subscription ends.
 pub(crate) async fn run(queen: Queen, memory: Arc<dyn Memory>) {
     loop {
-        match memory.subscribe(&[QUEEN_COMMANDS.to_string()]).await {
+        let channel = queen_commands_channel();
+        match memory.subscribe(std::slice::from_ref(&channel)).await {
             Ok(mut subscription) => {
-                tracing::info!(channel = QUEEN_COMMANDS, "listening for queen commands");
+                tracing::info!(%channel, "listening for queen commands");
                 while let Some((_, payload)) = subscription.recv().await {
                     match Envelope::<QueenCommand>::from_bytes(&payload) {
                         Ok(envelope) => apply(&queen, envelope.body),

@@ -171,7 +171,9 @@ impl AlertConfig {
                 }
                 TargetKind::Telegram => {
                     if t.telegram_token().is_none() || t.chat_id.is_empty() {
-                        return Err(problem("telegram needs `bot_token` (or `bot_token_env`) and `chat_id`"));
+                        return Err(problem(
+                            "telegram needs `bot_token` (or `bot_token_env`) and `chat_id`",
+                        ));
                     }
                 }
             }
@@ -190,7 +192,8 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<AlertConfig, Error> {
-        let config: AlertConfig = toml::from_str(text).map_err(swarm_common::config::Error::from)?;
+        let config: AlertConfig =
+            toml::from_str(text).map_err(swarm_common::config::Error::from)?;
         config.validate()?;
         Ok(config)
     }
@@ -209,8 +212,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.rule.on, vec![Trigger::AnyUpdate]);
-        assert_eq!(ok.target("ops").unwrap().signing_secret().as_deref(), Some("s3"));
-        let unsigned = parse("[[targets]]\nname = \"x\"\nkind = \"webhook\"\nurl = \"http://h/\"\n");
+        assert_eq!(
+            ok.target("ops").unwrap().signing_secret().as_deref(),
+            Some("s3")
+        );
+        let unsigned =
+            parse("[[targets]]\nname = \"x\"\nkind = \"webhook\"\nurl = \"http://h/\"\n");
         assert!(unsigned.unwrap_err().to_string().contains("secret"));
         let telegram = parse("[[targets]]\nname = \"t\"\nkind = \"telegram\"\n");
         assert!(telegram.unwrap_err().to_string().contains("chat_id"));

@@ -43,7 +43,12 @@ impl Deliverer {
     /// # Errors
     ///
     /// The target refused it or could not be reached.
-    pub async fn send(&self, target: &Target, alert: &Alert, idempotency_key: &str) -> Result<(), DeliveryError> {
+    pub async fn send(
+        &self,
+        target: &Target,
+        alert: &Alert,
+        idempotency_key: &str,
+    ) -> Result<(), DeliveryError> {
         let fail = |message: String, retryable: bool| DeliveryError {
             target: target.name.clone(),
             message,
@@ -67,7 +72,10 @@ impl Deliverer {
         if target.kind == TargetKind::Webhook {
             let secret = target.signing_secret().unwrap_or_default();
             let now = swarm_common::time::now_ms() / 1000;
-            request = request.header(signing::HEADER, signing::sign(secret.as_bytes(), now, &payload));
+            request = request.header(
+                signing::HEADER,
+                signing::sign(secret.as_bytes(), now, &payload),
+            );
         }
         let response = request
             .body(payload)
@@ -79,7 +87,8 @@ impl Deliverer {
         if status.is_success() {
             return Ok(());
         }
-        let retryable = status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
+        let retryable =
+            status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
         Err(fail(format!("HTTP {status}"), retryable))
     }
 }

@@ -22,7 +22,11 @@ pub struct Alert {
 impl Alert {
     /// One line for chat targets.
     pub fn text(&self) -> String {
-        let symbol = self.symbol.as_deref().map(|s| format!(" (${s})")).unwrap_or_default();
+        let symbol = self
+            .symbol
+            .as_deref()
+            .map(|s| format!(" (${s})"))
+            .unwrap_or_default();
         format!(
             "TGE {reason}: {project}{symbol} is {status} — confidence {confidence:.0}%, {n} source(s) [event {id} v{version}]",
             reason = self.reason.replace('_', " "),
@@ -92,7 +96,13 @@ mod tests {
         assert_eq!(hook["idempotency_key"], "alert:t:7:3");
         assert_eq!(hook["alert"]["project"], "Quillnet");
         assert_eq!(body(&target(TargetKind::Slack), &alert, "k")["text"], text);
-        assert_eq!(body(&target(TargetKind::Discord), &alert, "k")["content"], text);
-        assert_eq!(body(&target(TargetKind::Telegram), &alert, "k")["chat_id"], "-100");
+        assert_eq!(
+            body(&target(TargetKind::Discord), &alert, "k")["content"],
+            text
+        );
+        assert_eq!(
+            body(&target(TargetKind::Telegram), &alert, "k")["chat_id"],
+            "-100"
+        );
     }
 }

@@ -42,37 +42,56 @@ impl ReliabilityHandler {
     /// # Errors
     ///
     /// The HTTP clients cannot be built.
-    pub fn new(config: AlertConfig, memory: Arc<dyn Memory>, breaker: SharedBreaker) -> anyhow::Result<Self> {
+    pub fn new(
+        config: AlertConfig,
+        memory: Arc<dyn Memory>,
+        breaker: SharedBreaker,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             config,
             deliverer: Deliverer::new(Duration::from_secs(10))?,
             memory,
             breaker,
-            probe: reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?,
+            probe: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()?,
         })
     }
 
     async fn deliver(&self, task: &DeliverAlert) -> Outcome {
-        let target = self
-            .config
-            .target(&task.target)
-            .ok_or_else(|| HandlerError::permanent(format!("unknown alert target `{}`", task.target)))?;
+        let target = self.config.target(&task.target).ok_or_else(|| {
+            HandlerError::permanent(format!("unknown alert target `{}`", task.target))
+        })?;
         let alert: Alert = serde_json::from_str(&task.event_json)
             .map_err(|e| HandlerError::permanent(format!("invalid alert body: {e}")))?;
         let event_id = alert.event_id;
         let key = format!("alert:{}:{}:{}", task.target, event_id, task.event_version);
         let marker = alert_delivered_key(&task.target, event_id, task.event_version);
-        let memory_err = |e: memory_coordinator::Error| HandlerError::retryable(format!("shared memory: {e}"));
-        if self.memory.get(&marker).await.map_err(memory_err)?.is_some() {
-            metrics::counter!("swarm_alert_deliveries_total", "outcome" => "duplicate").increment(1);
+        let memory_err =
+            |e: memory_coordinator::Error| HandlerError::retryable(format!("shared memory: {e}"));
+        if self
+            .memory
+            .get(&marker)
+            .await
+            .map_err(memory_err)?
+            .is_some()
+        {
+            metrics::counter!("swarm_alert_deliveries_total", "outcome" => "duplicate")
+                .increment(1);
             return Ok(Done {
                 follow_ups: Vec::new(),
                 summary: format!("{key} already delivered"),
             });
         }
         let api = format!("api:{}", task.target);
-        if let Admission::Rejected { retry_in_ms } = self.breaker.admit(&api, now_ms()).await.map_err(memory_err)? {
-            metrics::counter!("swarm_alert_deliveries_total", "outcome" => "breaker_open").increment(1);
+        if let Admission::Rejected { retry_in_ms } = self
+            .breaker
+            .admit(&api, now_ms())
+            .await
+            .map_err(memory_err)?
+        {
+            metrics::counter!("swarm_alert_deliveries_total", "outcome" => "breaker_open")
+                .increment(1);
             return Err(HandlerError::retryable(format!(
                 "target `{}` breaker open for {retry_in_ms} ms more",
                 task.target
@@ -88,7 +107,8 @@ impl ReliabilityHandler {
                     .set(&marker, &now_ms().to_string(), DELIVERED_TTL)
                     .await
                     .map_err(memory_err)?;
-                metrics::counter!("swarm_alert_deliveries_total", "outcome" => "delivered").increment(1);
+                metrics::counter!("swarm_alert_deliveries_total", "outcome" => "delivered")
+                    .increment(1);
                 tracing::info!(target = %task.target, %key, project = %alert.project, "alert delivered");
                 Ok(Done {
                     follow_ups: Vec::new(),
@@ -96,7 +116,8 @@ impl ReliabilityHandler {
                 })
             }
             Err(error) => {
-                metrics::counter!("swarm_alert_deliveries_total", "outcome" => "failed").increment(1);
+                metrics::counter!("swarm_alert_deliveries_total", "outcome" => "failed")
+                    .increment(1);
                 tracing::warn!(%error, %key, "alert delivery failed");
                 Err(HandlerError {
                     message: error.to_string(),
@@ -108,8 +129,11 @@ impl ReliabilityHandler {
 
     async fn probe(&self, task: &ProbeSource) -> Outcome {
         let id = task.source_id.as_str();
-        let memory_err = |e: memory_coordinator::Error| HandlerError::retryable(format!("shared memory: {e}"));
-        if let Admission::Rejected { retry_in_ms } = self.breaker.admit(id, now_ms()).await.map_err(memory_err)? {
+        let memory_err =
+            |e: memory_coordinator::Error| HandlerError::retryable(format!("shared memory: {e}"));
+        if let Admission::Rejected { retry_in_ms } =
+            self.breaker.admit(id, now_ms()).await.map_err(memory_err)?
+        {
             return Ok(Done {
                 follow_ups: Vec::new(),
                 summary: format!("probe of {id} not due for {retry_in_ms} ms"),
@@ -122,7 +146,10 @@ impl ReliabilityHandler {
             .as_ref()
             .is_ok_and(|r| r.status().is_success() || r.status().as_u16() == 304);
         let now = now_ms();
-        self.breaker.record(id, success, now).await.map_err(memory_err)?;
+        self.breaker
+            .record(id, success, now)
+            .await
+            .map_err(memory_err)?;
         let sample = PollSample {
             at_unix_ms: now,
             success,
@@ -136,7 +163,10 @@ impl ReliabilityHandler {
         metrics::histogram!("swarm_source_probe_seconds").record(latency_ms as f64 / 1000.0);
         Ok(Done {
             follow_ups: Vec::new(),
-            summary: format!("probe of {id}: {} in {latency_ms} ms", if success { "healthy" } else { "failing" }),
+            summary: format!(
+                "probe of {id}: {} in {latency_ms} ms",
+                if success { "healthy" } else { "failing" }
+            ),
         })
     }
 }
@@ -149,7 +179,9 @@ impl Handler for ReliabilityHandler {
             Some(task_payload::Kind::ProbeSource(p)) => self.probe(p).await,
             _ => {
                 let variant = task.payload().map_or("empty", |p| p.variant_name());
-                Err(HandlerError::permanent(format!("api-reliability cannot handle a {variant} payload")))
+                Err(HandlerError::permanent(format!(
+                    "api-reliability cannot handle a {variant} payload"
+                )))
             }
         }
     }

@@ -25,7 +25,11 @@ impl Reason {
 
 /// Decides whether `change` (with the status last seen for the event, when
 /// known) passes the rule.
-pub fn evaluate(rule: &RuleConfig, change: &EventChange, previous_status: Option<&str>) -> Option<Reason> {
+pub fn evaluate(
+    rule: &RuleConfig,
+    change: &EventChange,
+    previous_status: Option<&str>,
+) -> Option<Reason> {
     if change.confidence.is_nan() || change.confidence < rule.min_confidence {
         return None;
     }
@@ -71,13 +75,24 @@ mod tests {
             watchlist: vec!["quillnet".into()],
             on: vec![Trigger::Created, Trigger::StatusChange],
         };
-        assert_eq!(evaluate(&rule, &change(true, "announced", 0.7), None), Some(Reason::Created));
-        assert_eq!(evaluate(&rule, &change(true, "announced", 0.5), None), None, "below the minimum");
+        assert_eq!(
+            evaluate(&rule, &change(true, "announced", 0.7), None),
+            Some(Reason::Created)
+        );
+        assert_eq!(
+            evaluate(&rule, &change(true, "announced", 0.5), None),
+            None,
+            "below the minimum"
+        );
         assert_eq!(
             evaluate(&rule, &change(false, "live", 0.9), Some("announced")),
             Some(Reason::StatusChange)
         );
-        assert_eq!(evaluate(&rule, &change(false, "live", 0.9), Some("live")), None, "same status");
+        assert_eq!(
+            evaluate(&rule, &change(false, "live", 0.9), Some("live")),
+            None,
+            "same status"
+        );
         let other = EventChange {
             project: "Orrery".into(),
             ..change(true, "announced", 0.9)
@@ -88,7 +103,14 @@ mod tests {
             watchlist: Vec::new(),
             ..rule
         };
-        assert_eq!(evaluate(&every, &change(false, "live", 0.9), Some("live")), Some(Reason::Update));
-        assert_eq!(evaluate(&every, &change(true, "live", 0.9), None), None, "creation not asked for");
+        assert_eq!(
+            evaluate(&every, &change(false, "live", 0.9), Some("live")),
+            Some(Reason::Update)
+        );
+        assert_eq!(
+            evaluate(&every, &change(true, "live", 0.9), None),
+            None,
+            "creation not asked for"
+        );
     }
 }

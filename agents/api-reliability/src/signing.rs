@@ -91,16 +91,31 @@ mod tests {
         let body = br#"{"event_id":7}"#;
         let header = sign(b"topsecret", 1_800_000_000, body);
         assert!(header.starts_with("t=1800000000,v1="));
-        assert_eq!(verify(b"topsecret", &header, body, 1_800_000_010, 300), Ok(()));
         assert_eq!(
-            verify(b"topsecret", &header, br#"{"event_id":8}"#, 1_800_000_010, 300),
+            verify(b"topsecret", &header, body, 1_800_000_010, 300),
+            Ok(())
+        );
+        assert_eq!(
+            verify(
+                b"topsecret",
+                &header,
+                br#"{"event_id":8}"#,
+                1_800_000_010,
+                300
+            ),
             Err(SignatureError::Mismatch)
         );
-        assert_eq!(verify(b"other", &header, body, 1_800_000_010, 300), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(b"other", &header, body, 1_800_000_010, 300),
+            Err(SignatureError::Mismatch)
+        );
         assert_eq!(
             verify(b"topsecret", &header, body, 1_800_001_000, 300),
             Err(SignatureError::Stale { age_secs: 1000 })
         );
-        assert_eq!(verify(b"topsecret", "v1=zz", body, 0, 300), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify(b"topsecret", "v1=zz", body, 0, 300),
+            Err(SignatureError::Malformed)
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Turns the coordinator's event notices into delivery tasks: every notice
-//! on `swarm:channels:memory-sync` is checked against the rule, and each
+//! on `swarm:channels:memory-sync` (`SWARM_MEMORY_SYNC_CHANNEL`) is checked against the rule, and each
 //! passing change becomes one `DeliverAlert` task per target, submitted to
 //! the queen with the dedup key `alert:<target>:<event id>:<version>`.
 //! Several replicas may watch at once: the queen merges their submits
@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::layout::{MEMORY_SYNC, alert_status_key};
+use memory_coordinator::layout::{alert_status_key, memory_sync_channel};
 use memory_coordinator::service::Notice;
 use memory_coordinator::synth::EventChange;
 use memory_coordinator::{Envelope, Memory};
@@ -29,9 +29,10 @@ pub async fn run(config: Arc<AlertConfig>, memory: Arc<dyn Memory>, queen: Strin
         return;
     }
     loop {
-        match memory.subscribe(&[MEMORY_SYNC.to_string()]).await {
+        let channel = memory_sync_channel();
+        match memory.subscribe(std::slice::from_ref(&channel)).await {
             Ok(mut subscription) => {
-                tracing::info!(channel = MEMORY_SYNC, targets = config.targets.len(), "watching events for alerts");
+                tracing::info!(%channel, targets = config.targets.len(), "watching events for alerts");
                 while let Some((_, payload)) = subscription.recv().await {
                     let change = match Envelope::<Notice>::from_bytes(&payload) {
                         Ok(env) => match env.body {
@@ -100,7 +101,9 @@ async fn on_change(
     };
     let specs = tasks(config, change, reason);
     let mut admin = queen::client::admin(queen).await?;
-    admin.submit_tasks(SubmitTasksRequest { tasks: specs }).await?;
+    admin
+        .submit_tasks(SubmitTasksRequest { tasks: specs })
+        .await?;
     memory.set(&status_key, &change.status, STATUS_TTL).await?;
     metrics::counter!("swarm_alerts_submitted_total", "reason" => reason.name()).increment(1);
     tracing::info!(
