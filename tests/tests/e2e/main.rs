@@ -7,6 +7,7 @@ mod detection;
 mod embedded;
 mod faults;
 mod memory;
+mod optimizer;
 mod pipeline;
 mod protocol;
 mod queue;

@@ -20,24 +20,30 @@ use swarm_tests::{
 };
 use tokio::process::{Child, Command};
 
-/// A loopback feed: answers 500 while unhealthy, counts every request.
+/// A loopback feed: answers 500 while unhealthy, counts every request;
+/// a busy feed has a new item on every request, a quiet one always the same.
 pub struct Source {
     pub port: u16,
     pub hits: Arc<AtomicUsize>,
     pub healthy: Arc<AtomicBool>,
+    pub quiet: Arc<AtomicBool>,
 }
 
 impl Source {
     pub async fn start(healthy: bool) -> anyhow::Result<Self> {
         let hits = Arc::new(AtomicUsize::new(0));
         let up = Arc::new(AtomicBool::new(healthy));
-        let (h, u) = (hits.clone(), up.clone());
+        let quiet = Arc::new(AtomicBool::new(false));
+        let (h, u, q) = (hits.clone(), up.clone(), quiet.clone());
         let app = Router::new().route(
             "/feed.xml",
             get(move || {
-                let (h, u) = (h.clone(), u.clone());
+                let (h, u, q) = (h.clone(), u.clone(), q.clone());
                 async move {
-                    let n = h.fetch_add(1, Ordering::SeqCst);
+                    let mut n = h.fetch_add(1, Ordering::SeqCst);
+                    if q.load(Ordering::SeqCst) {
+                        n = 0;
+                    }
                     if !u.load(Ordering::SeqCst) {
                         return (StatusCode::INTERNAL_SERVER_ERROR, "upstream down".to_string());
                     }
@@ -60,6 +66,7 @@ impl Source {
             port,
             hits,
             healthy: up,
+            quiet,
         })
     }
 
