@@ -100,20 +100,25 @@ impl Receiver {
     }
 }
 
-/// An api-reliability agent alerting the given webhook targets (name, url).
+/// `[[targets]]` TOML of signed webhooks (name, url).
+fn webhooks(targets: &[(&str, String)]) -> String {
+    targets
+        .iter()
+        .map(|(name, url)| {
+            format!("\n[[targets]]\nname = \"{name}\"\nkind = \"webhook\"\nurl = \"{url}\"\nsecret_env = \"E2E_HOOK_SECRET\"\n")
+        })
+        .collect()
+}
+
+/// An api-reliability agent watching `channel` with the given targets.
 fn alert_agent(
     queen: &str,
     channel: &str,
-    targets: &[(&str, String)],
+    targets: &str,
 ) -> anyhow::Result<(Child, std::path::PathBuf)> {
     let tag = format!("{:08x}", rand::random::<u32>());
-    let mut toml =
-        String::from("[rule]\nmin_confidence = 0.6\non = [\"created\", \"status_change\"]\n");
-    for (name, url) in targets {
-        toml.push_str(&format!(
-            "\n[[targets]]\nname = \"{name}\"\nkind = \"webhook\"\nurl = \"{url}\"\nsecret_env = \"E2E_HOOK_SECRET\"\n"
-        ));
-    }
+    let toml =
+        format!("[rule]\nmin_confidence = 0.6\non = [\"created\", \"status_change\"]\n{targets}");
     let config = std::env::temp_dir().join(format!("alerts-{tag}.toml"));
     std::fs::write(&config, toml)?;
     let log = std::env::temp_dir().join(format!("api-reliability-{tag}.log"));
@@ -201,7 +206,11 @@ async fn a_flaky_webhook_gets_exactly_one_signed_delivery_per_event_update() -> 
     let tag = format!("{:08x}", rand::random::<u32>());
     let channel = format!("swarm:channels:memory-sync:e2e-{tag}");
     let target = format!("ops-{tag}");
-    let (_agent, log) = alert_agent(&queen.addr(), &channel, &[(&target, receiver.url())])?;
+    let (_agent, log) = alert_agent(
+        &queen.addr(),
+        &channel,
+        &webhooks(&[(&target, receiver.url())]),
+    )?;
     watching(&log).await?;
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
     let event = i64::from(rand::random::<u32>());
@@ -273,7 +282,11 @@ async fn a_dead_target_ends_in_the_dead_letter_list_and_replays_from_queenctl() 
     let tag = format!("{:08x}", rand::random::<u32>());
     let channel = format!("swarm:channels:memory-sync:e2e-{tag}");
     let target = format!("pager-{tag}");
-    let (_agent, log) = alert_agent(&queen.addr(), &channel, &[(&target, receiver.url())])?;
+    let (_agent, log) = alert_agent(
+        &queen.addr(),
+        &channel,
+        &webhooks(&[(&target, receiver.url())]),
+    )?;
     watching(&log).await?;
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
     let event = i64::from(rand::random::<u32>());
@@ -319,6 +332,62 @@ async fn a_dead_target_ends_in_the_dead_letter_list_and_replays_from_queenctl() 
         receiver.accepted()[0].0,
         format!("alert:{target}:{event}:1")
     );
+    db.drop_db().await;
+    Ok(())
+}
+
+/// Captures every POST: (path, body).
+async fn capture() -> anyhow::Result<(u16, Arc<Mutex<Vec<(String, serde_json::Value)>>>)> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let app = Router::new().fallback(post(move |uri: axum::http::Uri, body: Bytes| {
+        let s = s.clone();
+        async move {
+            let json = serde_json::from_slice(&body).unwrap_or_default();
+            s.lock().unwrap().push((uri.path().to_string(), json));
+            StatusCode::OK
+        }
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((port, seen))
+}
+
+#[tokio::test]
+async fn slack_discord_and_telegram_targets_get_their_own_message_shapes() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let (port, seen) = capture().await?;
+    let queen = QueenProc::start(&db.url, &[]).await?;
+    let tag = format!("{:08x}", rand::random::<u32>());
+    let channel = format!("swarm:channels:memory-sync:e2e-{tag}");
+    let base = format!("http://127.0.0.1:{port}");
+    let targets = format!(
+        "\n[[targets]]\nname = \"slack-{tag}\"\nkind = \"slack\"\nurl = \"{base}/slack\"\n\
+         \n[[targets]]\nname = \"discord-{tag}\"\nkind = \"discord\"\nurl = \"{base}/discord\"\n\
+         \n[[targets]]\nname = \"tg-{tag}\"\nkind = \"telegram\"\napi_base = \"{base}\"\nbot_token = \"123:abc\"\nchat_id = \"-100777\"\n"
+    );
+    let (_agent, log) = alert_agent(&queen.addr(), &channel, &targets)?;
+    watching(&log).await?;
+    let memory = RedisMemory::connect(&redis_cluster_url()).await?;
+    let event = i64::from(rand::random::<u32>());
+    publish(&memory, &channel, change(event, 1, "announced")).await?;
+    wait_until(Duration::from_secs(20), "three deliveries", || async {
+        (seen.lock().unwrap().len() >= 3).then_some(())
+    })
+    .await?;
+    crate::wait_drained_kind(&queen, AgentKind::ApiReliability, Duration::from_secs(10)).await?;
+    let mut got = seen.lock().unwrap().clone();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, vec!["/bot123:abc/sendMessage", "/discord", "/slack"]);
+    let text = got[2].1["text"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("Quillnet ($QLN) is announced"), "{text}");
+    assert_eq!(got[1].1["content"], text.as_str());
+    assert_eq!(got[0].1["chat_id"], "-100777");
+    assert_eq!(got[0].1["text"], text.as_str());
     db.drop_db().await;
     Ok(())
 }
