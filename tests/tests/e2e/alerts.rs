@@ -111,10 +111,11 @@ fn webhooks(targets: &[(&str, String)]) -> String {
 }
 
 /// An api-reliability agent watching `channel` with the given targets.
-fn alert_agent(
+pub fn alert_agent(
     queen: &str,
     channel: &str,
     targets: &str,
+    extra: &[&str],
 ) -> anyhow::Result<(Child, std::path::PathBuf)> {
     let tag = format!("{:08x}", rand::random::<u32>());
     let toml =
@@ -126,6 +127,7 @@ fn alert_agent(
         .args(["run", "--queen", queen, "--redis-url", &redis_cluster_url()])
         .arg("--alerts")
         .arg(&config)
+        .args(extra)
         .arg("--metrics-addr")
         .arg(format!("127.0.0.1:{}", free_port()))
         .env("E2E_HOOK_SECRET", SECRET)
@@ -210,6 +212,7 @@ async fn a_flaky_webhook_gets_exactly_one_signed_delivery_per_event_update() -> 
         &queen.addr(),
         &channel,
         &webhooks(&[(&target, receiver.url())]),
+        &[],
     )?;
     watching(&log).await?;
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
@@ -286,6 +289,7 @@ async fn a_dead_target_ends_in_the_dead_letter_list_and_replays_from_queenctl() 
         &queen.addr(),
         &channel,
         &webhooks(&[(&target, receiver.url())]),
+        &[],
     )?;
     watching(&log).await?;
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
@@ -369,7 +373,7 @@ async fn slack_discord_and_telegram_targets_get_their_own_message_shapes() -> an
          \n[[targets]]\nname = \"discord-{tag}\"\nkind = \"discord\"\nurl = \"{base}/discord\"\n\
          \n[[targets]]\nname = \"tg-{tag}\"\nkind = \"telegram\"\napi_base = \"{base}\"\nbot_token = \"123:abc\"\nchat_id = \"-100777\"\n"
     );
-    let (_agent, log) = alert_agent(&queen.addr(), &channel, &targets)?;
+    let (_agent, log) = alert_agent(&queen.addr(), &channel, &targets, &[])?;
     watching(&log).await?;
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
     let event = i64::from(rand::random::<u32>());

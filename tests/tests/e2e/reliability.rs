@@ -12,8 +12,9 @@ use axum::routing::get;
 use memory_coordinator::RedisMemory;
 use memory_coordinator::reliability::{Phase, shared};
 use swarm_proto::AgentKind;
+use swarm_proto::TaskState;
 use swarm_proto::v1::{
-    FetchSource, Schedule, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload,
+    FetchSource, ProbeSource, Schedule, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload,
 };
 use swarm_tests::{
     QueenProc, TestDb, bin, free_port, http_get, metric_value, redis_cluster_url, wait_until,
@@ -308,6 +309,48 @@ async fn two_scraper_replicas_share_one_breaker() -> anyhow::Result<()> {
         16,
         "every task either fetched or skipped"
     );
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn source_probes_track_latency_and_feed_the_shared_breaker() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let source = Source::start(false).await?;
+    let id = format!("probed-{:08x}", rand::random::<u32>());
+    let queen = QueenProc::start(&db.url, &[]).await?;
+    let breaker = ["--breaker-failures", "2", "--breaker-cooldown-ms", "60000"];
+    let (_agent, _) = crate::alerts::alert_agent(&queen.addr(), "unused", "", &breaker)?;
+    let mut admin = queen.admin().await?;
+    for i in 0..3 {
+        let spec = TaskSpec {
+            payload: Some(TaskPayload {
+                kind: Some(task_payload::Kind::ProbeSource(ProbeSource {
+                    source_id: id.clone(),
+                    url: source.url(),
+                })),
+            }),
+            dedup_key: format!("{id}-probe-{i}"),
+            ..TaskSpec::default()
+        };
+        let task = admin
+            .submit_tasks(SubmitTasksRequest { tasks: vec![spec] })
+            .await?
+            .into_inner()
+            .tasks[0]
+            .id;
+        crate::wait_task(&queen, task, "the probe", |t| {
+            t.state == TaskState::Completed as i32
+        })
+        .await?;
+    }
+    // two failing probes open the breaker; the third is not made
+    assert_eq!(source.hits(), 2);
+    let memory = RedisMemory::connect(&redis_cluster_url()).await?;
+    assert_eq!(breaker_phase(&memory, &id).await, Some((Phase::Open, 1)));
+    let recorded = memory_coordinator::reliability::samples::recent(&memory, &id, 10).await?;
+    assert_eq!(recorded.len(), 2, "one latency sample per probe made");
+    assert!(recorded.iter().all(|s| !s.success));
     db.drop_db().await;
     Ok(())
 }
