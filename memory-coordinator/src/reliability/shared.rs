@@ -13,7 +13,7 @@ use crate::memory::Result;
 /// How long breaker state outlives its last update.
 const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Compare-and-set attempts before giving up on an update.
-const ATTEMPTS: usize = 32;
+const ATTEMPTS: u32 = 200;
 
 /// Breakers of sources (or external APIs) kept in the memory.
 #[derive(Clone)]
@@ -92,8 +92,13 @@ impl SharedBreaker {
         name: &str,
         mut change: impl FnMut(&mut BreakerState) -> T,
     ) -> Result<T> {
-        let mut out = None;
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                // another replica updated it first: back off a little, with
+                // jitter, so that contending replicas spread out
+                let micros = rand::random_range(0..(100u64 << attempt.min(5)).min(2_000));
+                tokio::time::sleep(Duration::from_micros(micros)).await;
+            }
             let (raw, mut state) = read(self.memory.as_ref(), name).await?;
             let before = state.clone();
             let value = change(&mut state);
@@ -108,10 +113,11 @@ impl SharedBreaker {
             {
                 return Ok(value);
             }
-            out = Some(value);
         }
-        tracing::warn!(breaker = name, "breaker update lost to contention");
-        out.ok_or_else(|| crate::Error::Config("breaker update never attempted".into()))
+        Err(crate::Error::Redis {
+            op: "breaker update",
+            message: format!("{name}: still contended after {ATTEMPTS} compare-and-set attempts"),
+        })
     }
 }
 
