@@ -61,8 +61,14 @@ pub(crate) fn apply(queen: &Queen, command: QueenCommand) {
         }
         QueenCommand::RecommendReplicas { kind, replicas } => match AgentKind::parse(&kind) {
             Some(k) => {
-                queen.with(|s, _| s.set_recommended(k, replicas));
-                tracing::info!(%kind, replicas, "replica recommendation recorded");
+                let before = queen.with(|s, _| {
+                    let before = s.recommended(k);
+                    s.set_recommended(k, replicas);
+                    before
+                });
+                if before != replicas {
+                    tracing::info!(%kind, from = before, to = replicas, "replica recommendation changed");
+                }
             }
             None => tracing::warn!(%kind, "recommendation for an unknown kind ignored"),
         },

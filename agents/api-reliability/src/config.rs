@@ -224,4 +224,15 @@ mod tests {
         let typo = toml::from_str::<AlertConfig>("[[targets]]\nname = \"t\"\nkind = \"pager\"\n");
         assert!(typo.is_err());
     }
+
+    #[test]
+    fn the_example_file_parses() {
+        let text = include_str!("../alerts.example.toml");
+        let config: AlertConfig = toml::from_str(text).unwrap();
+        assert_eq!(config.targets.len(), 3);
+        assert_eq!(
+            config.rule.on,
+            vec![Trigger::Created, Trigger::StatusChange]
+        );
+    }
 }

@@ -54,6 +54,11 @@ impl Scheduler {
         true
     }
 
+    /// The recommended replicas of `kind` (0 = none yet).
+    pub fn recommended(&self, kind: AgentKind) -> u32 {
+        kind.index().map_or(0, |i| self.recommended[i])
+    }
+
     /// Records the recommended replicas of `kind`.
     pub fn set_recommended(&mut self, kind: AgentKind, replicas: u32) -> bool {
         match kind.index() {
