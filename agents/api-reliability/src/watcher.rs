@@ -100,10 +100,7 @@ async fn on_change(
         return Ok(());
     };
     let specs = tasks(config, change, reason);
-    let mut admin = queen::client::admin(queen).await?;
-    admin
-        .submit_tasks(SubmitTasksRequest { tasks: specs })
-        .await?;
+    submit(queen, specs).await?;
     memory.set(&status_key, &change.status, STATUS_TTL).await?;
     metrics::counter!("swarm_alerts_submitted_total", "reason" => reason.name()).increment(1);
     tracing::info!(
@@ -114,4 +111,29 @@ async fn on_change(
         "alert submitted for delivery"
     );
     Ok(())
+}
+
+/// Submits `specs` to the queen, trying a few times over a few seconds (a
+/// notice is not redelivered, so a brief queen outage must not lose it).
+async fn submit(queen: &str, specs: Vec<TaskSpec>) -> anyhow::Result<()> {
+    let mut delay = Duration::from_millis(200);
+    let mut last = None;
+    for _ in 0..5 {
+        let attempt = async {
+            let mut admin = queen::client::admin(queen).await?;
+            admin
+                .submit_tasks(SubmitTasksRequest {
+                    tasks: specs.clone(),
+                })
+                .await?;
+            anyhow::Ok(())
+        };
+        match attempt.await {
+            Ok(()) => return Ok(()),
+            Err(error) => last = Some(error),
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+    }
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("not submitted")))
 }
