@@ -70,3 +70,81 @@ impl Scheduler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use swarm_proto::TaskState;
+    use swarm_proto::v1::{Noop, Schedule, TaskPayload, TaskSpec, task_payload};
+
+    use super::*;
+    use crate::config::QueenConfig;
+    use crate::persister::Persister;
+    use crate::scheduler::Settings;
+    use crate::store::MemoryStore;
+
+    fn scheduler() -> Scheduler {
+        let (persister, _task) = Persister::start(Arc::new(MemoryStore::default()));
+        Scheduler::new(Settings::from(&QueenConfig::default()), persister, 1, 0)
+    }
+
+    fn schedule(name: &str, interval_ms: u64) -> Schedule {
+        Schedule {
+            name: name.into(),
+            task: Some(TaskSpec {
+                kind: AgentKind::ScrapingSpecialist as i32,
+                payload: Some(TaskPayload {
+                    kind: Some(task_payload::Kind::Noop(Noop::default())),
+                }),
+                ..TaskSpec::default()
+            }),
+            interval_ms,
+            ..Schedule::default()
+        }
+    }
+
+    fn live(s: &Scheduler) -> usize {
+        s.list(TaskState::Unspecified, None, 100).len()
+    }
+
+    #[tokio::test]
+    async fn held_sources_are_not_polled_and_run_at_once_when_released() {
+        let mut s = scheduler();
+        s.upsert_schedule(schedule("source:a", 1_000), 0).unwrap();
+        s.upsert_schedule(schedule("other", 1_000), 0).unwrap();
+        assert_eq!(s.source_schedules(), vec!["source:a".to_string()]);
+        s.set_held(HashSet::from(["source:a".to_string()]), 0);
+        s.tick(0);
+        assert_eq!(live(&s), 1, "only the schedule that is not held ran");
+        s.tick(5_000);
+        assert_eq!(live(&s), 1, "still held");
+        s.set_held(HashSet::new(), 5_100);
+        s.tick(5_100);
+        assert_eq!(live(&s), 2, "released: the probe poll runs at once");
+    }
+
+    #[tokio::test]
+    async fn intervals_and_recommendations_are_applied() {
+        let mut s = scheduler();
+        s.upsert_schedule(schedule("source:a", 60_000), 0).unwrap();
+        s.tick(0);
+        assert!(s.set_interval("source:a", 5_000, 10));
+        let view = s.schedules();
+        assert_eq!(view[0].interval_ms, 5_000);
+        assert_eq!(view[0].next_run_unix_ms, 5_010, "the next run moves closer");
+        assert!(s.set_interval("source:a", 1, 20), "clamped, not refused");
+        assert_eq!(s.schedules()[0].interval_ms, 100);
+        assert!(!s.set_interval("source:missing", 5_000, 0));
+        assert!(s.set_recommended(AgentKind::KeywordPrecision, 7));
+        assert_eq!(s.recommended(AgentKind::KeywordPrecision), 7);
+        let stats = s.stats();
+        let kp = stats
+            .kinds
+            .iter()
+            .find(|k| k.kind == AgentKind::KeywordPrecision as i32)
+            .unwrap();
+        assert_eq!(kp.recommended_replicas, 7);
+        assert!(!s.set_recommended(AgentKind::Unspecified, 3));
+    }
+}
