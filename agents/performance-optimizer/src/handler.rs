@@ -101,9 +101,13 @@ impl OptimizerHandler {
                 .filter(|s| s.at_unix_ms >= since)
                 .collect();
             if let Some(p) = interval::latency_quantile(&recent, 0.99) {
+                metrics::gauge!("swarm_source_latency_p99_seconds", "source" => source.to_string())
+                    .set(p as f64 / 1000.0);
                 p99.push((source.to_string(), p));
             }
             let next = interval::adapt(schedule.interval_ms, &recent, &self.settings.intervals);
+            metrics::gauge!("swarm_source_poll_interval_seconds", "source" => source.to_string())
+                .set(next as f64 / 1000.0);
             if next != schedule.interval_ms {
                 tracing::info!(
                     source,
@@ -201,6 +205,8 @@ impl OptimizerHandler {
             };
             let replicas = replicas::recommend(&load, &self.settings.replicas);
             tracing::debug!(kind = kind.name(), ?load, replicas, "replicas recommended");
+            metrics::gauge!("swarm_optimizer_arrival_rate", "kind" => kind.name())
+                .set(arrival_per_sec);
             self.send(QueenCommand::RecommendReplicas {
                 kind: kind.name().to_string(),
                 replicas,

@@ -10,7 +10,10 @@
 //! - [`handler`] — reads the queen (schedules, stats, agents) and the
 //!   memory (samples), sends the results to the queen on
 //!   `swarm:channels:queen-commands`, and reports hot spots (slowest
-//!   sources by p99 latency) in its log and task summary.
+//!   sources by p99 latency) in its log and task summary, and as gauges
+//!   (`swarm_source_latency_p99_seconds{source}`,
+//!   `swarm_source_poll_interval_seconds{source}`,
+//!   `swarm_optimizer_arrival_rate{kind}`).
 
 pub mod handler;
 pub mod interval;

@@ -18,12 +18,14 @@ use tokio::process::{Child, Command};
 
 use crate::reliability::{Source, scraper, source_schedule, start_queen};
 
-fn optimizer(queen: &str, channel: &str, extra: &[&str]) -> anyhow::Result<Child> {
+/// A performance-optimizer agent; returns it and its metrics URL.
+fn optimizer(queen: &str, channel: &str, extra: &[&str]) -> anyhow::Result<(Child, String)> {
     let log = std::env::temp_dir().join(format!("optimizer-{:08x}.log", rand::random::<u32>()));
-    Ok(Command::new(bin("performance-optimizer"))
+    let port = free_port();
+    let child = Command::new(bin("performance-optimizer"))
         .args(["run", "--queen", queen, "--redis-url", &redis_cluster_url()])
         .arg("--metrics-addr")
-        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg(format!("127.0.0.1:{port}"))
         .args(extra)
         .env("SWARM_QUEEN_COMMANDS_CHANNEL", channel)
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -31,7 +33,8 @@ fn optimizer(queen: &str, channel: &str, extra: &[&str]) -> anyhow::Result<Child
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(log)?)
         .kill_on_drop(true)
-        .spawn()?)
+        .spawn()?;
+    Ok((child, format!("http://127.0.0.1:{port}/metrics")))
 }
 
 fn optimize() -> TaskSpec {
@@ -79,7 +82,7 @@ async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -
     let quiet = Source::start(true).await?;
     quiet.quiet.store(true, Ordering::SeqCst);
     let (_scraper, _) = scraper(&queen.addr(), &format!("opt-{tag}"), &[])?;
-    let _optimizer = optimizer(
+    let (_optimizer, optimizer_metrics) = optimizer(
         &queen.addr(),
         &channel,
         &[
@@ -142,6 +145,21 @@ async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(intervals(&queen, &names).await, Some(vec![200, 1600]));
     assert!(queen.log_text().contains("poll interval adapted"));
+    // hot-spot and interval gauges on the optimizer
+    let m = http_get(&optimizer_metrics).await?;
+    let gauge = |name: &str, id: &str| metric_value(&m, &format!(r#"{name}{{source="{id}"}}"#));
+    assert_eq!(
+        gauge("swarm_source_poll_interval_seconds", &busy_id),
+        Some(0.2)
+    );
+    assert_eq!(
+        gauge("swarm_source_poll_interval_seconds", &quiet_id),
+        Some(1.6)
+    );
+    assert!(
+        gauge("swarm_source_latency_p99_seconds", &busy_id).is_some_and(|s| s > 0.0),
+        "{m}"
+    );
     db.drop_db().await;
     Ok(())
 }
@@ -181,7 +199,7 @@ async fn a_growing_backlog_raises_the_replica_recommendation() -> anyhow::Result
         rand::random::<u32>()
     );
     let queen = queen_on(&db, &channel).await?;
-    let _optimizer = optimizer(
+    let (_optimizer, _) = optimizer(
         &queen.addr(),
         &channel,
         &[
