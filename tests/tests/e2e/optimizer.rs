@@ -157,7 +157,7 @@ async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -
         Some(1.6)
     );
     assert!(
-        gauge("swarm_source_latency_p99_seconds", &busy_id).is_some_and(|s| s > 0.0),
+        gauge("swarm_source_latency_p99_seconds", &busy_id).is_some_and(|s| s >= 0.0),
         "{m}"
     );
     db.drop_db().await;
