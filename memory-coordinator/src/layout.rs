@@ -11,6 +11,8 @@
 //! | `swarm:memory:{src:<source>}:error` | string, TTL | last error of a source |
 //! | `swarm:memory:{host:<host>}:bucket` | hash, TTL | token bucket of a host (Lua) |
 //! | `swarm:metrics:{src:<source>}:samples` | list, TTL | recent per-poll samples |
+//! | `swarm:alerts:{event:<id>}:status` | string, TTL | status last alerted on, per event |
+//! | `swarm:alerts:{event:<id>}:delivered:<target>:<version>` | string, TTL | alert delivered (idempotency) |
 //! | `swarm:channels:*` | pub/sub | live fan-out (see [`CHANNELS`]) |
 
 /// Agent-to-agent notices.
@@ -29,6 +31,18 @@ pub const CHANNELS: [&str; 4] = [
     MEMORY_SYNC,
     HEALTH_CHECKS,
 ];
+
+/// The memory-sync channel this process uses: `SWARM_MEMORY_SYNC_CHANNEL`
+/// or [`MEMORY_SYNC`] (tests run side by side on their own channels).
+pub fn memory_sync_channel() -> String {
+    std::env::var("SWARM_MEMORY_SYNC_CHANNEL").unwrap_or_else(|_| MEMORY_SYNC.to_string())
+}
+
+/// The queen-commands channel this process uses:
+/// `SWARM_QUEEN_COMMANDS_CHANNEL` or [`QUEEN_COMMANDS`].
+pub fn queen_commands_channel() -> String {
+    std::env::var("SWARM_QUEEN_COMMANDS_CHANNEL").unwrap_or_else(|_| QUEEN_COMMANDS.to_string())
+}
 
 /// The durable findings stream.
 pub const FINDINGS_STREAM: &str = "swarm:memory:{findings}:stream";
@@ -103,6 +117,17 @@ pub fn fingerprints_key(project_key: &str) -> String {
 /// Recent samples of `source`.
 pub fn samples_key(source: &str) -> String {
     format!("swarm:metrics:{{src:{}}}:samples", tag(source))
+}
+
+/// Status of event `event_id` the alert rule saw last.
+pub fn alert_status_key(event_id: i64) -> String {
+    format!("swarm:alerts:{{event:{event_id}}}:status")
+}
+
+/// Marker of an alert delivered to `target` for version `version` of event
+/// `event_id`.
+pub fn alert_delivered_key(target: &str, event_id: i64, version: u64) -> String {
+    format!("swarm:alerts:{{event:{event_id}}}:delivered:{target}:{version}")
 }
 
 #[cfg(test)]

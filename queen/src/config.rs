@@ -80,6 +80,11 @@ pub struct QueenConfig {
     /// Sources to poll, by id (`[sources.<id>]`); each becomes the
     /// schedule `source:<id>` at start.
     pub sources: BTreeMap<String, SourceConfig>,
+    /// Shared memory (`redis-cluster://…`, `redis://…`); when set, the queen
+    /// honours source circuit breakers and applies `queen-commands`.
+    pub memory_url: Option<String>,
+    /// How often source breakers are read from the memory.
+    pub breaker_refresh_ms: u64,
 }
 
 impl Default for QueenConfig {
@@ -99,6 +104,8 @@ impl Default for QueenConfig {
             kinds: BTreeMap::new(),
             default_policy: KindPolicy::default(),
             sources: BTreeMap::new(),
+            memory_url: None,
+            breaker_refresh_ms: 250,
         }
     }
 }
@@ -134,6 +141,7 @@ impl QueenConfig {
         let positive = [
             ("aging_ms", self.aging_ms),
             ("tick_ms", self.tick_ms),
+            ("breaker_refresh_ms", self.breaker_refresh_ms),
             ("max_assign_batch", self.max_assign_batch as u64),
             (
                 "heartbeat_interval_ms",

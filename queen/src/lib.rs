@@ -11,9 +11,15 @@
 //! - [`grpc`] — `AgentGateway` and `QueenAdmin` services.
 //! - [`run`] — wires config, store, gRPC, health, reflection and the ops
 //!   endpoint, and shuts down gracefully.
+//! - `breakers` — holds the polls of sources whose shared circuit breaker
+//!   is open (with `memory_url` set), lets the half-open probe through;
+//! - `commands` — applies `swarm:channels:queen-commands` (poll intervals,
+//!   replica recommendations from the performance optimizer);
 //! - [`client`] — connecting to a queen (used by `queenctl`, agents, tests).
 
+mod breakers;
 pub mod client;
+mod commands;
 pub mod config;
 pub mod grpc;
 pub mod handle;

@@ -34,6 +34,8 @@ pub struct Running {
     server: tokio::task::JoinHandle<()>,
     tasks: Tasks,
     readiness: Readiness,
+    /// Breaker and command loops (with `memory_url`).
+    memory_loops: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Opens the configured store.
@@ -110,6 +112,7 @@ pub async fn start_with_store(
             "configured sources scheduled"
         );
     }
+    let memory_loops = start_memory_loops(&config, &queen).await?;
     let (stop, stop_rx) = watch::channel(false);
     let readiness = Readiness::default();
 
@@ -165,7 +168,31 @@ pub async fn start_with_store(
         server,
         tasks,
         readiness,
+        memory_loops,
     })
+}
+
+/// With `memory_url`: the loops that honour source breakers and apply
+/// queen commands.
+async fn start_memory_loops(
+    config: &QueenConfig,
+    queen: &Queen,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let Some(url) = &config.memory_url else {
+        return Ok(Vec::new());
+    };
+    let memory = memory_coordinator::open(url)
+        .await
+        .with_context(|| format!("opening the shared memory at {url}"))?;
+    let every = Duration::from_millis(config.breaker_refresh_ms);
+    tracing::info!(
+        backend = memory.backend(),
+        "honouring source breakers and queen commands"
+    );
+    Ok(vec![
+        tokio::spawn(crate::breakers::run(queen.clone(), memory.clone(), every)),
+        tokio::spawn(crate::commands::run(queen.clone(), memory)),
+    ])
 }
 
 impl Running {
@@ -177,6 +204,9 @@ impl Running {
         self.queen.shutdown(grace).await;
         self.tasks.ticker.abort();
         self.tasks.metrics.abort();
+        for task in &self.memory_loops {
+            task.abort();
+        }
         self.queen.with(|s, _| s.close_sessions());
         let _ = self.stop.send(true);
         let abort = self.server.abort_handle();

@@ -14,9 +14,12 @@
 //! - [`emit`] — first-seen dedup by canonical URL/GUID, a `Document`
 //!   finding per new item and an `AnalyzeDocument` follow-up;
 //! - [`handler`] — the agent's `FetchSource` handler tying them together.
+//! - [`guard`] — the source's shared circuit breaker around every fetch,
+//!   and a per-poll sample (latency, new items) for the optimizer.
 
 pub mod emit;
 pub mod fetch;
+pub mod guard;
 pub mod handler;
 pub mod parse;
 pub mod push;

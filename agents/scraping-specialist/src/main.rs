@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use agent_runtime::AgentArgs;
 use clap::{Parser, Subcommand};
+use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
 use scraping_specialist::fetch::{FetchOptions, Fetcher};
+use scraping_specialist::guard::Guarded;
 use scraping_specialist::handler::{ScrapeHandler, ScrapeSettings};
 
 #[derive(Parser)]
@@ -36,6 +38,8 @@ enum Command {
         /// Bearer token for X recent-search sources.
         #[arg(long, env = "SWARM_X_BEARER_TOKEN", hide_env_values = true)]
         x_bearer_token: Option<String>,
+        #[command(flatten)]
+        breaker: BreakerPolicy,
     },
 }
 
@@ -48,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
         max_body_bytes,
         respect_robots,
         x_bearer_token,
+        breaker,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("scraping-specialist", &agent.telemetry)?;
     let memory = memory_coordinator::open(&redis_url).await?;
@@ -61,10 +66,15 @@ async fn main() -> anyhow::Result<()> {
         queen_addr: Some(agent.queen.clone()),
         x_bearer_token,
     };
-    let handler = Arc::new(ScrapeHandler::with_settings(
+    let scrape = ScrapeHandler::with_settings(
         Fetcher::new(memory.clone(), fetch)?,
-        memory,
+        memory.clone(),
         settings,
+    );
+    let handler = Arc::new(Guarded::new(
+        scrape,
+        memory.clone(),
+        SharedBreaker::new(memory, breaker),
     ));
     let options = agent.options(swarm_proto::AgentKind::ScrapingSpecialist, 16);
     let result = agent_runtime::run(options, handler, swarm_common::shutdown::signal()).await;
