@@ -65,6 +65,8 @@ pub enum TargetKind {
     Discord,
     /// Telegram bot API `sendMessage`.
     Telegram,
+    /// Email over SMTP (`smtp_url`, `from`, `to`).
+    Email,
 }
 
 /// One place alerts go to.
@@ -87,6 +89,19 @@ pub struct Target {
     pub bot_token_env: Option<String>,
     #[serde(default)]
     pub chat_id: String,
+    /// `smtp://host:port` (STARTTLS when offered; `?tls=required` to insist)
+    /// or `smtps://host:465` (TLS from the start).
+    #[serde(default)]
+    pub smtp_url: String,
+    #[serde(default)]
+    pub smtp_user: Option<String>,
+    /// The variable holding the SMTP password.
+    #[serde(default)]
+    pub smtp_password_env: Option<String>,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: Vec<String>,
 }
 
 fn telegram_api() -> String {
@@ -176,6 +191,19 @@ impl AlertConfig {
                         ));
                     }
                 }
+                TargetKind::Email => {
+                    if !t.smtp_url.starts_with("smtp://") && !t.smtp_url.starts_with("smtps://") {
+                        return Err(problem("email needs `smtp_url` (smtp://… or smtps://…)"));
+                    }
+                    if t.to.is_empty() {
+                        return Err(problem("email needs at least one address in `to`"));
+                    }
+                    for address in t.to.iter().chain([&t.from]) {
+                        if address.parse::<lettre::message::Mailbox>().is_err() {
+                            return Err(problem(&format!("`{address}` is not an email address")));
+                        }
+                    }
+                }
             }
         }
         Ok(())
@@ -221,6 +249,15 @@ mod tests {
         assert!(unsigned.unwrap_err().to_string().contains("secret"));
         let telegram = parse("[[targets]]\nname = \"t\"\nkind = \"telegram\"\n");
         assert!(telegram.unwrap_err().to_string().contains("chat_id"));
+        let email = parse(
+            "[[targets]]\nname = \"m\"\nkind = \"email\"\nsmtp_url = \"smtp://127.0.0.1:25\"\nfrom = \"swarm@example.test\"\nto = [\"not an address\"]\n",
+        );
+        assert!(
+            email
+                .unwrap_err()
+                .to_string()
+                .contains("not an email address")
+        );
         let typo = toml::from_str::<AlertConfig>("[[targets]]\nname = \"t\"\nkind = \"pager\"\n");
         assert!(typo.is_err());
     }
@@ -229,7 +266,7 @@ mod tests {
     fn the_example_file_parses() {
         let text = include_str!("../alerts.example.toml");
         let config: AlertConfig = toml::from_str(text).unwrap();
-        assert_eq!(config.targets.len(), 3);
+        assert_eq!(config.targets.len(), 4);
         assert_eq!(
             config.rule.on,
             vec![Trigger::Created, Trigger::StatusChange]

@@ -1,5 +1,6 @@
 //! Sends one alert to one target: JSON over HTTPS with the idempotency key
-//! header; webhooks also signed (see [`crate::signing`]). 2xx is success;
+//! header; webhooks also signed (see [`crate::signing`]); email goes
+//! through [`crate::email`]. 2xx is success;
 //! 5xx, 408, 429 and network errors are worth retrying; other answers are
 //! permanent (a wrong URL or token will not fix itself).
 
@@ -54,6 +55,11 @@ impl Deliverer {
             message,
             retryable,
         };
+        if target.kind == TargetKind::Email {
+            return crate::email::send(target, alert, idempotency_key)
+                .await
+                .map_err(|(message, retryable)| fail(message, retryable));
+        }
         let payload = serde_json::to_vec(&body(target, alert, idempotency_key))
             .map_err(|e| fail(e.to_string(), false))?;
         let url = match target.kind {

@@ -56,6 +56,8 @@ pub fn body(target: &Target, alert: &Alert, idempotency_key: &str) -> Value {
             "text": alert.text(),
             "disable_web_page_preview": true,
         }),
+        // mail is not JSON: see crate::email
+        TargetKind::Email => json!({ "text": alert.text() }),
     }
 }
 
@@ -74,6 +76,11 @@ mod tests {
             bot_token: Some("123:abc".into()),
             bot_token_env: None,
             chat_id: "-100".into(),
+            smtp_url: String::new(),
+            smtp_user: None,
+            smtp_password_env: None,
+            from: String::new(),
+            to: Vec::new(),
         }
     }
 

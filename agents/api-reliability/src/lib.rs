@@ -12,12 +12,14 @@
 //! - [`format`] — the body each target kind expects (generic webhook,
 //!   Slack, Discord, Telegram);
 //! - [`deliver`] — sends one alert (idempotency key header, signature);
+//! - [`email`] — the SMTP target (lettre), the idempotency key as Message-ID;
 //! - [`handler`] — the agent's tasks: `DeliverAlert` (delivered once per
 //!   target and event version, remembered in the shared memory) and
 //!   `ProbeSource` (a health probe through the source's shared breaker).
 
 pub mod config;
 pub mod deliver;
+pub mod email;
 pub mod format;
 pub mod handler;
 pub mod rule;

@@ -360,10 +360,61 @@ async fn capture() -> anyhow::Result<(u16, Arc<Mutex<Vec<(String, serde_json::Va
     Ok((port, seen))
 }
 
+/// A minimal SMTP server on loopback: accepts every mail and keeps its
+/// DATA (enough of RFC 5321 for one client session at a time).
+async fn smtp_sink() -> anyhow::Result<(u16, Arc<Mutex<Vec<String>>>)> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mails = Arc::new(Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let sink = mails.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let sink = sink.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink.test ESMTP\r\n").await;
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            sink.lock().unwrap().push(std::mem::take(body));
+                            data = None;
+                            let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-sink.test\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 end with .\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    Ok((port, mails))
+}
+
 #[tokio::test]
-async fn slack_discord_and_telegram_targets_get_their_own_message_shapes() -> anyhow::Result<()> {
+async fn slack_discord_telegram_and_email_targets_get_their_own_message_shapes()
+-> anyhow::Result<()> {
     let db = TestDb::create().await?;
     let (port, seen) = capture().await?;
+    let (smtp_port, mails) = smtp_sink().await?;
     let queen = QueenProc::start(&db.url, &[]).await?;
     let tag = format!("{:08x}", rand::random::<u32>());
     let channel = format!("swarm:channels:memory-sync:e2e-{tag}");
@@ -371,7 +422,8 @@ async fn slack_discord_and_telegram_targets_get_their_own_message_shapes() -> an
     let targets = format!(
         "\n[[targets]]\nname = \"slack-{tag}\"\nkind = \"slack\"\nurl = \"{base}/slack\"\n\
          \n[[targets]]\nname = \"discord-{tag}\"\nkind = \"discord\"\nurl = \"{base}/discord\"\n\
-         \n[[targets]]\nname = \"tg-{tag}\"\nkind = \"telegram\"\napi_base = \"{base}\"\nbot_token = \"123:abc\"\nchat_id = \"-100777\"\n"
+         \n[[targets]]\nname = \"tg-{tag}\"\nkind = \"telegram\"\napi_base = \"{base}\"\nbot_token = \"123:abc\"\nchat_id = \"-100777\"\n\
+         \n[[targets]]\nname = \"mail-{tag}\"\nkind = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{smtp_port}\"\nfrom = \"TGE Swarm <swarm@example.test>\"\nto = [\"desk@example.test\"]\n"
     );
     let (_agent, log) = alert_agent(&queen.addr(), &channel, &targets, &[])?;
     watching(&log).await?;
@@ -392,6 +444,22 @@ async fn slack_discord_and_telegram_targets_get_their_own_message_shapes() -> an
     assert_eq!(got[1].1["content"], text.as_str());
     assert_eq!(got[0].1["chat_id"], "-100777");
     assert_eq!(got[0].1["text"], text.as_str());
+    let mail = wait_until(Duration::from_secs(20), "the email", || async {
+        mails.lock().unwrap().first().cloned()
+    })
+    .await?;
+    assert!(
+        mail.contains("Subject: TGE created: Quillnet is announced"),
+        "{mail}"
+    );
+    assert!(mail.contains("To: desk@example.test"), "{mail}");
+    assert!(
+        mail.contains(&format!(
+            "Message-ID: <alert.mail-{tag}.{event}.1@tge-swarm>"
+        )),
+        "{mail}"
+    );
+    assert!(mail.contains("Quillnet ($QLN) is announced"), "{mail}");
     db.drop_db().await;
     Ok(())
 }
