@@ -1,8 +1,10 @@
 //! The whole swarm in one process, with no external service: a queen on
-//! the in-memory store, the five agents (the same runtime and handlers the
-//! agent binaries use), the memory coordinator on the in-process memory
-//! with events kept in memory, and a bundled demo feed on loopback whose
-//! items appear over time — detections show up in the log within seconds.
+//! its embedded store, the five agents (the same runtime and handlers the
+//! agent binaries use: shared source breakers, alerts, adaptive
+//! intervals), the memory coordinator on the in-process memory with
+//! events kept in memory (journaled with a data directory), and a bundled
+//! demo feed on loopback whose items appear over time — detections show up
+//! in the log within seconds.
 //!
 //! The same library code runs as separate processes in production; this
 //! crate only composes it.
@@ -16,13 +18,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agent_runtime::{AgentOptions, Handler, NoopOnly};
+use api_reliability::config::AlertConfig;
 use memory_coordinator::layout::MEMORY_SYNC;
+use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
 use memory_coordinator::synth::Synthesizer;
 use memory_coordinator::{Envelope, LocalMemory, Memory};
+use performance_optimizer::interval::IntervalPolicy;
+use performance_optimizer::replicas::ReplicaPolicy;
 use queen::config::{QueenConfig, StoreKind};
 use queen::sources::{SourceConfig, SourceKind};
-use swarm_proto::AgentKind;
 use swarm_proto::names::AGENT_KINDS;
+use swarm_proto::v1::{OptimizeSchedules, Schedule, TaskPayload, TaskSpec, task_payload};
+use swarm_proto::{AgentKind, Priority};
 use tokio::sync::watch;
 
 /// Options of an embedded run.
@@ -44,6 +51,10 @@ pub struct Options {
     /// Where the queue and the events are journaled (`None`: memory only,
     /// a restart forgets everything).
     pub data_dir: Option<PathBuf>,
+    /// Alert rule and targets (none by default).
+    pub alerts: AlertConfig,
+    /// How often the performance-optimizer runs.
+    pub optimize_every: Duration,
 }
 
 impl Default for Options {
@@ -58,6 +69,8 @@ impl Default for Options {
             capacity: 16,
             sources: BTreeMap::new(),
             data_dir: None,
+            alerts: AlertConfig::default(),
+            optimize_every: Duration::from_secs(30),
         }
     }
 }
@@ -66,7 +79,9 @@ fn handler_for(
     kind: AgentKind,
     memory: &Arc<dyn Memory>,
     queen_addr: &str,
+    alerts: &AlertConfig,
 ) -> anyhow::Result<Arc<dyn Handler>> {
+    let breaker = || SharedBreaker::new(memory.clone(), BreakerPolicy::default());
     Ok(match kind {
         AgentKind::ScrapingSpecialist => {
             let fetch = scraping_specialist::fetch::FetchOptions {
@@ -78,10 +93,15 @@ fn handler_for(
                 queen_addr: Some(queen_addr.to_string()),
                 x_bearer_token: std::env::var("SWARM_X_BEARER_TOKEN").ok(),
             };
-            Arc::new(scraping_specialist::handler::ScrapeHandler::with_settings(
+            let scrape = scraping_specialist::handler::ScrapeHandler::with_settings(
                 fetcher,
                 memory.clone(),
                 settings,
+            );
+            Arc::new(scraping_specialist::guard::Guarded::new(
+                scrape,
+                memory.clone(),
+                breaker(),
             ))
         }
         AgentKind::KeywordPrecision => Arc::new(keyword_precision::agent::KeywordHandler::new(
@@ -90,6 +110,29 @@ fn handler_for(
         )),
         AgentKind::DataQuality => {
             Arc::new(data_quality::handler::QualityHandler::new(memory.clone()))
+        }
+        AgentKind::ApiReliability => Arc::new(api_reliability::handler::ReliabilityHandler::new(
+            alerts.clone(),
+            memory.clone(),
+            breaker(),
+        )?),
+        AgentKind::PerformanceOptimizer => {
+            let settings = performance_optimizer::handler::Settings {
+                // the demo polls every few seconds: keep it in that range
+                intervals: IntervalPolicy {
+                    min_ms: 1_000,
+                    max_ms: 60_000,
+                    ..IntervalPolicy::default()
+                },
+                replicas: ReplicaPolicy::default(),
+                default_service_secs: 0.05,
+                default_capacity: 16,
+            };
+            Arc::new(performance_optimizer::handler::OptimizerHandler::new(
+                queen_addr.to_string(),
+                memory.clone(),
+                settings,
+            ))
         }
         _ => Arc::new(NoopOnly),
     })
@@ -132,9 +175,9 @@ pub async fn run(
             },
         );
     }
-    let running = queen::start(config).await?;
-    let queen_addr = format!("http://{}", running.grpc_addr);
     let memory: Arc<dyn Memory> = Arc::new(LocalMemory::default());
+    let running = queen::run::start_with_memory(config, memory.clone()).await?;
+    let queen_addr = format!("http://{}", running.grpc_addr);
     let (stop, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
@@ -166,13 +209,40 @@ pub async fn run(
         let mut agent = AgentOptions::new(queen_addr.clone(), kind);
         agent.agent_id = format!("{}-embedded", kind.name());
         agent.capacity = options.capacity;
-        let handler = handler_for(kind, &memory, &queen_addr)?;
+        let handler = handler_for(kind, &memory, &queen_addr, &options.alerts)?;
         agents.push(tokio::spawn(agent_runtime::run(
             agent,
             handler,
             stopped(stop_rx.clone()),
         )));
     }
+    let watcher = tokio::spawn(api_reliability::watcher::run(
+        Arc::new(options.alerts.clone()),
+        memory.clone(),
+        queen_addr.clone(),
+    ));
+    let optimize = Schedule {
+        name: "optimize".into(),
+        task: Some(TaskSpec {
+            kind: AgentKind::PerformanceOptimizer as i32,
+            payload: Some(TaskPayload {
+                kind: Some(task_payload::Kind::OptimizeSchedules(OptimizeSchedules {
+                    window_secs: 300,
+                })),
+            }),
+            priority: Priority::Low as i32,
+            ..TaskSpec::default()
+        }),
+        interval_ms: options.optimize_every.as_millis() as u64,
+        paused: false,
+        next_run_unix_ms: 0,
+    };
+    running
+        .queen
+        .with_durable(|s, now| s.upsert_schedule(optimize, now))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .map_err(|e| anyhow::anyhow!("the optimizer schedule: {e}"))?;
     let mut notices = memory.subscribe(&[MEMORY_SYNC.to_string()]).await?;
     let announcer = tokio::spawn(async move {
         while let Some((_, payload)) = notices.recv().await {
@@ -198,6 +268,7 @@ pub async fn run(
     }
     let _ = coordinator.await;
     announcer.abort();
+    watcher.abort();
     running.stop().await;
     tracing::info!(events = events.events().len(), "embedded swarm stopped");
     Ok(())

@@ -35,6 +35,10 @@ struct Args {
     /// Where the queue and the events are kept across restarts.
     #[arg(long, env = "SWARM_DATA_DIR", default_value = "swarm-data")]
     data_dir: PathBuf,
+    /// Alert rule and targets (TOML, as `api-reliability --alerts`;
+    /// `ALERTS__…` variables override).
+    #[arg(long, env = "SWARM_ALERTS_CONFIG")]
+    alerts: Option<PathBuf>,
     /// Keep nothing on disk (a restart forgets the queue and the events).
     #[arg(long, conflicts_with = "data_dir")]
     in_memory: bool,
@@ -63,6 +67,8 @@ async fn main() -> anyhow::Result<()> {
         demo_every: Duration::from_secs(args.demo_every_secs.max(1)),
         sources: file.sources,
         data_dir: (!args.in_memory).then_some(args.data_dir),
+        alerts: api_reliability::config::AlertConfig::load(args.alerts.as_deref())
+            .context("loading the alert configuration")?,
         ..swarm::Options::default()
     };
     let result = swarm::run(options, swarm_common::shutdown::signal()).await;

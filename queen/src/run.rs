@@ -95,6 +95,30 @@ pub async fn start_with_store(
     config: QueenConfig,
     store: Arc<dyn Store>,
 ) -> anyhow::Result<Running> {
+    start_inner(config, store, None).await
+}
+
+/// Starts a queen on the configured store that honours breakers and
+/// queen commands through `memory` (the embedded run shares its
+/// in-process memory this way).
+///
+/// # Errors
+///
+/// As [`start`].
+pub async fn start_with_memory(
+    config: QueenConfig,
+    memory: Arc<dyn memory_coordinator::Memory>,
+) -> anyhow::Result<Running> {
+    config.validate().context("invalid queen configuration")?;
+    let store = open_store(&config).await?;
+    start_inner(config, store, Some(memory)).await
+}
+
+async fn start_inner(
+    config: QueenConfig,
+    store: Arc<dyn Store>,
+    memory: Option<Arc<dyn memory_coordinator::Memory>>,
+) -> anyhow::Result<Running> {
     let (queen, tasks) = Queen::start(config.clone(), store)
         .await
         .context("restoring the queue")?;
@@ -112,7 +136,7 @@ pub async fn start_with_store(
             "configured sources scheduled"
         );
     }
-    let memory_loops = start_memory_loops(&config, &queen).await?;
+    let memory_loops = start_memory_loops(&config, &queen, memory).await?;
     let (stop, stop_rx) = watch::channel(false);
     let readiness = Readiness::default();
 
@@ -177,13 +201,15 @@ pub async fn start_with_store(
 async fn start_memory_loops(
     config: &QueenConfig,
     queen: &Queen,
+    memory: Option<Arc<dyn memory_coordinator::Memory>>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    let Some(url) = &config.memory_url else {
-        return Ok(Vec::new());
+    let memory = match (memory, &config.memory_url) {
+        (Some(memory), _) => memory,
+        (None, Some(url)) => memory_coordinator::open(url)
+            .await
+            .with_context(|| format!("opening the shared memory at {url}"))?,
+        (None, None) => return Ok(Vec::new()),
     };
-    let memory = memory_coordinator::open(url)
-        .await
-        .with_context(|| format!("opening the shared memory at {url}"))?;
     let every = Duration::from_millis(config.breaker_refresh_ms);
     tracing::info!(
         backend = memory.backend(),

@@ -235,25 +235,11 @@ pub(super) mod hex {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        let mut text = String::with_capacity(bytes.len() * 2);
-        for b in bytes {
-            text.push_str(&format!("{b:02x}"));
-        }
-        s.serialize_str(&text)
+        s.serialize_str(&::hex::encode(bytes))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(d)?;
-        if text.len() % 2 != 0 {
-            return Err(serde::de::Error::custom("odd-length hex"));
-        }
-        (0..text.len())
-            .step_by(2)
-            .map(|i| {
-                u8::from_str_radix(text.get(i..i + 2).unwrap_or("zz"), 16)
-                    .map_err(serde::de::Error::custom)
-            })
-            .collect()
+        ::hex::decode(String::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
