@@ -2,6 +2,7 @@
 -- count as independent corroboration; the history keeps the event date of
 -- every version.
 ALTER TABLE evidence ADD COLUMN IF NOT EXISTS duplicate_of text;
+ALTER TABLE evidence ADD COLUMN IF NOT EXISTS fingerprint bigint;
 -- a report that an event is postponed or cancelled: status, not corroboration
 ALTER TABLE evidence ADD COLUMN IF NOT EXISTS status_only boolean NOT NULL DEFAULT false;
 ALTER TABLE event_history ADD COLUMN IF NOT EXISTS event_date text;

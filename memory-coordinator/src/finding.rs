@@ -59,6 +59,27 @@ pub enum Status {
     Cancelled,
 }
 
+/// Largest Hamming distance between the fingerprints of near-duplicates.
+pub const NEAR_DUPLICATE_BITS: u32 = 12;
+
+/// Whether two text fingerprints (64-bit SimHash) are of near-duplicates.
+pub fn near_duplicates(a: u64, b: u64) -> bool {
+    (a ^ b).count_ones() <= NEAR_DUPLICATE_BITS
+}
+
+/// The source among `earlier` (source, fingerprint) whose report `d`
+/// nearly duplicates, if any (reports of the same source never count).
+pub fn duplicate_source<'a>(
+    d: &Detection,
+    earlier: impl IntoIterator<Item = (&'a str, u64)>,
+) -> Option<String> {
+    let mine = d.fingerprint?;
+    earlier
+        .into_iter()
+        .find(|(source, theirs)| *source != d.source_id && near_duplicates(mine, *theirs))
+        .map(|(source, _)| source.to_string())
+}
+
 impl Status {
     /// The status named `name` (the stored form).
     pub fn parse(name: &str) -> Option<Self> {
@@ -135,9 +156,13 @@ pub struct Detection {
     pub snippet: String,
     pub watchlist: bool,
     pub observed_unix_ms: i64,
-    /// Set when the report's text nearly duplicates an earlier report from
-    /// another source (a syndicated copy): kept as evidence, not counted
-    /// as independent corroboration.
+    /// SimHash of the document's text (data-quality computes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<u64>,
+    /// The source of an earlier report about the same event whose text
+    /// this one nearly duplicates (a syndicated copy): kept as evidence, not
+    /// counted as independent corroboration. Decided by the synthesis,
+    /// which sees every report of the event under one lock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<String>,
     /// A report that the project's TGE is postponed or cancelled, not an

@@ -100,18 +100,9 @@ pub fn cursor_key(source: &str) -> String {
     format!("swarm:memory:{{src:{}}}:cursor", tag(source))
 }
 
-/// Text fingerprints (SimHash) of recent reports about a project, keyed by
-/// its normalized name: the stream data-quality compares new reports with.
-/// Deployments sharing a cluster on their own findings stream
-/// (`SWARM_FINDINGS_STREAM`) keep their own fingerprints too.
-pub fn fingerprints_key(project_key: &str) -> String {
-    let stream = findings_stream();
-    let base = format!("swarm:memory:{{proj:{}}}:fingerprints", tag(project_key));
-    if stream == FINDINGS_STREAM {
-        base
-    } else {
-        format!("{base}:{}", tag(&stream))
-    }
+/// When reports from `source` turned out to announce a TGE (newest first).
+pub fn hits_key(source: &str) -> String {
+    format!("swarm:metrics:{{src:{}}}:hits", tag(source))
 }
 
 /// Recent samples of `source`.

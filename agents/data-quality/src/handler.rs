@@ -1,18 +1,15 @@
-//! The agent's `ValidateCandidate` handler: validate, sanitize, mark
-//! near-duplicates of other sources' reports, record the detection.
+//! The agent's `ValidateCandidate` handler: validate, sanitize,
+//! fingerprint the text (the synthesis compares fingerprints to mark
+//! syndicated copies), record the detection.
 
 use std::sync::Arc;
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
 use memory_coordinator::finding::{Detection, Status};
-use memory_coordinator::synth::project_key;
 use memory_coordinator::{Envelope, Finding, Memory};
 use swarm_proto::v1::task_payload;
 
 use crate::{neardup, validate};
-
-/// Fingerprints kept per project (the newest).
-const FINGERPRINTS_KEPT: u64 = 200;
 
 /// Validates candidates and records detections.
 pub struct QualityHandler {
@@ -23,32 +20,6 @@ impl QualityHandler {
     /// Records detections in `memory`.
     pub fn new(memory: Arc<dyn Memory>) -> Self {
         Self { memory }
-    }
-
-    /// The source whose earlier report about `project` this text nearly
-    /// duplicates, if any; remembers this report's fingerprint.
-    async fn duplicate_of(
-        &self,
-        project: &str,
-        source_id: &str,
-        text: &str,
-    ) -> Result<Option<String>, memory_coordinator::Error> {
-        let Some(fingerprint) = neardup::simhash(text) else {
-            return Ok(None);
-        };
-        let key = memory_coordinator::layout::fingerprints_key(&project_key(project));
-        let earlier = self.memory.recent(&key, FINGERPRINTS_KEPT as usize).await?;
-        let original = earlier.iter().find_map(|entry| {
-            let text = std::str::from_utf8(&entry.payload).ok()?;
-            let (source, hex) = text.split_once('\t')?;
-            let theirs = u64::from_str_radix(hex, 16).ok()?;
-            (source != source_id && neardup::near(fingerprint, theirs)).then(|| source.to_string())
-        });
-        let entry = format!("{source_id}\t{fingerprint:016x}");
-        self.memory
-            .append(&key, entry.as_bytes(), FINGERPRINTS_KEPT)
-            .await?;
-        Ok(original)
     }
 }
 
@@ -92,14 +63,6 @@ impl Handler for QualityHandler {
         } else {
             &c.text
         };
-        let duplicate_of = self
-            .duplicate_of(&project, &c.source_id, text)
-            .await
-            .map_err(|e| HandlerError::retryable(format!("shared memory: {e}")))?;
-        if let Some(original) = &duplicate_of {
-            metrics::counter!("swarm_near_duplicates_total").increment(1);
-            tracing::info!(project = %project, source = %c.source_id, original = %original, "near-duplicate report");
-        }
         let detection = Detection {
             id: format!("det-{}", c.candidate_id),
             document_id: c.document_id.clone(),
@@ -124,9 +87,11 @@ impl Handler for QualityHandler {
             } else {
                 swarm_common::time::now_ms()
             },
-            duplicate_of,
+            fingerprint: neardup::simhash(text),
+            duplicate_of: None,
             status_only: status_update.is_some(),
         };
+        let status_only = status_update.is_some();
         let envelope = Envelope::new("data-quality", Finding::Detection(detection));
         self.memory
             .append(
@@ -136,6 +101,18 @@ impl Handler for QualityHandler {
             )
             .await
             .map_err(|e| HandlerError::retryable(format!("cannot record the detection: {e}")))?;
+        if !status_only {
+            // the source's poll yielded a TGE: the optimizer polls it more
+            if let Err(error) = memory_coordinator::reliability::samples::record_hit(
+                self.memory.as_ref(),
+                &c.source_id,
+                swarm_common::time::now_ms(),
+            )
+            .await
+            {
+                tracing::warn!(%error, "cannot record the source's hit");
+            }
+        }
         metrics::counter!("swarm_candidates_total", "outcome" => "valid").increment(1);
         Ok(Done {
             follow_ups: Vec::new(),

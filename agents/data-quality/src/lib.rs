@@ -5,9 +5,9 @@
 //! one event per project (+ symbol) with corroboration, combined confidence,
 //! evidence and history.
 //!
-//! A report whose text nearly duplicates another source's (SimHash over
-//! word shingles, [`neardup`]) is marked so that syndicated copies do not
-//! count as independent corroboration.
+//! Each report carries a SimHash of its text ([`neardup`]); the synthesis
+//! marks a report that nearly duplicates another source's so that
+//! syndicated copies do not count as independent corroboration.
 
 pub mod handler;
 pub mod neardup;

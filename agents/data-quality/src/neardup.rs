@@ -1,10 +1,12 @@
 //! Near-duplicate detection across sources: a 64-bit SimHash over word
 //! 3-shingles of a report's text. Two texts whose fingerprints differ in
-//! at most [`MAX_DISTANCE`] bits are copies of each other (a syndicated
+//! at most [`MAX_DISTANCE`] bits are copies of each other (the rule lives
+//! with the synthesis, which applies it under the event's lock) (a syndicated
 //! press release, a reposted announcement), whatever outlet carried them.
 
-/// Largest Hamming distance between fingerprints of near-duplicates.
-pub const MAX_DISTANCE: u32 = 12;
+pub use memory_coordinator::finding::{
+    NEAR_DUPLICATE_BITS as MAX_DISTANCE, near_duplicates as near,
+};
 
 /// Fewest words a text needs before its fingerprint means anything.
 pub const MIN_WORDS: usize = 8;
@@ -55,11 +57,6 @@ pub fn simhash(text: &str) -> Option<u64> {
 /// Bits in which two fingerprints differ.
 pub fn distance(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
-}
-
-/// Whether two fingerprints are of near-duplicate texts.
-pub fn near(a: u64, b: u64) -> bool {
-    distance(a, b) <= MAX_DISTANCE
 }
 
 #[cfg(test)]

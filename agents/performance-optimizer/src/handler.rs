@@ -94,12 +94,13 @@ impl OptimizerHandler {
             let Some(source) = schedule_source(&schedule.name) else {
                 continue;
             };
-            let recent: Vec<PollSample> = samples::recent(self.memory.as_ref(), source, SAMPLES)
-                .await
-                .map_err(|e| HandlerError::retryable(format!("reading samples: {e}")))?
-                .into_iter()
-                .filter(|s| s.at_unix_ms >= since)
-                .collect();
+            let recent: Vec<PollSample> =
+                samples::recent_with_hits(self.memory.as_ref(), source, SAMPLES)
+                    .await
+                    .map_err(|e| HandlerError::retryable(format!("reading samples: {e}")))?
+                    .into_iter()
+                    .filter(|s| s.at_unix_ms >= since)
+                    .collect();
             if let Some(p) = interval::latency_quantile(&recent, 0.99) {
                 metrics::gauge!("swarm_source_latency_p99_seconds", "source" => source.to_string())
                     .set(p as f64 / 1000.0);

@@ -161,16 +161,42 @@ async fn status_report(
 }
 
 /// Stores the report as evidence of `event_id`; `false` if it was already.
+/// A report whose text nearly duplicates an earlier report of another
+/// source is marked (the project lock is held: no concurrent report of the
+/// event can slip past the comparison).
 async fn insert_evidence(
     tx: &mut PgConnection,
     d: &Detection,
     event_id: i64,
     observed: f64,
 ) -> Result<bool, Error> {
+    let duplicate_of = match (&d.duplicate_of, d.fingerprint) {
+        (Some(source), _) => Some(source.clone()),
+        (None, Some(_)) => {
+            let earlier: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT source_id, fingerprint FROM evidence
+                 WHERE event_id = $1 AND fingerprint IS NOT NULL AND finding_id <> $2
+                 ORDER BY observed_at",
+            )
+            .bind(event_id)
+            .bind(&d.id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(query_err("read fingerprints"))?;
+            crate::finding::duplicate_source(
+                d,
+                earlier.iter().map(|(s, f)| (s.as_str(), *f as u64)),
+            )
+        }
+        (None, None) => None,
+    };
+    if duplicate_of.is_some() {
+        metrics::counter!("swarm_near_duplicates_total").increment(1);
+    }
     let inserted = sqlx::query(
         "INSERT INTO evidence (finding_id, event_id, document_id, source_id, source_kind, url,
-            snippet, status, confidence, observed_at, duplicate_of, status_only)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10), $11, $12)
+            snippet, status, confidence, observed_at, duplicate_of, status_only, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10), $11, $12, $13)
          ON CONFLICT (finding_id) DO NOTHING",
     )
     .bind(&d.id)
@@ -183,8 +209,9 @@ async fn insert_evidence(
     .bind(d.status.name())
     .bind(d.confidence.clamp(0.0, 1.0))
     .bind(observed)
-    .bind(&d.duplicate_of)
+    .bind(&duplicate_of)
     .bind(d.status_only)
+    .bind(d.fingerprint.map(|f| f as i64))
     .execute(&mut *tx)
     .await
     .map_err(query_err("insert evidence"))?

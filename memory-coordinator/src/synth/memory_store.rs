@@ -25,6 +25,8 @@ struct Event {
     sources: HashMap<String, f64>,
     /// (observed, finding id, status) of every report
     reports: Vec<(i64, String, Status)>,
+    /// (source, fingerprint) of every report with one
+    fingerprints: Vec<(String, u64)>,
 }
 
 #[derive(Default)]
@@ -247,12 +249,22 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
             version: 0,
             sources: HashMap::new(),
             reports: Vec::new(),
+            fingerprints: Vec::new(),
         });
         state.events.len() - 1
     });
     let event = &mut state.events[index];
     state.evidence.insert(d.id.clone(), event.id);
-    if d.duplicate_of.is_none() || event.sources.is_empty() {
+    let duplicate_of = d.duplicate_of.clone().or_else(|| {
+        crate::finding::duplicate_source(
+            d,
+            event.fingerprints.iter().map(|(s, f)| (s.as_str(), *f)),
+        )
+    });
+    if let Some(f) = d.fingerprint {
+        event.fingerprints.push((d.source_id.clone(), f));
+    }
+    if duplicate_of.is_none() || event.sources.is_empty() {
         let best = event.sources.entry(d.source_id.clone()).or_insert(0.0);
         *best = best.max(d.confidence.clamp(0.0, 1.0));
     }
@@ -299,6 +311,7 @@ mod tests {
             snippet: String::new(),
             watchlist: false,
             observed_unix_ms: 1,
+            fingerprint: None,
             duplicate_of: None,
             status_only: false,
         })
@@ -322,6 +335,31 @@ mod tests {
         assert_eq!(events[0].corroboration, 3);
         assert_eq!(events[0].version, 3);
         assert!((events[0].confidence - 0.875).abs() < 1e-9);
+    }
+
+    #[test]
+    fn near_duplicate_fingerprints_of_other_sources_are_copies() {
+        let store = MemoryEvents::default();
+        let with_fp = |f: Finding, fp: u64| match f {
+            Finding::Detection(mut d) => {
+                d.fingerprint = Some(fp);
+                Finding::Detection(d)
+            }
+            other => other,
+        };
+        store
+            .apply_batch(&[
+                with_fp(det("a", "s1", None), 0xFFFF_0000_FFFF_0000),
+                with_fp(det("b", "s2", None), 0xFFFF_0000_FFFF_00FF), // 8 bits apart
+                with_fp(det("c", "s3", None), 0x0000_FFFF_0000_FFFF), // far
+                with_fp(det("d", "s1", None), 0xFFFF_0000_FFFF_0001), // same source
+            ])
+            .unwrap();
+        let events = store.events();
+        assert_eq!(
+            events[0].corroboration, 2,
+            "s2 copies s1; s3 is independent"
+        );
     }
 
     #[test]
