@@ -187,19 +187,24 @@ impl Memory for LocalMemory {
         consumer: &str,
         min_idle: Duration,
         count: usize,
-    ) -> Result<Vec<Delivery>> {
+        start: &str,
+    ) -> Result<(String, Vec<Delivery>)> {
+        let head = || entry_id(0);
         let mut state = self.lock();
         let Some(s) = state.streams.get_mut(stream) else {
-            return Ok(Vec::new());
+            return Ok((head(), Vec::new()));
         };
         let Some(g) = s.groups.get_mut(group) else {
-            return Ok(Vec::new());
+            return Ok((head(), Vec::new()));
         };
+        let from = seq_of(start).unwrap_or(0);
         let now = Instant::now();
         let mut out = Vec::new();
         let mut trimmed = Vec::new();
-        for (seq, (owner, at)) in g.pending.iter_mut() {
+        let mut next = head();
+        for (seq, (owner, at)) in g.pending.range_mut(from..) {
             if out.len() >= count {
+                next = entry_id(*seq);
                 break;
             }
             if now.duration_since(*at) < min_idle {
@@ -220,7 +225,7 @@ impl Memory for LocalMemory {
         for seq in trimmed {
             g.pending.remove(&seq);
         }
-        Ok(out)
+        Ok((next, out))
     }
 
     async fn pending(&self, stream: &str, group: &str) -> Result<u64> {

@@ -86,7 +86,10 @@ pub trait Memory: Send + Sync + 'static {
     /// Acknowledges processed entries.
     async fn ack(&self, stream: &str, group: &str, ids: &[String]) -> Result<u64>;
     /// Takes over entries other consumers have held unacknowledged for at
-    /// least `min_idle` (their consumer died).
+    /// least `min_idle` (their consumer died), scanning the pending list
+    /// from `start` (`0-0` for its head). Returns the claimed entries and
+    /// the cursor to continue from (`0-0` once the scan wrapped), so that
+    /// entries stuck at the head do not hide the ones behind them.
     async fn claim_idle(
         &self,
         stream: &str,
@@ -94,7 +97,8 @@ pub trait Memory: Send + Sync + 'static {
         consumer: &str,
         min_idle: Duration,
         count: usize,
-    ) -> Result<Vec<Delivery>>;
+        start: &str,
+    ) -> Result<(String, Vec<Delivery>)>;
     /// Entries delivered and not yet acknowledged in `group`.
     async fn pending(&self, stream: &str, group: &str) -> Result<u64>;
     /// Entries in the stream.

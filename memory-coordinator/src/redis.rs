@@ -253,7 +253,8 @@ impl Memory for RedisMemory {
         consumer: &str,
         min_idle: Duration,
         count: usize,
-    ) -> Result<Vec<Delivery>> {
+        start: &str,
+    ) -> Result<(String, Vec<Delivery>)> {
         let reply: Value = self
             .client
             .xautoclaim(
@@ -261,7 +262,7 @@ impl Memory for RedisMemory {
                 group,
                 consumer,
                 min_idle.as_millis() as u64,
-                "0-0",
+                start,
                 Some(count as u64),
                 false,
             )
@@ -269,8 +270,15 @@ impl Memory for RedisMemory {
             .map_err(Error::redis("xautoclaim"))?;
         // [next cursor, entries, deleted ids]
         Ok(match reply {
-            Value::Array(mut parts) if parts.len() >= 2 => parse::entries(parts.swap_remove(1)),
-            _ => Vec::new(),
+            Value::Array(mut parts) if parts.len() >= 2 => {
+                let entries = parse::entries(parts.swap_remove(1));
+                let next = parts
+                    .first()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_else(|| "0-0".to_string());
+                (next, entries)
+            }
+            _ => ("0-0".to_string(), Vec::new()),
         })
     }
 

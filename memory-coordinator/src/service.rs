@@ -141,6 +141,8 @@ async fn consume_loop(shared: &Shared, mut stop: watch::Receiver<bool>) {
 async fn claim_loop(shared: Shared, stop: watch::Receiver<bool>) {
     let o = shared.options.clone();
     let mut interval = tokio::time::interval(o.claim_every);
+    // where the last scan of the pending list stopped (XAUTOCLAIM cursor)
+    let mut cursor = "0-0".to_string();
     while !*stop.borrow() {
         interval.tick().await;
         match shared
@@ -151,10 +153,12 @@ async fn claim_loop(shared: Shared, stop: watch::Receiver<bool>) {
                 &o.consumer,
                 o.claim_min_idle,
                 o.batch,
+                &cursor,
             )
             .await
         {
-            Ok(entries) if !entries.is_empty() => {
+            Ok((next, entries)) if !entries.is_empty() => {
+                cursor = next;
                 tracing::info!(
                     claimed = entries.len(),
                     "took over findings of a dead consumer"
@@ -162,8 +166,11 @@ async fn claim_loop(shared: Shared, stop: watch::Receiver<bool>) {
                 metrics::counter!("swarm_findings_claimed_total").increment(entries.len() as u64);
                 process(&shared, entries).await;
             }
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "claiming idle findings failed"),
+            Ok((next, _)) => cursor = next,
+            Err(error) => {
+                cursor = "0-0".to_string();
+                tracing::warn!(%error, "claiming idle findings failed");
+            }
         }
     }
 }

@@ -44,17 +44,24 @@ async fn behaviour_suite(memory: Arc<dyn Memory>) -> anyhow::Result<()> {
         nothing_new.is_empty(),
         "delivered entries are not delivered again"
     );
-    let too_early = memory
-        .claim_idle(&stream, "g", "bob", Duration::from_secs(60), 10)
+    let (_, too_early) = memory
+        .claim_idle(&stream, "g", "bob", Duration::from_secs(60), 10, "0-0")
         .await?;
     assert!(
         too_early.is_empty(),
         "entries of a live consumer are not claimed"
     );
     tokio::time::sleep(Duration::from_millis(120)).await;
-    let claimed = memory
-        .claim_idle(&stream, "g", "bob", Duration::from_millis(100), 10)
+    // two at a time: the cursor walks the pending list
+    let (cursor, first) = memory
+        .claim_idle(&stream, "g", "bob", Duration::from_millis(100), 2, "0-0")
         .await?;
+    assert_eq!(first.len(), 2);
+    assert_ne!(cursor, "0-0", "more pending entries behind the first two");
+    let (_, rest) = memory
+        .claim_idle(&stream, "g", "bob", Duration::from_millis(100), 10, &cursor)
+        .await?;
+    let claimed: Vec<_> = first.into_iter().chain(rest).collect();
     let claimed_payloads: Vec<&[u8]> = claimed.iter().map(|d| d.payload.as_slice()).collect();
     assert_eq!(
         claimed_payloads,
