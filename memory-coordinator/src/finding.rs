@@ -1,5 +1,5 @@
 //! What agents report through the memory: fetched documents, TGE
-//! candidates, validated detections.
+//! candidates, validated detections, and the optimizer's hot-spot reports.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +10,7 @@ pub enum Finding {
     Document(Document),
     Candidate(Candidate),
     Detection(Detection),
+    HotSpots(HotSpots),
 }
 
 impl Finding {
@@ -19,8 +20,22 @@ impl Finding {
             Finding::Document(d) => &d.id,
             Finding::Candidate(c) => &c.id,
             Finding::Detection(d) => &d.id,
+            Finding::HotSpots(h) => &h.id,
         }
     }
+}
+
+/// Where the swarm spends its time, as the performance optimizer saw it
+/// in one run: the slowest sources (p99 fetch latency) and task kinds
+/// (p99 service time), slowest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HotSpots {
+    pub id: String,
+    pub reported_unix_ms: i64,
+    /// (source id, p99 fetch latency in ms)
+    pub sources: Vec<(String, u64)>,
+    /// (task kind, p99 service time in ms)
+    pub kinds: Vec<(String, f64)>,
 }
 
 /// A fetched item, cleaned.

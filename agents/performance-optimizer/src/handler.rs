@@ -1,13 +1,16 @@
-//! The agent's `OptimizeSchedules` handler.
+//! The agent's `OptimizeSchedules` handler: adaptive poll intervals,
+//! replica recommendations (Little's law on the queen's measured service
+//! times) and hot-spot reports on the findings stream.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
-use memory_coordinator::layout::queen_commands_channel;
+use memory_coordinator::finding::HotSpots;
+use memory_coordinator::layout::{findings_stream, queen_commands_channel};
 use memory_coordinator::reliability::commands::schedule_source;
 use memory_coordinator::reliability::{PollSample, QueenCommand, samples};
-use memory_coordinator::{Envelope, Memory};
+use memory_coordinator::{Envelope, Finding, Memory};
 use swarm_common::time::now_ms;
 use swarm_proto::AgentKind;
 use swarm_proto::v1::{
@@ -192,12 +195,22 @@ impl OptimizerHandler {
             } else {
                 capacities.iter().sum::<u32>() / capacities.len() as u32
             };
-            let service_secs = match kind {
-                AgentKind::ScrapingSpecialist => {
-                    scrape_secs.unwrap_or(self.settings.default_service_secs)
+            // the queen's measured mean service time; before any task of the
+            // kind finished, the fetch samples (scraper) or the default
+            let service_secs = if k.service_mean_ms > 0.0 {
+                k.service_mean_ms / 1000.0
+            } else {
+                match kind {
+                    AgentKind::ScrapingSpecialist => {
+                        scrape_secs.unwrap_or(self.settings.default_service_secs)
+                    }
+                    _ => self.settings.default_service_secs,
                 }
-                _ => self.settings.default_service_secs,
             };
+            if k.service_p99_ms > 0.0 {
+                metrics::gauge!("swarm_task_service_p99_seconds", "kind" => kind.name())
+                    .set(k.service_p99_ms / 1000.0);
+            }
             let load = KindLoad {
                 backlog: (k.ready_by_priority.iter().sum::<u64>() + k.scheduled) as f64,
                 arrival_per_sec,
@@ -216,6 +229,49 @@ impl OptimizerHandler {
             out.push((kind.name().to_string(), replicas));
         }
         Ok(out)
+    }
+}
+
+impl OptimizerHandler {
+    /// Appends this run's hot spots (slowest sources, slowest task kinds by
+    /// p99 service time) to the findings stream, where the coordinator keeps
+    /// them (`hot_spots` table).
+    async fn report_hot_spots(
+        &self,
+        admin: &mut queen::client::AdminClient,
+        task_id: u64,
+        sources: &[(String, u64)],
+    ) -> Result<(), HandlerError> {
+        let stats = admin
+            .get_stats(GetStatsRequest {})
+            .await
+            .map_err(|e| HandlerError::retryable(format!("queen stats: {}", e.message())))?
+            .into_inner();
+        let mut kinds: Vec<(String, f64)> = stats
+            .kinds
+            .iter()
+            .filter(|k| k.service_p99_ms > 0.0)
+            .filter_map(|k| {
+                let kind = AgentKind::try_from(k.kind).ok()?;
+                Some((kind.name().to_string(), k.service_p99_ms))
+            })
+            .collect();
+        kinds.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let report = Finding::HotSpots(HotSpots {
+            id: format!("hot-{task_id}"),
+            reported_unix_ms: now_ms(),
+            sources: sources.to_vec(),
+            kinds,
+        });
+        self.memory
+            .append(
+                &findings_stream(),
+                &Envelope::new("performance-optimizer", report).to_bytes(),
+                1_000_000,
+            )
+            .await
+            .map_err(|e| HandlerError::retryable(format!("recording hot spots: {e}")))?;
+        Ok(())
     }
 }
 
@@ -242,6 +298,8 @@ impl Handler for OptimizerHandler {
         if !hot_spots.is_empty() {
             tracing::info!(slowest = %hot_spots.join(", "), "hot spots");
         }
+        self.report_hot_spots(&mut admin, task.task.id, &hot)
+            .await?;
         let replicas: Vec<String> = recommended
             .iter()
             .map(|(k, n)| format!("{k}={n}"))

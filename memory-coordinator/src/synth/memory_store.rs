@@ -187,7 +187,7 @@ fn apply(state: &mut State, finding: &Finding) -> Outcome {
                 Outcome::Unchanged
             }
         }
-        Finding::Candidate(_) => Outcome::Unchanged,
+        Finding::Candidate(_) | Finding::HotSpots(_) => Outcome::Unchanged,
         Finding::Detection(d) => detection(state, d),
     }
 }

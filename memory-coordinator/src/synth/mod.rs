@@ -165,6 +165,20 @@ async fn apply_one(tx: &mut sqlx::PgConnection, finding: &Finding) -> Result<Out
             .map_err(query_err("insert document"))?;
             Ok(stored(r.rows_affected()))
         }
+        Finding::HotSpots(h) => {
+            let report = serde_json::to_string(h).unwrap_or_default();
+            let r = sqlx::query(
+                "INSERT INTO hot_spots (id, reported_at, report)
+                 VALUES ($1, to_timestamp($2), $3::jsonb) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&h.id)
+            .bind(ts(h.reported_unix_ms))
+            .bind(report)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("insert hot spots"))?;
+            Ok(stored(r.rows_affected()))
+        }
         Finding::Candidate(c) => {
             let r = sqlx::query(
                 "INSERT INTO candidates (id, document_id, project, symbol, confidence)

@@ -448,6 +448,7 @@ impl Scheduler {
                 .enumerate()
                 .map(|(i, kind)| {
                     let q = &self.kinds[i];
+                    let service = q.service.summary();
                     KindStats {
                         kind: *kind as i32,
                         paused: q.paused,
@@ -460,6 +461,9 @@ impl Scheduler {
                         failed: q.counters.failed,
                         retried: q.counters.retried,
                         recommended_replicas: self.recommended[i],
+                        service_mean_ms: service.mean_ms,
+                        service_p50_ms: service.p50_ms,
+                        service_p99_ms: service.p99_ms,
                     }
                 })
                 .collect(),

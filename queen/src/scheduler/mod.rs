@@ -17,6 +17,7 @@ pub mod admin_helpers {
 mod backoff;
 mod entry;
 mod queue;
+mod service_time;
 mod sessions;
 #[cfg(test)]
 mod tests;

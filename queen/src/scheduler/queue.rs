@@ -34,6 +34,8 @@ pub struct KindQueue {
     /// Sessions of this kind that have credits left (each at most once).
     pub idle_sessions: VecDeque<u64>,
     pub counters: KindCounters,
+    /// Durations of recently finished tasks.
+    pub service: super::service_time::ServiceTimes,
 }
 
 impl KindQueue {

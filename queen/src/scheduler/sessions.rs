@@ -238,6 +238,7 @@ impl Scheduler {
         };
         let (kind, attempt, max) = (entry.kind, entry.attempt, entry.max_attempts);
         let kind_name = AGENT_KINDS[kind].name();
+        self.kinds[kind].service.record(result.duration_ms);
         if let Some(session) = self.sessions.get_mut(&holder) {
             session.leased.remove(&id);
             session.last_seen_ms = now_ms;

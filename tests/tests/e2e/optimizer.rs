@@ -18,6 +18,11 @@ use tokio::process::{Child, Command};
 
 use crate::reliability::{Source, scraper, source_schedule, start_queen};
 
+/// The findings stream of the optimizer tests' agents (hot spots).
+fn findings_stream(channel: &str) -> String {
+    format!("swarm:memory:{{{channel}}}:findings")
+}
+
 /// A performance-optimizer agent; returns it and its metrics URL.
 fn optimizer(queen: &str, channel: &str, extra: &[&str]) -> anyhow::Result<(Child, String)> {
     let log = std::env::temp_dir().join(format!("optimizer-{:08x}.log", rand::random::<u32>()));
@@ -28,6 +33,7 @@ fn optimizer(queen: &str, channel: &str, extra: &[&str]) -> anyhow::Result<(Chil
         .arg(format!("127.0.0.1:{port}"))
         .args(extra)
         .env("SWARM_QUEEN_COMMANDS_CHANNEL", channel)
+        .env("SWARM_FINDINGS_STREAM", findings_stream(channel))
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::null())
@@ -160,6 +166,35 @@ async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -
         gauge("swarm_source_latency_p99_seconds", &busy_id).is_some_and(|s| s >= 0.0),
         "{m}"
     );
+    // hot spots reported as findings: slowest sources and task kinds
+    let memory = memory_coordinator::RedisMemory::connect(&redis_cluster_url()).await?;
+    let reports =
+        memory_coordinator::Memory::recent(&memory, &findings_stream(&channel), 50).await?;
+    let hot = reports
+        .iter()
+        .filter_map(|d| {
+            memory_coordinator::Envelope::<memory_coordinator::Finding>::from_bytes(&d.payload).ok()
+        })
+        .find_map(|e| match e.body {
+            memory_coordinator::Finding::HotSpots(h) if !h.kinds.is_empty() => Some(h),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow::anyhow!("no hot-spot report with task kinds"))?;
+    assert!(
+        hot.sources
+            .iter()
+            .any(|(s, _)| *s == busy_id || *s == quiet_id),
+        "{hot:?}"
+    );
+    assert!(
+        hot.kinds
+            .iter()
+            .any(|(k, ms)| k == "scraping-specialist" && *ms >= 0.0),
+        "{hot:?}"
+    );
+    let (code, out, err) = queenctl(&queen.addr(), &["stats"]).await?;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("MS P50/P99"), "{out}");
     db.drop_db().await;
     Ok(())
 }

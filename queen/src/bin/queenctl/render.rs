@@ -204,6 +204,7 @@ pub fn stats(stats: &Stats, json: bool) -> String {
                 "scheduled": k.scheduled, "leased": k.leased, "dead": k.dead,
                 "agents": k.agents, "completed": k.completed, "failed": k.failed,
                 "retried": k.retried, "recommended_replicas": k.recommended_replicas,
+                "service_ms": {"mean": k.service_mean_ms, "p50": k.service_p50_ms, "p99": k.service_p99_ms},
             })
         })
         .collect();
@@ -229,6 +230,10 @@ pub fn stats(stats: &Stats, json: bool) -> String {
                 k.agents.to_string(),
                 k.completed.to_string(),
                 k.retried.to_string(),
+                match k.service_p50_ms {
+                    0.0 => "-".into(),
+                    _ => format!("{:.0}/{:.0}", k.service_p50_ms, k.service_p99_ms),
+                },
                 match k.recommended_replicas {
                     0 => "-".into(),
                     n => n.to_string(),
@@ -247,6 +252,7 @@ pub fn stats(stats: &Stats, json: bool) -> String {
             "AGENTS",
             "COMPLETED",
             "RETRIED",
+            "MS P50/P99",
             "RECOMMENDED",
         ],
         &rows,
