@@ -23,9 +23,6 @@ enum Command {
     Run {
         #[command(flatten)]
         agent: AgentArgs,
-        /// Shared memory (`redis-cluster://…`, `redis://…`, or `local`).
-        #[arg(long, env = "SWARM_REDIS_URL", default_value = "local")]
-        redis_url: String,
         /// Alert rule and targets (TOML; `ALERTS__…` variables override).
         #[arg(long, env = "SWARM_ALERTS_CONFIG")]
         alerts: Option<PathBuf>,
@@ -38,13 +35,12 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let Command::Run {
         agent,
-        redis_url,
         alerts,
         breaker,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("api-reliability", &agent.telemetry)?;
     let config = Arc::new(AlertConfig::load(alerts.as_deref())?);
-    let memory = memory_coordinator::open(&redis_url).await?;
+    let memory = memory_coordinator::open(&agent.redis_url).await?;
     let watcher = tokio::spawn(api_reliability::watcher::run(
         config.clone(),
         memory.clone(),
@@ -55,9 +51,14 @@ async fn main() -> anyhow::Result<()> {
         memory.clone(),
         SharedBreaker::new(memory, breaker),
     )?);
-    let options = agent.options(swarm_proto::AgentKind::ApiReliability, 16);
-    let result = agent_runtime::run(options, handler, swarm_common::shutdown::signal()).await;
+    let result = agent
+        .serve(
+            swarm_proto::AgentKind::ApiReliability,
+            16,
+            handler,
+            telemetry,
+        )
+        .await;
     watcher.abort();
-    telemetry.shutdown().await;
     result
 }

@@ -19,20 +19,16 @@ enum Command {
     Run {
         #[command(flatten)]
         agent: AgentArgs,
-        /// Shared memory (`redis-cluster://…`, `redis://…`, or `local`).
-        #[arg(long, env = "SWARM_REDIS_URL", default_value = "local")]
-        redis_url: String,
     },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Command::Run { agent, redis_url } = Args::parse().command;
+    let Command::Run { agent } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("data-quality", &agent.telemetry)?;
-    let memory = memory_coordinator::open(&redis_url).await?;
-    let options = agent.options(swarm_proto::AgentKind::DataQuality, 32);
+    let memory = memory_coordinator::open(&agent.redis_url).await?;
     let handler = Arc::new(QualityHandler::new(memory));
-    let result = agent_runtime::run(options, handler, swarm_common::shutdown::signal()).await;
-    telemetry.shutdown().await;
-    result
+    agent
+        .serve(swarm_proto::AgentKind::DataQuality, 32, handler, telemetry)
+        .await
 }

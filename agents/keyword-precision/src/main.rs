@@ -24,9 +24,6 @@ enum Command {
     Run {
         #[command(flatten)]
         agent: agent_runtime::AgentArgs,
-        /// Shared memory for candidate findings (`redis-cluster://…`, `redis://…`); unset = none.
-        #[arg(long, env = "SWARM_REDIS_URL")]
-        redis_url: Option<String>,
     },
     /// Read `{"id","text"}` lines on stdin, write one decision per line.
     Classify,
@@ -53,7 +50,7 @@ fn main() -> anyhow::Result<()> {
     };
     let classifier = Classifier::new(config);
     match args.command {
-        Command::Run { agent, redis_url } => run_agent(classifier, agent, redis_url)?,
+        Command::Run { agent } => run_agent(classifier, agent)?,
         Command::Classify => {
             let stdin = std::io::stdin();
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -134,28 +131,22 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_agent(
-    classifier: Classifier,
-    agent: agent_runtime::AgentArgs,
-    redis_url: Option<String>,
-) -> anyhow::Result<()> {
+fn run_agent(classifier: Classifier, agent: agent_runtime::AgentArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let telemetry = swarm_common::telemetry::init("keyword-precision", &agent.telemetry)?;
-        let memory = match redis_url {
-            Some(url) => Some(memory_coordinator::open(&url).await?),
-            None => None,
-        };
-        let options = agent.options(swarm_proto::AgentKind::KeywordPrecision, 32);
-        let handler =
-            keyword_precision::agent::KeywordHandler::new(std::sync::Arc::new(classifier), memory);
-        let result = agent_runtime::run(
-            options,
-            std::sync::Arc::new(handler),
-            swarm_common::shutdown::signal(),
-        )
-        .await;
-        telemetry.shutdown().await;
-        result
+        let memory = memory_coordinator::open(&agent.redis_url).await?;
+        let handler = std::sync::Arc::new(keyword_precision::agent::KeywordHandler::new(
+            std::sync::Arc::new(classifier),
+            Some(memory),
+        ));
+        agent
+            .serve(
+                swarm_proto::AgentKind::KeywordPrecision,
+                32,
+                handler,
+                telemetry,
+            )
+            .await
     })
 }

@@ -22,9 +22,6 @@ enum Command {
     Run {
         #[command(flatten)]
         agent: AgentArgs,
-        /// Shared memory (`redis-cluster://…`, `redis://…`, or `local`).
-        #[arg(long, env = "SWARM_REDIS_URL", default_value = "local")]
-        redis_url: String,
         #[command(flatten)]
         intervals: IntervalPolicy,
         #[command(flatten)]
@@ -42,14 +39,13 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let Command::Run {
         agent,
-        redis_url,
         intervals,
         replicas,
         default_service_secs,
         default_capacity,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("performance-optimizer", &agent.telemetry)?;
-    let memory = memory_coordinator::open(&redis_url).await?;
+    let memory = memory_coordinator::open(&agent.redis_url).await?;
     let settings = Settings {
         intervals,
         replicas,
@@ -57,8 +53,12 @@ async fn main() -> anyhow::Result<()> {
         default_capacity,
     };
     let handler = Arc::new(OptimizerHandler::new(agent.queen.clone(), memory, settings));
-    let options = agent.options(swarm_proto::AgentKind::PerformanceOptimizer, 1);
-    let result = agent_runtime::run(options, handler, swarm_common::shutdown::signal()).await;
-    telemetry.shutdown().await;
-    result
+    agent
+        .serve(
+            swarm_proto::AgentKind::PerformanceOptimizer,
+            1,
+            handler,
+            telemetry,
+        )
+        .await
 }

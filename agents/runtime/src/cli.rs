@@ -2,10 +2,12 @@
 //! `main` only adds its own.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use swarm_common::telemetry::TelemetryArgs;
+use swarm_common::telemetry::{Telemetry, TelemetryArgs};
 use swarm_proto::AgentKind;
 
+use crate::Handler;
 use crate::options::AgentOptions;
 
 /// Flags of an agent process.
@@ -27,6 +29,10 @@ pub struct AgentArgs {
     /// `/health`, `/ready`, `/metrics` (default: the kind's port of the design).
     #[arg(long, env = "SWARM_AGENT_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
+    /// Shared memory (`redis-cluster://…`, `redis://…`, or `local` for one
+    /// process) for the specialists that share findings and state.
+    #[arg(long, env = "SWARM_REDIS_URL", default_value = "local")]
+    pub redis_url: String,
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
 }
@@ -44,5 +50,25 @@ impl AgentArgs {
             registry::service(kind.name()).map(|s| ([127, 0, 0, 1], s.metrics_port).into())
         });
         options
+    }
+
+    /// Runs `handler` as an agent of `kind` until SIGTERM or Ctrl-C (it
+    /// drains first), then flushes `telemetry`: the tail of every agent
+    /// binary's `main`.
+    ///
+    /// # Errors
+    ///
+    /// The agent could not run (see [`crate::run`]).
+    pub async fn serve(
+        &self,
+        kind: AgentKind,
+        default_capacity: u32,
+        handler: Arc<dyn Handler>,
+        telemetry: Telemetry,
+    ) -> anyhow::Result<()> {
+        let options = self.options(kind, default_capacity);
+        let result = crate::run(options, handler, swarm_common::shutdown::signal()).await;
+        telemetry.shutdown().await;
+        result
     }
 }

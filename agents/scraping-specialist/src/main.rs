@@ -22,9 +22,6 @@ enum Command {
     Run {
         #[command(flatten)]
         agent: AgentArgs,
-        /// Shared memory (`redis-cluster://…`, `redis://…`, or `local` for one process).
-        #[arg(long, env = "SWARM_REDIS_URL", default_value = "local")]
-        redis_url: String,
         /// Requests per second per host (shared by every replica).
         #[arg(long, default_value_t = 2.0)]
         host_rate: f64,
@@ -47,7 +44,6 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let Command::Run {
         agent,
-        redis_url,
         host_rate,
         max_body_bytes,
         respect_robots,
@@ -55,7 +51,7 @@ async fn main() -> anyhow::Result<()> {
         breaker,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("scraping-specialist", &agent.telemetry)?;
-    let memory = memory_coordinator::open(&redis_url).await?;
+    let memory = memory_coordinator::open(&agent.redis_url).await?;
     let fetch = FetchOptions {
         host_rate_per_sec: host_rate,
         max_body_bytes,
@@ -76,8 +72,12 @@ async fn main() -> anyhow::Result<()> {
         memory.clone(),
         SharedBreaker::new(memory, breaker),
     ));
-    let options = agent.options(swarm_proto::AgentKind::ScrapingSpecialist, 16);
-    let result = agent_runtime::run(options, handler, swarm_common::shutdown::signal()).await;
-    telemetry.shutdown().await;
-    result
+    agent
+        .serve(
+            swarm_proto::AgentKind::ScrapingSpecialist,
+            16,
+            handler,
+            telemetry,
+        )
+        .await
 }
