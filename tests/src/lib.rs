@@ -14,6 +14,6 @@ pub use db::TestDb;
 pub use http::{http_get, metric_value};
 pub use procs::{
     AgentProc, CoordinatorProc, QueenProc, bin, free_port, infra_script, queenctl, queenctl_env,
-    redis_cluster_url,
+    redis_cluster_url, specialist,
 };
 pub use wait::wait_until;

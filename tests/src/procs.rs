@@ -318,3 +318,23 @@ pub fn infra_script(name: &str) -> PathBuf {
         .join("dev")
         .join(name)
 }
+
+/// A specialist agent binary (`<name> run`) on the Redis Cluster, writing
+/// findings to `stream`; `args` adds flags (e.g. `--host-rate 50`).
+///
+/// # Errors
+///
+/// The binary cannot be started.
+pub fn specialist(name: &str, queen: &str, stream: &str, args: &[&str]) -> anyhow::Result<Child> {
+    Ok(Command::new(bin(name))
+        .args(["run", "--queen", queen, "--redis-url", &redis_cluster_url()])
+        .arg("--metrics-addr")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .args(args)
+        .env("SWARM_FINDINGS_STREAM", stream)
+        .env("SWARM_X_BEARER_TOKEN", "test-token")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()?)
+}

@@ -9,10 +9,7 @@ use axum::routing::get;
 use memory_coordinator::Memory;
 use swarm_proto::v1::{FetchSource, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
 use swarm_proto::{AgentKind, TaskState};
-use swarm_tests::{
-    CoordinatorProc, QueenProc, TestDb, bin, free_port, redis_cluster_url, wait_until,
-};
-use tokio::process::{Child, Command};
+use swarm_tests::{CoordinatorProc, QueenProc, TestDb, redis_cluster_url, specialist, wait_until};
 
 fn rss(items: &[(&str, &str, &str)]) -> String {
     let body: String = items
@@ -123,17 +120,6 @@ async fn feed_server() -> anyhow::Result<u16> {
     Ok(port)
 }
 
-fn agent(name: &str, queen: &str, stream: &str) -> anyhow::Result<Child> {
-    Ok(Command::new(bin(name))
-        .args(["run", "--queen", queen, "--redis-url", &redis_cluster_url()])
-        .arg("--metrics-addr")
-        .arg(format!("127.0.0.1:{}", free_port()))
-        .env("SWARM_FINDINGS_STREAM", stream)
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()?)
-}
-
 fn fetch(source_id: &str, url: &str) -> TaskSpec {
     TaskSpec {
         payload: Some(TaskPayload {
@@ -163,9 +149,9 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
     let coordinator =
         CoordinatorProc::start(&redis_cluster_url(), &db.url, &stream, "detect", 30_000)?;
     let _agents = [
-        agent("scraping-specialist", &queen.addr(), &stream)?,
-        agent("keyword-precision", &queen.addr(), &stream)?,
-        agent("data-quality", &queen.addr(), &stream)?,
+        specialist("scraping-specialist", &queen.addr(), &stream, &[])?,
+        specialist("keyword-precision", &queen.addr(), &stream, &[])?,
+        specialist("data-quality", &queen.addr(), &stream, &[])?,
     ];
     let tag = format!("{:08x}", rand::random::<u32>());
     let base = format!("http://127.0.0.1:{port}");

@@ -13,10 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use futures_util::SinkExt;
-use swarm_tests::{
-    CoordinatorProc, QueenProc, TestDb, bin, free_port, redis_cluster_url, wait_until,
-};
-use tokio::process::{Child, Command};
+use swarm_tests::{CoordinatorProc, QueenProc, TestDb, redis_cluster_url, specialist, wait_until};
 use tokio_tungstenite::tungstenite::Message;
 
 /// Poll interval of the configured sources.
@@ -133,18 +130,6 @@ async fn push_server() -> anyhow::Result<u16> {
     Ok(port)
 }
 
-fn agent(name: &str, queen: &str, stream: &str) -> anyhow::Result<Child> {
-    Ok(Command::new(bin(name))
-        .args(["run", "--queen", queen, "--redis-url", &redis_cluster_url()])
-        .arg("--metrics-addr")
-        .arg(format!("127.0.0.1:{}", free_port()))
-        .env("SWARM_FINDINGS_STREAM", stream)
-        .env("SWARM_X_BEARER_TOKEN", "test-token")
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()?)
-}
-
 type Event = (String, Option<String>, String);
 
 async fn events(db: &TestDb) -> Vec<Event> {
@@ -223,26 +208,15 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
         &format!("src-{tag}"),
         30_000,
     )?;
-    let mut scraper = Command::new(bin("scraping-specialist"));
-    scraper
-        .args([
-            "run",
-            "--queen",
-            &queen.addr(),
-            "--redis-url",
-            &redis_cluster_url(),
-        ])
-        .args(["--host-rate", "50"])
-        .arg("--metrics-addr")
-        .arg(format!("127.0.0.1:{}", free_port()))
-        .env("SWARM_FINDINGS_STREAM", &stream)
-        .env("SWARM_X_BEARER_TOKEN", "test-token")
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true);
     let _agents = [
-        scraper.spawn()?,
-        agent("keyword-precision", &queen.addr(), &stream)?,
-        agent("data-quality", &queen.addr(), &stream)?,
+        specialist(
+            "scraping-specialist",
+            &queen.addr(),
+            &stream,
+            &["--host-rate", "50"],
+        )?,
+        specialist("keyword-precision", &queen.addr(), &stream, &[])?,
+        specialist("data-quality", &queen.addr(), &stream, &[])?,
     ];
 
     // every kind of source yields its event
