@@ -277,6 +277,7 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
     )
     .await?;
     let took = published.elapsed();
+    eprintln!("published → event in PostgreSQL: {took:?} (poll interval {INTERVAL_MS} ms)");
     assert!(
         took < Duration::from_millis(2 * INTERVAL_MS),
         "published → event took {took:?}, more than two poll intervals"
