@@ -23,13 +23,54 @@ struct Event {
     /// source -> best confidence
     sources: HashMap<String, f64>,
     latest_observed: i64,
+    watchlist: bool,
+    first_seen_ms: i64,
+    last_seen_ms: i64,
+    /// Global change sequence of the last change.
+    seq: i64,
+    evidence: Vec<Detection>,
+    history: Vec<HistoryRecord>,
+}
+
+/// A stored document, as the query API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentRecord {
+    pub source_id: String,
+    pub title: String,
+    pub fetched_unix_ms: i64,
+}
+
+/// One version of an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRecord {
+    pub version: i32,
+    pub status: String,
+    pub confidence: f64,
+    pub corroboration: i32,
+    pub changed_unix_ms: i64,
+}
+
+/// Everything known about an event (for the query API of the embedded run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub change: EventChange,
+    pub event_date: Option<String>,
+    pub date_precision: String,
+    pub watchlist: bool,
+    pub first_seen_unix_ms: i64,
+    pub last_seen_unix_ms: i64,
+    /// Global change sequence of its last change (grows with every change).
+    pub seq: i64,
+    pub evidence: Vec<Detection>,
+    pub history: Vec<HistoryRecord>,
 }
 
 #[derive(Default)]
 struct State {
     events: Vec<Event>,
     evidence: HashMap<String, i64>,
-    documents: HashMap<String, ()>,
+    documents: HashMap<String, DocumentRecord>,
+    seq: i64,
 }
 
 /// In-memory event store.
@@ -52,6 +93,32 @@ impl MemoryEvents {
     pub fn events(&self) -> Vec<EventChange> {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.events.iter().map(change_of).collect()
+    }
+
+    /// Every event with its evidence and history.
+    pub fn records(&self) -> Vec<EventRecord> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state
+            .events
+            .iter()
+            .map(|e| EventRecord {
+                change: change_of(e),
+                event_date: e.event_date.clone(),
+                date_precision: e.precision.clone(),
+                watchlist: e.watchlist,
+                first_seen_unix_ms: e.first_seen_ms,
+                last_seen_unix_ms: e.last_seen_ms,
+                seq: e.seq,
+                evidence: e.evidence.clone(),
+                history: e.history.clone(),
+            })
+            .collect()
+    }
+
+    /// Stored documents by id.
+    pub fn documents(&self) -> HashMap<String, DocumentRecord> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.documents.clone()
     }
 
     /// Applies findings in order (never fails: nothing to lose in memory).
@@ -82,11 +149,16 @@ fn change_of(e: &Event) -> EventChange {
 fn apply(state: &mut State, finding: &Finding) -> Outcome {
     match finding {
         Finding::Document(d) => {
-            if state.documents.insert(d.id.clone(), ()).is_none() {
-                Outcome::Stored
-            } else {
-                Outcome::Unchanged
+            if state.documents.contains_key(&d.id) {
+                return Outcome::Unchanged;
             }
+            let record = DocumentRecord {
+                source_id: d.source_id.clone(),
+                title: d.title.clone(),
+                fetched_unix_ms: d.fetched_unix_ms,
+            };
+            state.documents.insert(d.id.clone(), record);
+            Outcome::Stored
         }
         Finding::Candidate(_) => Outcome::Unchanged,
         Finding::Detection(d) => detection(state, d),
@@ -135,6 +207,12 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
             version: 0,
             sources: HashMap::new(),
             latest_observed: i64::MIN,
+            watchlist: false,
+            first_seen_ms: d.observed_unix_ms,
+            last_seen_ms: d.observed_unix_ms,
+            seq: 0,
+            evidence: Vec::new(),
+            history: Vec::new(),
         });
         state.events.len() - 1
     });
@@ -153,7 +231,21 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
         event.precision = d.date_precision.clone();
     }
     event.version += 1;
-    Outcome::Event(change_of(event))
+    event.watchlist |= d.watchlist;
+    event.first_seen_ms = event.first_seen_ms.min(d.observed_unix_ms);
+    event.last_seen_ms = event.last_seen_ms.max(d.observed_unix_ms);
+    event.evidence.push(d.clone());
+    state.seq += 1;
+    event.seq = state.seq;
+    let change = change_of(event);
+    event.history.push(HistoryRecord {
+        version: change.version,
+        status: change.status.clone(),
+        confidence: change.confidence,
+        corroboration: change.corroboration,
+        changed_unix_ms: swarm_common::time::now_ms(),
+    });
+    Outcome::Event(change)
 }
 
 #[cfg(test)]
@@ -198,5 +290,9 @@ mod tests {
         assert_eq!(events[0].corroboration, 3);
         assert_eq!(events[0].version, 3);
         assert!((events[0].confidence - 0.875).abs() < 1e-9);
+        let records = store.records();
+        assert_eq!(records[0].evidence.len(), 3);
+        assert_eq!(records[0].history.len(), 3);
+        assert_eq!(records[0].seq, 3, "one change sequence number per change");
     }
 }
