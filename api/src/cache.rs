@@ -71,14 +71,20 @@ impl ResponseCache {
 
     /// A cached list response.
     pub fn list(&self, key: &str) -> Option<Cached> {
-        let hit = lock(&self.lists).get(key).filter(|c| self.fresh(c)).cloned();
+        let hit = lock(&self.lists)
+            .get(key)
+            .filter(|c| self.fresh(c))
+            .cloned();
         count(hit.is_some());
         hit
     }
 
     /// A cached detail response.
     pub fn detail(&self, id: i64) -> Option<Cached> {
-        let hit = lock(&self.details).get(&id).filter(|c| self.fresh(c)).cloned();
+        let hit = lock(&self.details)
+            .get(&id)
+            .filter(|c| self.fresh(c))
+            .cloned();
         count(hit.is_some());
         hit
     }
@@ -154,8 +160,14 @@ mod tests {
         assert!(cache.detail(1).is_none());
         assert!(cache.detail(2).is_some(), "unchanged details stay");
         cache.put_list("a".into(), before, Cached::new(b"[0]".to_vec()));
-        assert!(cache.list("a").is_none(), "a result older than the change is not kept");
-        assert_ne!(Cached::new(b"x".to_vec()).etag, Cached::new(b"y".to_vec()).etag);
+        assert!(
+            cache.list("a").is_none(),
+            "a result older than the change is not kept"
+        );
+        assert_ne!(
+            Cached::new(b"x".to_vec()).etag,
+            Cached::new(b"y".to_vec()).etag
+        );
     }
 
     #[test]

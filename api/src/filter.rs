@@ -129,12 +129,14 @@ fn instant(param: &str, value: &str) -> Result<i64, Problem> {
 }
 
 fn day(param: &str, value: &str) -> Result<String, Problem> {
-    time::parse_date(value).map(|_| value.to_string()).ok_or_else(|| {
-        Problem::bad_param(
-            param,
-            format!("`{param}` must be a date YYYY-MM-DD; got `{value}`"),
-        )
-    })
+    time::parse_date(value)
+        .map(|_| value.to_string())
+        .ok_or_else(|| {
+            Problem::bad_param(
+                param,
+                format!("`{param}` must be a date YYYY-MM-DD; got `{value}`"),
+            )
+        })
 }
 
 fn non_empty(param: &str, value: &str) -> Result<String, Problem> {
@@ -242,7 +244,9 @@ impl Filter {
                         _ => {
                             return Err(Problem::bad_param(
                                 name,
-                                format!("cannot sort by `{field}`; expected last_seen, first_seen, confidence or event_date, optionally prefixed with `-` (descending)"),
+                                format!(
+                                    "cannot sort by `{field}`; expected last_seen, first_seen, confidence or event_date, optionally prefixed with `-` (descending)"
+                                ),
                             ));
                         }
                     };
@@ -256,7 +260,9 @@ impl Filter {
                         .ok_or_else(|| {
                             Problem::bad_param(
                                 name,
-                                format!("`limit` must be an integer from 1 to {MAX_LIMIT}; got `{v}`"),
+                                format!(
+                                    "`limit` must be an integer from 1 to {MAX_LIMIT}; got `{v}`"
+                                ),
                             )
                         })?;
                 }
@@ -307,7 +313,9 @@ impl Filter {
 fn bad_cursor(detail: &str) -> Problem {
     Problem::bad_param(
         "cursor",
-        format!("`cursor` {detail}; pass the `next_cursor` of the previous page unchanged, with the same `sort`"),
+        format!(
+            "`cursor` {detail}; pass the `next_cursor` of the previous page unchanged, with the same `sort`"
+        ),
     )
 }
 
@@ -386,7 +394,12 @@ mod tests {
         ] {
             let p = Filter::parse(&pairs(&[(name, value)])).unwrap_err();
             assert_eq!(p.status, 400);
-            assert_eq!(p.param.as_deref(), Some(name), "{name}={value}: {}", p.detail);
+            assert_eq!(
+                p.param.as_deref(),
+                Some(name),
+                "{name}={value}: {}",
+                p.detail
+            );
         }
     }
 

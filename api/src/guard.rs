@@ -80,10 +80,16 @@ pub async fn limits(State(app): State<App>, req: Request, next: Next) -> Respons
 
 /// The key of a request: `Authorization: Bearer <key>` or `X-API-Key`.
 fn presented_key(headers: &HeaderMap) -> Option<&str> {
-    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         return Some(v.strip_prefix("Bearer ").unwrap_or(v).trim());
     }
-    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 fn client_address(app: &App, req: &Request) -> String {
@@ -142,7 +148,9 @@ pub async fn authorize(State(app): State<App>, req: Request, next: Next) -> Resp
             app.config.anonymous_rate_per_sec,
         ),
         None if is_admin(&path) => {
-            return unauthorized("admin paths need an API key with the admin scope (Authorization: Bearer <key>)");
+            return unauthorized(
+                "admin paths need an API key with the admin scope (Authorization: Bearer <key>)",
+            );
         }
         None => {
             return unauthorized(

@@ -124,11 +124,12 @@ pub async fn list(pool: &PgPool) -> Result<Vec<KeyInfo>, Error> {
 ///
 /// A database failure.
 pub async fn revoke(pool: &PgPool, id: i64) -> Result<bool, Error> {
-    let r = sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
-        .bind(id)
-        .execute(pool)
-        .await
-        .map_err(query_err("revoke key"))?;
+    let r =
+        sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .execute(pool)
+            .await
+            .map_err(query_err("revoke key"))?;
     Ok(r.rows_affected() > 0)
 }
 

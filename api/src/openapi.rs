@@ -58,10 +58,18 @@ mod tests {
     fn documents_every_route() {
         let doc: serde_json::Value = serde_json::from_str(&super::document_json()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-        for path in ["/api/v1/tges", "/api/v1/tges/{id}", "/api/v1/stream", "/api/v1/sources", "/api/v1/admin/keys"] {
+        for path in [
+            "/api/v1/tges",
+            "/api/v1/tges/{id}",
+            "/api/v1/stream",
+            "/api/v1/sources",
+            "/api/v1/admin/keys",
+        ] {
             assert!(doc["paths"][path].is_object(), "{path} missing");
         }
-        let params = doc["paths"]["/api/v1/tges"]["get"]["parameters"].as_array().unwrap();
+        let params = doc["paths"]["/api/v1/tges"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
         assert!(params.iter().any(|p| p["name"] == "min_confidence"));
         assert!(doc["components"]["schemas"]["EventDetail"].is_object());
     }

@@ -33,7 +33,8 @@ impl RateLimiter {
             tokens: burst,
             at: now,
         });
-        bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(burst);
+        bucket.tokens =
+            (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(burst);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -55,7 +56,13 @@ mod tests {
             assert!(limiter.take("k", 1.0, 3).is_ok());
         }
         let wait = limiter.take("k", 1.0, 3).unwrap_err();
-        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1), "{wait:?}");
-        assert!(limiter.take("other", 1.0, 3).is_ok(), "buckets are per client");
+        assert!(
+            wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
+        assert!(
+            limiter.take("other", 1.0, 3).is_ok(),
+            "buckets are per client"
+        );
     }
 }

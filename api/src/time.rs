@@ -23,7 +23,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
@@ -144,7 +152,10 @@ mod tests {
         assert_eq!(parse_instant("1970-01-01"), Some(0));
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999999Z");
         assert_eq!(parse_instant("2027-02-29"), None, "not a leap year");
-        assert_eq!(parse_instant("2028-02-29").map(rfc3339).unwrap(), "2028-02-29T00:00:00.000000Z");
+        assert_eq!(
+            parse_instant("2028-02-29").map(rfc3339).unwrap(),
+            "2028-02-29T00:00:00.000000Z"
+        );
         assert_eq!(parse_instant("yesterday"), None);
         assert_eq!(parse_instant("2027-03-01T25:00:00Z"), None);
     }

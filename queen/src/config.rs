@@ -71,6 +71,8 @@ pub struct QueenConfig {
     pub kinds: BTreeMap<String, KindPolicy>,
     /// Default policy of kinds not listed in `kinds`.
     pub default_policy: KindPolicy,
+    /// The HTTP query API (`[api]`, `QUEEN__API__ENABLED=true`).
+    pub api: tge_api::ApiConfig,
 }
 
 impl Default for QueenConfig {
@@ -88,6 +90,7 @@ impl Default for QueenConfig {
             shutdown_grace_ms: 10_000,
             kinds: BTreeMap::new(),
             default_policy: KindPolicy::default(),
+            api: tge_api::ApiConfig::default(),
         }
     }
 }

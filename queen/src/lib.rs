@@ -12,7 +12,9 @@
 //! - [`run`] — wires config, store, gRPC, health, reflection and the ops
 //!   endpoint, and shuts down gracefully.
 //! - [`client`] — connecting to a queen (used by `queenctl`, agents, tests).
+//! - [`api_only`] — the `--api-only` mode: the HTTP query API alone.
 
+pub mod api_only;
 pub mod client;
 pub mod config;
 pub mod grpc;

@@ -66,8 +66,16 @@ pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem
     for row in rows {
         let (mut last_error, mut breaker) = (None, None);
         if let Some(memory) = &app.memory {
-            last_error = memory.get(&source_error_key(&row.source_id)).await.ok().flatten();
-            breaker = memory.get(&breaker_key(&row.source_id)).await.ok().flatten();
+            last_error = memory
+                .get(&source_error_key(&row.source_id))
+                .await
+                .ok()
+                .flatten();
+            breaker = memory
+                .get(&breaker_key(&row.source_id))
+                .await
+                .ok()
+                .flatten();
         }
         let open = breaker
             .as_deref()

@@ -71,7 +71,9 @@ async fn forward(
 ) {
     // event id -> change sequence sent on this connection
     let mut sent: HashMap<i64, i64> = HashMap::new();
-    let hello = SseEvent::default().retry(Duration::from_secs(2)).comment("subscribed");
+    let hello = SseEvent::default()
+        .retry(Duration::from_secs(2))
+        .comment("subscribed");
     if tx.send(Ok(hello)).await.is_err() {
         return;
     }

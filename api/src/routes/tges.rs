@@ -28,7 +28,10 @@ pub fn respond(headers: &HeaderMap, cached: &Cached) -> Response {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         (
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             cached.body.clone(),
         )
             .into_response()
@@ -41,7 +44,10 @@ pub fn respond(headers: &HeaderMap, cached: &Cached) -> Response {
 
 /// Turns a query-string rejection into a problem.
 pub fn query_problem(rejection: QueryRejection) -> Problem {
-    Problem::bad_param("query", format!("the query string cannot be read: {rejection}"))
+    Problem::bad_param(
+        "query",
+        format!("the query string cannot be read: {rejection}"),
+    )
 }
 
 /// List TGE events.
@@ -102,7 +108,10 @@ pub async fn detail(
     Path(raw): Path<String>,
 ) -> Result<Response, Problem> {
     let id: i64 = raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
-        Problem::bad_param("id", format!("the event id must be a positive integer; got `{raw}`"))
+        Problem::bad_param(
+            "id",
+            format!("the event id must be a positive integer; got `{raw}`"),
+        )
     })?;
     if let Some(hit) = app.cache.detail(id) {
         return Ok(respond(&headers, &hit));

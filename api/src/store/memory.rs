@@ -66,25 +66,23 @@ fn matches(f: &Filter, r: &EventRecord, e: &Event) -> bool {
     let key = project_key(&e.project);
     let start = e.event_date.as_deref().and_then(time::event_start);
     f.project.as_ref().is_none_or(|p| *p == key)
-        && f.project_prefix.as_ref().is_none_or(|p| key.starts_with(p.as_str()))
-        && f
-            .symbol
+        && f.project_prefix
+            .as_ref()
+            .is_none_or(|p| key.starts_with(p.as_str()))
+        && f.symbol
             .as_ref()
             .is_none_or(|s| e.symbol.as_deref() == Some(s.as_str()))
         && (f.statuses.is_empty() || f.statuses.contains(&e.status))
-        && f
-            .date_from
+        && f.date_from
             .as_ref()
             .is_none_or(|d| start.as_ref().is_some_and(|s| s >= d))
-        && f
-            .date_to
+        && f.date_to
             .as_ref()
             .is_none_or(|d| start.as_ref().is_some_and(|s| s <= d))
         && f.since_us.is_none_or(|t| e.first_seen_us >= t)
         && f.until_us.is_none_or(|t| e.first_seen_us < t)
         && f.min_confidence.is_none_or(|c| e.confidence >= c)
-        && f
-            .source_kind
+        && f.source_kind
             .as_ref()
             .is_none_or(|k| r.evidence.iter().any(|v| v.source_kind == *k))
         && (!f.watchlist || e.watchlist)
@@ -191,7 +189,11 @@ impl EventStore for MemoryStore {
             p.last_seen = rfc3339(*newest * 1000);
         }
         let mut projects: Vec<Project> = by_key.into_values().collect();
-        projects.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then(a.project.cmp(&b.project)));
+        projects.sort_by(|a, b| {
+            b.last_seen
+                .cmp(&a.last_seen)
+                .then(a.project.cmp(&b.project))
+        });
         projects.truncate(limit as usize);
         Ok(projects)
     }
@@ -243,7 +245,13 @@ impl EventStore for MemoryStore {
     }
 
     async fn last_seq(&self) -> Result<i64, Error> {
-        Ok(self.events.records().iter().map(|r| r.seq).max().unwrap_or(0))
+        Ok(self
+            .events
+            .records()
+            .iter()
+            .map(|r| r.seq)
+            .max()
+            .unwrap_or(0))
     }
 
     async fn ping(&self) -> Result<(), Error> {

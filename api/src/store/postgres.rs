@@ -124,10 +124,14 @@ impl EventStore for PostgresStore {
                 .push(")");
         }
         if let Some(d) = &f.date_from {
-            q.push(" AND event_start >= ").push_bind(d.clone()).push("::date");
+            q.push(" AND event_start >= ")
+                .push_bind(d.clone())
+                .push("::date");
         }
         if let Some(d) = &f.date_to {
-            q.push(" AND event_start <= ").push_bind(d.clone()).push("::date");
+            q.push(" AND event_start <= ")
+                .push_bind(d.clone())
+                .push("::date");
         }
         if let Some(t) = f.since_us {
             q.push(" AND first_seen >= ");
@@ -265,19 +269,19 @@ impl EventStore for PostgresStore {
     }
 
     async fn sources(&self) -> Result<Vec<SourceRow>, Error> {
-        let has_schedules: bool =
-            sqlx::query_scalar("SELECT to_regclass('schedules') IS NOT NULL")
-                .fetch_one(&self.pool)
-                .await
-                .map_err(query_err("find schedules"))?;
+        let has_schedules: bool = sqlx::query_scalar("SELECT to_regclass('schedules') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_err("find schedules"))?;
         if !has_schedules {
             return Ok(Vec::new());
         }
-        let schedules =
-            sqlx::query("SELECT name, spec, interval_ms, paused, next_run_ms FROM schedules ORDER BY name")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(query_err("list schedules"))?;
+        let schedules = sqlx::query(
+            "SELECT name, spec, interval_ms, paused, next_run_ms FROM schedules ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_err("list schedules"))?;
         let mut sources = Vec::new();
         for row in &schedules {
             let spec: Vec<u8> = row.get(1);

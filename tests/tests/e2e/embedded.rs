@@ -18,6 +18,8 @@ async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result
         .arg(format!("127.0.0.1:{}", free_port()))
         .arg("--coordinator-addr")
         .arg(format!("127.0.0.1:{}", free_port()))
+        .arg("--api-addr")
+        .arg(format!("127.0.0.1:{}", free_port()))
         .args(["--demo-every-secs", "1", "--log-format", "json"])
         .env("RUST_LOG", "info")
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
