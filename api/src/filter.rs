@@ -320,7 +320,7 @@ fn bad_cursor(detail: &str) -> Problem {
 }
 
 fn decode_cursor(text: &str, sort: SortField, desc: bool) -> Result<(CursorKey, i64), Problem> {
-    if text.len() % 2 != 0 || text.len() > 400 {
+    if !text.len().is_multiple_of(2) || text.len() > 400 {
         return Err(bad_cursor("is malformed"));
     }
     let bytes = (0..text.len())

@@ -133,11 +133,14 @@ pub async fn revoke(pool: &PgPool, id: i64) -> Result<bool, Error> {
     Ok(r.rows_affected() > 0)
 }
 
+/// Key hash -> (when looked up, what was found).
+type LookupCache = HashMap<Vec<u8>, (Instant, Option<KeyRecord>)>;
+
 /// Looks keys up, caching answers (valid or not) for a short time.
 pub struct KeyLookup {
     pool: Option<PgPool>,
     ttl: Duration,
-    cache: Mutex<HashMap<Vec<u8>, (Instant, Option<KeyRecord>)>>,
+    cache: Mutex<LookupCache>,
 }
 
 impl KeyLookup {
@@ -192,7 +195,7 @@ impl KeyLookup {
         self.pool.as_ref()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, (Instant, Option<KeyRecord>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LookupCache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -37,7 +37,7 @@ pub async fn execute(args: &KeysArgs, json: bool) -> anyhow::Result<String> {
     let pool = store.pool();
     Ok(match &args.command {
         KeysCommand::Create { scope, name, rate } => {
-            if rate.is_some_and(|r| !(r > 0.0)) {
+            if rate.is_some_and(|r| r.is_nan() || r <= 0.0) {
                 anyhow::bail!("--rate must be positive");
             }
             let (key, info) = tge_api::keys::create(pool, name, *scope, *rate).await?;
