@@ -29,7 +29,7 @@ impl Problem {
     /// A problem of `status`, with `slug` naming its kind.
     pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Self {
         Self {
-            kind: format!("https://tge-swarm.dev/problems/{slug}"),
+            kind: format!("urn:tge-swarm:problem:{slug}"),
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             detail: detail.into(),
