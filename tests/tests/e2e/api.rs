@@ -10,8 +10,8 @@ use memory_coordinator::{Envelope, Finding, Memory, RedisMemory};
 use reqwest::StatusCode;
 use serde_json::Value;
 use swarm_tests::{
-    ApiProc, CoordinatorProc, HaproxyProc, TestDb, bin, free_port, queenctl_env, redis_cluster_url,
-    wait_until,
+    ApiProc, CoordinatorProc, HaproxyProc, TestDb, bin, free_port, http_get, metric_value,
+    queenctl_env, redis_cluster_url, wait_until,
 };
 
 /// An event row to insert directly (the coordinator's table layout).
@@ -729,16 +729,25 @@ async fn requests_through_haproxy_keep_succeeding_when_a_replica_is_killed() -> 
     .await?;
     let client = reqwest::Client::new();
     let list = format!("{}/api/v1/tges?min_confidence=0.5", proxy.url());
-    let mut served_by_both = std::collections::HashSet::new();
     for _ in 0..20 {
         let r = client.get(&list).send().await?;
         assert_eq!(r.status(), StatusCode::OK);
-        served_by_both.insert(
-            r.headers()
-                .get("etag")
-                .map(|e| e.to_str().unwrap_or("").to_string()),
-        );
         assert_eq!(projects(&json(r).await?).len(), 5);
+    }
+    for replica in [&first, &second] {
+        let metrics = http_get(&format!(
+            "http://127.0.0.1:{}/metrics",
+            replica.metrics_port
+        ))
+        .await?;
+        let served = metric_value(
+            &metrics,
+            "tge_api_requests_total{route=\"tges\",status=\"200\"}",
+        );
+        assert!(
+            served.unwrap_or(0.0) >= 5.0,
+            "round robin: each replica serves ({served:?})"
+        );
     }
     first.kill().await;
     let mut failures = Vec::new();
