@@ -258,3 +258,101 @@ impl EventStore for MemoryStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use memory_coordinator::Finding;
+    use memory_coordinator::finding::{Detection, Status};
+
+    use super::*;
+
+    fn detection(id: &str, project: &str, kind: &str, confidence: f64, at: i64) -> Finding {
+        Finding::Detection(Detection {
+            id: id.into(),
+            document_id: format!("doc-{id}"),
+            source_id: format!("src-{id}"),
+            source_kind: kind.into(),
+            url: String::new(),
+            project: project.into(),
+            symbol: None,
+            status: Status::Announced,
+            event_date: Some("2027-Q2".into()),
+            date_precision: "quarter".into(),
+            confidence,
+            snippet: String::new(),
+            watchlist: false,
+            observed_unix_ms: at,
+        })
+    }
+
+    fn store() -> MemoryStore {
+        let events = Arc::new(MemoryEvents::default());
+        let findings: Vec<Finding> = (0..10)
+            .map(|i| {
+                let kind = if i % 2 == 0 { "rss" } else { "exchange" };
+                detection(
+                    &i.to_string(),
+                    &format!("Proj {i}"),
+                    kind,
+                    i as f64 / 10.0,
+                    1_000 * i,
+                )
+            })
+            .collect();
+        events.apply_batch(&findings).unwrap();
+        MemoryStore::new(events, Arc::new(Vec::new))
+    }
+
+    fn filter(pairs: &[(&str, &str)]) -> Filter {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        Filter::parse(&pairs).unwrap()
+    }
+
+    #[tokio::test]
+    async fn filters_sort_and_pages_like_postgres() {
+        let store = store();
+        let names = |events: &[Event]| events.iter().map(|e| e.project.clone()).collect::<Vec<_>>();
+        let hot = store
+            .list(&filter(&[
+                ("min_confidence", "0.7"),
+                ("source_kind", "exchange"),
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(names(&hot), ["Proj 9", "Proj 7"], "newest first");
+        let q2 = store
+            .list(&filter(&[
+                ("date_from", "2027-04-01"),
+                ("date_to", "2027-04-01"),
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(q2.len(), 10, "a quarter starts on its first day");
+        // pages of 3 by ascending confidence cover everything once
+        let mut seen = Vec::new();
+        let mut cursor = None::<String>;
+        loop {
+            let mut pairs = vec![("sort", "confidence"), ("limit", "3")];
+            if let Some(c) = &cursor {
+                pairs.push(("cursor", c.as_str()));
+            }
+            let f = filter(&pairs);
+            let mut page = store.list(&f).await.unwrap();
+            let more = page.len() > 3;
+            page.truncate(3);
+            seen.extend(names(&page));
+            if !more {
+                break;
+            }
+            let last = page.last().unwrap();
+            cursor = Some(f.cursor(&key_of(last, f.sort), last.id));
+        }
+        let expected: Vec<String> = (0..10).map(|i| format!("Proj {i}")).collect();
+        assert_eq!(seen, expected);
+        let changes = store.changes_since(8, 100).await.unwrap();
+        assert_eq!(names(&changes), ["Proj 8", "Proj 9"]);
+    }
+}
