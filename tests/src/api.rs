@@ -91,6 +91,8 @@ pub struct HaproxyProc {
     pub child: Child,
     pub port: u16,
     pub stats_port: u16,
+    /// The TLS listener, when started with a certificate.
+    pub tls_port: Option<u16>,
     pub log: PathBuf,
 }
 
@@ -98,10 +100,27 @@ impl HaproxyProc {
     /// Starts HAProxy in front of `servers` (two API replica addresses) and
     /// waits until both passed their health check.
     pub async fn start(servers: [&str; 2]) -> anyhow::Result<Self> {
+        Self::start_with_tls(servers, None).await
+    }
+
+    /// [`HaproxyProc::start`], terminating TLS with `cert` (PEM with the
+    /// certificate and its key) on one more port.
+    pub async fn start_with_tls(servers: [&str; 2], cert: Option<&Path>) -> anyhow::Result<Self> {
         let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/haproxy/haproxy.cfg");
         let (port, stats_port) = (free_port(), free_port());
         let log = std::env::temp_dir().join(format!("haproxy-{port}.log"));
-        let child = Command::new("haproxy")
+        let tls_port = cert.map(|_| free_port());
+        let mut cmd = Command::new("haproxy");
+        match (cert, tls_port) {
+            (Some(cert), Some(tls)) => {
+                cmd.env("TLS_CERT", cert)
+                    .env("HTTPS_BIND", format!("127.0.0.1:{tls}"));
+            }
+            _ => {
+                cmd.env_remove("TLS_CERT");
+            }
+        }
+        let child = cmd
             .arg("-db")
             .arg("-f")
             .arg(&config)
@@ -111,7 +130,6 @@ impl HaproxyProc {
             .env("API_SERVER_2", servers[1])
             .env("GRAFANA_SERVER", format!("127.0.0.1:{}", free_port()))
             .env("PROMETHEUS_SERVER", format!("127.0.0.1:{}", free_port()))
-            .env_remove("TLS_CERT")
             .stdout(std::fs::File::create(&log)?)
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -123,6 +141,7 @@ impl HaproxyProc {
             child,
             port,
             stats_port,
+            tls_port,
             log,
         };
         proxy.wait_up(2).await?;

@@ -817,6 +817,71 @@ async fn requests_through_haproxy_keep_succeeding_when_a_replica_is_killed() -> 
 }
 
 #[tokio::test]
+async fn haproxy_terminates_tls_with_the_certificate_from_the_environment() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let api = ApiProc::start(&db.url, &OPEN).await?;
+    let dir = std::env::temp_dir().join(format!("tls-{:x}", rand::random::<u32>()));
+    std::fs::create_dir_all(&dir)?;
+    let (cert, key, pem) = (
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("both.pem"),
+    );
+    let made = tokio::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .args(["-addext", "extendedKeyUsage=serverAuth"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .await?;
+    anyhow::ensure!(
+        made.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    std::fs::write(&pem, [std::fs::read(&cert)?, std::fs::read(&key)?].concat())?;
+    let server = format!("127.0.0.1:{}", api.port);
+    let proxy = HaproxyProc::start_with_tls([&server, &server], Some(&pem)).await?;
+    let tls_port = proxy.tls_port.unwrap_or_default();
+    let trusted = reqwest::Certificate::from_pem(&std::fs::read(&cert)?)?;
+    let client = reqwest::Client::builder()
+        .tls_certs_only([trusted])
+        .build()?;
+    let r = client
+        .get(format!("https://127.0.0.1:{tls_port}/api/v1/tges"))
+        .send()
+        .await?;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(json(r).await?["items"].is_array());
+    // a client that does not trust the certificate is refused
+    let untrusting = reqwest::Client::new();
+    assert!(
+        untrusting
+            .get(format!("https://127.0.0.1:{tls_port}/health"))
+            .send()
+            .await
+            .is_err()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
 async fn the_one_process_run_serves_its_detections_on_the_api() -> anyhow::Result<()> {
     let api_port = free_port();
     let _swarm = tokio::process::Command::new(bin("swarm"))
