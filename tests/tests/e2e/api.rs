@@ -709,6 +709,46 @@ async fn keys_scopes_rate_limits_and_request_limits() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
+async fn a_full_queen_serves_the_api_when_enabled() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let cluster = redis_cluster_url();
+    let queen = swarm_tests::QueenProc::start(
+        &db.url,
+        &[
+            ("QUEEN__API__ENABLED", "true"),
+            ("QUEEN__API__ADDR", &addr),
+            ("QUEEN__API__MEMORY_URL", &cluster),
+        ],
+    )
+    .await?;
+    let base = format!("http://{addr}");
+    wait_until(Duration::from_secs(20), "the queen's API", || {
+        let ready = format!("{base}/ready");
+        async move { (get(&ready, None).await.ok()?.0 == StatusCode::OK).then_some(()) }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}; log:\n{}", queen.log_text()))?;
+    assert_eq!(
+        get(&format!("{base}/api/v1/tges"), None).await?.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (code, out, err) = keys(&db, &["--json", "create", "--scope", "read"]).await?;
+    assert_eq!(code, 0, "{err}");
+    let key = serde_json::from_str::<Value>(&out)?["key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    insert(&db, &SEEDS[1]).await?;
+    let (status, _, page) = get(&format!("{base}/api/v1/tges"), Some(&key)).await?;
+    assert_eq!(status, StatusCode::OK, "{}", queen.log_text());
+    assert_eq!(projects(&page), ["Northwind"]);
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
 async fn requests_through_haproxy_keep_succeeding_when_a_replica_is_killed() -> anyhow::Result<()> {
     let db = TestDb::create().await?;
     let env = [
