@@ -5,7 +5,7 @@
 # Prints requests/s and p50/p99 latency per scenario:
 #   list-hot     one filtered list query (served from the cache)
 #   detail-hot   one event's detail (cache)
-#   list-varied  filtered lists over 1,000 distinct filters (mostly PostgreSQL)
+#   list-varied  filtered lists with a random project prefix among 100k (mostly PostgreSQL)
 #   detail-varied details of random events among the 100k (mostly PostgreSQL)
 # Settings: BENCH_EVENTS (100000), BENCH_SECS (10), BENCH_CONNECTIONS (64),
 # BENCH_PORT_BASE (18000: API replicas on +80/+81, HAProxy +88, stats +404).
@@ -69,16 +69,14 @@ API_SERVER_1="127.0.0.1:$((BASE + 80))" API_SERVER_2="127.0.0.1:$((BASE + 81))" 
   haproxy -db -f infra/haproxy/haproxy.cfg >"$RUN/haproxy.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
-  up=$(curl -s "http://127.0.0.1:$((BASE + 404))/stats;csv" | awk -F, '$1=="api" && $2 ~ /^api/ && $18=="UP"' | wc -l)
+  up=$( (curl -s "http://127.0.0.1:$((BASE + 404))/stats;csv" || true) | awk -F, '$1=="api" && $2 ~ /^api/ && $18=="UP"' | wc -l)
   [ "$up" = 2 ] && break; sleep 0.2; done
 URL="http://127.0.0.1:$((BASE + 88))"
 
-cat >"$RUN/list-varied.lua" <<'LUA'
-local n = 0
+cat >"$RUN/list-varied.lua" <<LUA
+math.randomseed(os.time())
 request = function()
-  n = n + 1
-  local c = (n * 37) % 1000
-  return wrk.format("GET", string.format("/api/v1/tges?status=scheduled&min_confidence=0.%03d&limit=20", c))
+  return wrk.format("GET", "/api/v1/tges?project_prefix=project%20" .. math.random(1, $EVENTS) .. "&min_confidence=0.1&limit=20")
 end
 LUA
 cat >"$RUN/detail-varied.lua" <<LUA
