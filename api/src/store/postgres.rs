@@ -185,59 +185,60 @@ impl EventStore for PostgresStore {
     }
 
     async fn detail(&self, id: i64) -> Result<Option<EventDetail>, Error> {
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {EVENT_COLUMNS} FROM tge_events WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(query_err("get event"))?
-        else {
-            return Ok(None);
-        };
-        let evidence = sqlx::query(sqlx::AssertSqlSafe(format!(
+        // three independent reads on three connections: one round trip of latency
+        let event_sql = format!("SELECT {EVENT_COLUMNS} FROM tge_events WHERE id = $1");
+        let evidence_sql = format!(
             "SELECT v.finding_id, v.document_id, d.title, v.source_id, v.source_kind, v.url,
                 v.snippet, v.status, v.confidence, {}
              FROM evidence v LEFT JOIN documents d ON d.id = v.document_id
              WHERE v.event_id = $1 ORDER BY v.observed_at, v.finding_id",
             micros("v.observed_at")
-        )))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_err("get evidence"))?
-        .iter()
-        .map(|r| Evidence {
-            finding_id: r.get(0),
-            document_id: r.get(1),
-            document_title: r.get(2),
-            source_id: r.get(3),
-            source_kind: r.get(4),
-            url: r.get(5),
-            snippet: r.get(6),
-            status: r.get(7),
-            confidence: r.get(8),
-            observed_at: rfc3339(r.get(9)),
-        })
-        .collect();
-        let history = sqlx::query(sqlx::AssertSqlSafe(format!(
+        );
+        let history_sql = format!(
             "SELECT version, status, confidence, corroboration, {}
              FROM event_history WHERE event_id = $1 ORDER BY version",
             micros("changed_at")
-        )))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_err("get history"))?
-        .iter()
-        .map(|r| HistoryEntry {
-            version: r.get(0),
-            status: r.get(1),
-            confidence: r.get(2),
-            corroboration: r.get(3),
-            changed_at: rfc3339(r.get(4)),
-        })
-        .collect();
+        );
+        let (row, evidence, history) = tokio::try_join!(
+            sqlx::query(sqlx::AssertSqlSafe(event_sql))
+                .bind(id)
+                .fetch_optional(&self.pool),
+            sqlx::query(sqlx::AssertSqlSafe(evidence_sql))
+                .bind(id)
+                .fetch_all(&self.pool),
+            sqlx::query(sqlx::AssertSqlSafe(history_sql))
+                .bind(id)
+                .fetch_all(&self.pool),
+        )
+        .map_err(query_err("get event detail"))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let evidence = evidence
+            .iter()
+            .map(|r| Evidence {
+                finding_id: r.get(0),
+                document_id: r.get(1),
+                document_title: r.get(2),
+                source_id: r.get(3),
+                source_kind: r.get(4),
+                url: r.get(5),
+                snippet: r.get(6),
+                status: r.get(7),
+                confidence: r.get(8),
+                observed_at: rfc3339(r.get(9)),
+            })
+            .collect();
+        let history = history
+            .iter()
+            .map(|r| HistoryEntry {
+                version: r.get(0),
+                status: r.get(1),
+                confidence: r.get(2),
+                corroboration: r.get(3),
+                changed_at: rfc3339(r.get(4)),
+            })
+            .collect();
         Ok(Some(EventDetail {
             event: event(&row),
             evidence,
