@@ -3,7 +3,9 @@
 //! of the coordinator's and the API's migrations.
 
 use prost::Message;
-use sqlx::postgres::{PgPoolOptions, PgRow};
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use super::{Error, EventStore, SourceRow, query_err};
@@ -57,10 +59,15 @@ impl PostgresStore {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, Error> {
         // the coordinator's tables first (its migrator is its own)
         drop(memory_coordinator::synth::Synthesizer::connect(url).await?);
+        // plans for the actual filter values: a generic plan cannot use the
+        // prefix index for `LIKE $1` and picks one order for every filter mix
+        let options = PgConnectOptions::from_str(url)
+            .map_err(Error::Connect)?
+            .options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(std::time::Duration::from_secs(5))
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(Error::Connect)?;
         let mut migrator = sqlx::migrate!("./migrations");
