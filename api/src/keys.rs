@@ -3,7 +3,7 @@
 //! revoked by `queenctl keys …`, looked up (briefly cached) by the API.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rand::RngCore;
@@ -133,14 +133,59 @@ pub async fn revoke(pool: &PgPool, id: i64) -> Result<bool, Error> {
     Ok(r.rows_affected() > 0)
 }
 
-/// Key hash -> (when looked up, what was found).
-type LookupCache = HashMap<Vec<u8>, (Instant, Option<KeyRecord>)>;
+/// A cached lookup.
+struct Entry {
+    at: Instant,
+    record: Option<KeyRecord>,
+    refreshing: bool,
+}
 
-/// Looks keys up, caching answers (valid or not) for a short time.
+type LookupCache = HashMap<Vec<u8>, Entry>;
+
+/// Looks keys up, caching answers (valid or not) for a short time. An
+/// expired answer is still used while one background lookup refreshes it,
+/// so a busy key never sends a burst of lookups to the database; a
+/// revocation takes effect within the cache time plus one lookup.
 pub struct KeyLookup {
     pool: Option<PgPool>,
     ttl: Duration,
-    cache: Mutex<LookupCache>,
+    cache: Arc<Mutex<LookupCache>>,
+}
+
+async fn fetch(pool: &PgPool, digest: &[u8]) -> Result<Option<KeyRecord>, Error> {
+    Ok(sqlx::query(
+        "SELECT id, scope, rate_per_sec FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(digest)
+    .fetch_optional(pool)
+    .await
+    .map_err(query_err("find key"))?
+    .and_then(|r| {
+        Some(KeyRecord {
+            id: r.get(0),
+            scope: Scope::parse(r.get::<&str, _>(1))?,
+            rate_per_sec: r.get(2),
+        })
+    }))
+}
+
+fn lock(cache: &Mutex<LookupCache>) -> std::sync::MutexGuard<'_, LookupCache> {
+    cache.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn store(cache: &Mutex<LookupCache>, digest: Vec<u8>, record: Option<KeyRecord>) {
+    let mut cache = lock(cache);
+    if cache.len() > 10_000 {
+        cache.clear();
+    }
+    cache.insert(
+        digest,
+        Entry {
+            at: Instant::now(),
+            record,
+            refreshing: false,
+        },
+    );
 }
 
 impl KeyLookup {
@@ -149,7 +194,7 @@ impl KeyLookup {
         Self {
             pool,
             ttl,
-            cache: Mutex::default(),
+            cache: Arc::default(),
         }
     }
 
@@ -163,40 +208,34 @@ impl KeyLookup {
             return Ok(None);
         };
         let digest = hash(key);
-        if let Some((at, record)) = self.lock().get(&digest)
-            && at.elapsed() < self.ttl
         {
-            return Ok(record.clone());
+            let mut cache = lock(&self.cache);
+            if let Some(entry) = cache.get_mut(&digest) {
+                if entry.at.elapsed() >= self.ttl && !entry.refreshing {
+                    entry.refreshing = true;
+                    let (pool, cache, digest) = (pool.clone(), self.cache.clone(), digest.clone());
+                    tokio::spawn(async move {
+                        match fetch(&pool, &digest).await {
+                            Ok(record) => store(&cache, digest, record),
+                            Err(error) => {
+                                tracing::warn!(%error, "refreshing an API key failed");
+                                // the next request looks it up itself
+                                lock(&cache).remove(&digest);
+                            }
+                        }
+                    });
+                }
+                return Ok(entry.record.clone());
+            }
         }
-        let record = sqlx::query(
-            "SELECT id, scope, rate_per_sec FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(&digest)
-        .fetch_optional(pool)
-        .await
-        .map_err(query_err("find key"))?
-        .and_then(|r| {
-            Some(KeyRecord {
-                id: r.get(0),
-                scope: Scope::parse(r.get::<&str, _>(1))?,
-                rate_per_sec: r.get(2),
-            })
-        });
-        let mut cache = self.lock();
-        if cache.len() > 10_000 {
-            cache.clear();
-        }
-        cache.insert(digest, (Instant::now(), record.clone()));
+        let record = fetch(pool, &digest).await?;
+        store(&self.cache, digest, record.clone());
         Ok(record)
     }
 
     /// The keys' pool, if keys are kept.
     pub fn pool(&self) -> Option<&PgPool> {
         self.pool.as_ref()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, LookupCache> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
