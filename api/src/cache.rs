@@ -4,8 +4,8 @@
 //! `cache_max_age_ms` even if a change went unnoticed.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -34,10 +34,21 @@ impl Cached {
     }
 }
 
+/// What a cached response answers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Slot {
+    /// A list request (its canonical filter text).
+    List(String),
+    /// An event's detail.
+    Detail(i64),
+}
+
 /// Cache of list and detail responses.
 pub struct ResponseCache {
     lists: Mutex<HashMap<String, Cached>>,
     details: Mutex<HashMap<i64, Cached>>,
+    /// One computation per missing slot at a time; the others wait for it.
+    inflight: Mutex<HashMap<Slot, Arc<tokio::sync::Mutex<()>>>>,
     generation: AtomicU64,
     capacity: usize,
     max_age: Duration,
@@ -54,6 +65,7 @@ impl ResponseCache {
         Self {
             lists: Mutex::default(),
             details: Mutex::default(),
+            inflight: Mutex::default(),
             generation: AtomicU64::new(0),
             capacity,
             max_age,
@@ -67,6 +79,60 @@ impl ResponseCache {
 
     fn fresh(&self, c: &Cached) -> bool {
         c.stored.elapsed() < self.max_age
+    }
+
+    fn peek(&self, slot: &Slot) -> Option<Cached> {
+        match slot {
+            Slot::List(key) => lock(&self.lists)
+                .get(key)
+                .filter(|c| self.fresh(c))
+                .cloned(),
+            Slot::Detail(id) => lock(&self.details)
+                .get(id)
+                .filter(|c| self.fresh(c))
+                .cloned(),
+        }
+    }
+
+    /// The cached answer of `slot`, or `compute`'s (then cached). Concurrent
+    /// misses of one slot compute it once: the others wait and take the
+    /// result, so an expiry or a change never sends a burst of identical
+    /// queries to the store.
+    ///
+    /// # Errors
+    ///
+    /// `compute`'s error (nothing is cached then).
+    pub async fn get_or_compute<E, Fut>(
+        &self,
+        slot: Slot,
+        compute: impl FnOnce() -> Fut,
+    ) -> Result<Cached, E>
+    where
+        Fut: std::future::Future<Output = Result<Vec<u8>, E>>,
+    {
+        let hit = self.peek(&slot);
+        count(hit.is_some());
+        if let Some(hit) = hit {
+            return Ok(hit);
+        }
+        let gate = lock(&self.inflight)
+            .entry(slot.clone())
+            .or_default()
+            .clone();
+        let _turn = gate.lock().await;
+        if let Some(hit) = self.peek(&slot) {
+            return Ok(hit);
+        }
+        let generation = self.generation();
+        let result = compute().await.map(Cached::new);
+        if let Ok(cached) = &result {
+            match slot.clone() {
+                Slot::List(key) => self.put_list(key, generation, cached.clone()),
+                Slot::Detail(id) => self.put_detail(id, generation, cached.clone()),
+            }
+        }
+        lock(&self.inflight).remove(&slot);
+        result
     }
 
     /// A cached list response.
@@ -168,6 +234,29 @@ mod tests {
             Cached::new(b"x".to_vec()).etag,
             Cached::new(b"y".to_vec()).etag
         );
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_compute_once() {
+        let cache = Arc::new(ResponseCache::new(10, Duration::from_secs(60)));
+        let computed = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (cache, computed) = (cache.clone(), computed.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get_or_compute(Slot::Detail(7), || async {
+                        computed.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok::<_, ()>(b"{}".to_vec())
+                    })
+                    .await
+            }));
+        }
+        for t in tasks {
+            assert!(t.await.unwrap().is_ok());
+        }
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
     }
 
     #[test]

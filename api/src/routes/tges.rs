@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
-use crate::cache::Cached;
+use crate::cache::{Cached, Slot};
 use crate::filter::{Filter, ListParams, key_of};
 use crate::model::{EventDetail, EventPage};
 use crate::problem::Problem;
@@ -70,23 +70,22 @@ pub async fn list(
 ) -> Result<Response, Problem> {
     let Query(pairs) = query.map_err(query_problem)?;
     let filter = Filter::parse(&pairs)?;
-    let key = filter.cache_key();
-    if let Some(hit) = app.cache.list(&key) {
-        return Ok(respond(&headers, &hit));
-    }
-    let generation = app.cache.generation();
-    let mut items = app.store.list(&filter).await?;
-    let next_cursor = if items.len() > filter.limit as usize {
-        items.truncate(filter.limit as usize);
-        items
-            .last()
-            .map(|e| filter.cursor(&key_of(e, filter.sort), e.id))
-    } else {
-        None
-    };
-    let page = EventPage { items, next_cursor };
-    let cached = Cached::new(serde_json::to_vec(&page).unwrap_or_default());
-    app.cache.put_list(key, generation, cached.clone());
+    let cached = app
+        .cache
+        .get_or_compute(Slot::List(filter.cache_key()), || async {
+            let mut items = app.store.list(&filter).await?;
+            let next_cursor = if items.len() > filter.limit as usize {
+                items.truncate(filter.limit as usize);
+                items
+                    .last()
+                    .map(|e| filter.cursor(&key_of(e, filter.sort), e.id))
+            } else {
+                None
+            };
+            let page = EventPage { items, next_cursor };
+            Ok::<_, Problem>(serde_json::to_vec(&page).unwrap_or_default())
+        })
+        .await?;
     Ok(respond(&headers, &cached))
 }
 
@@ -113,16 +112,16 @@ pub async fn detail(
             format!("the event id must be a positive integer; got `{raw}`"),
         )
     })?;
-    if let Some(hit) = app.cache.detail(id) {
-        return Ok(respond(&headers, &hit));
-    }
-    let generation = app.cache.generation();
-    let detail = app
-        .store
-        .detail(id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("there is no event {id}")))?;
-    let cached = Cached::new(serde_json::to_vec(&detail).unwrap_or_default());
-    app.cache.put_detail(id, generation, cached.clone());
+    let cached = app
+        .cache
+        .get_or_compute(Slot::Detail(id), || async {
+            let detail = app
+                .store
+                .detail(id)
+                .await?
+                .ok_or_else(|| Problem::not_found(format!("there is no event {id}")))?;
+            Ok::<_, Problem>(serde_json::to_vec(&detail).unwrap_or_default())
+        })
+        .await?;
     Ok(respond(&headers, &cached))
 }
