@@ -24,6 +24,8 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    #[error("unexpected data from PostgreSQL: {0}")]
+    Decode(String),
     #[error("cannot prepare the coordinator's tables: {0}")]
     Coordinator(#[from] memory_coordinator::synth::Error),
 }

@@ -192,64 +192,72 @@ impl EventStore for PostgresStore {
     }
 
     async fn detail(&self, id: i64) -> Result<Option<EventDetail>, Error> {
-        // three independent reads on three connections: one round trip of latency
-        let event_sql = format!("SELECT {EVENT_COLUMNS} FROM tge_events WHERE id = $1");
-        let evidence_sql = format!(
-            "SELECT v.finding_id, v.document_id, d.title, v.source_id, v.source_kind, v.url,
-                v.snippet, v.status, v.confidence, {}
-             FROM evidence v LEFT JOIN documents d ON d.id = v.document_id
-             WHERE v.event_id = $1 ORDER BY v.observed_at, v.finding_id",
-            micros("v.observed_at")
-        );
-        let history_sql = format!(
-            "SELECT version, status, confidence, corroboration, {}
-             FROM event_history WHERE event_id = $1 ORDER BY version",
-            micros("changed_at")
-        );
-        let (row, evidence, history) = tokio::try_join!(
-            sqlx::query(sqlx::AssertSqlSafe(event_sql))
-                .bind(id)
-                .fetch_optional(&self.pool),
-            sqlx::query(sqlx::AssertSqlSafe(evidence_sql))
-                .bind(id)
-                .fetch_all(&self.pool),
-            sqlx::query(sqlx::AssertSqlSafe(history_sql))
-                .bind(id)
-                .fetch_all(&self.pool),
-        )
-        .map_err(query_err("get event detail"))?;
+        // one statement, one round trip: evidence and history as JSON arrays
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS},
+               (SELECT coalesce(json_agg(json_build_array(v.finding_id, v.document_id, d.title,
+                    v.source_id, v.source_kind, v.url, v.snippet, v.status, v.confidence, {})
+                    ORDER BY v.observed_at, v.finding_id), '[]')
+                FROM evidence v LEFT JOIN documents d ON d.id = v.document_id
+                WHERE v.event_id = e.id)::text,
+               (SELECT coalesce(json_agg(json_build_array(h.version, h.status, h.confidence,
+                    h.corroboration, {}) ORDER BY h.version), '[]')
+                FROM event_history h WHERE h.event_id = e.id)::text
+             FROM tge_events e WHERE id = $1",
+            micros("v.observed_at"),
+            micros("h.changed_at")
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(query_err("get event"))?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let evidence = evidence
-            .iter()
-            .map(|r| Evidence {
-                finding_id: r.get(0),
-                document_id: r.get(1),
-                document_title: r.get(2),
-                source_id: r.get(3),
-                source_kind: r.get(4),
-                url: r.get(5),
-                snippet: r.get(6),
-                status: r.get(7),
-                confidence: r.get(8),
-                observed_at: rfc3339(r.get(9)),
-            })
-            .collect();
-        let history = history
-            .iter()
-            .map(|r| HistoryEntry {
-                version: r.get(0),
-                status: r.get(1),
-                confidence: r.get(2),
-                corroboration: r.get(3),
-                changed_at: rfc3339(r.get(4)),
-            })
-            .collect();
+        type EvidenceRow = (
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            String,
+            f64,
+            i64,
+        );
+        let evidence: Vec<EvidenceRow> = serde_json::from_str(row.get::<&str, _>(13))
+            .map_err(|e| Error::Decode(format!("evidence: {e}")))?;
+        let history: Vec<(i32, String, f64, i32, i64)> =
+            serde_json::from_str(row.get::<&str, _>(14))
+                .map_err(|e| Error::Decode(format!("history: {e}")))?;
         Ok(Some(EventDetail {
             event: event(&row),
-            evidence,
-            history,
+            evidence: evidence
+                .into_iter()
+                .map(|v| Evidence {
+                    finding_id: v.0,
+                    document_id: v.1,
+                    document_title: v.2,
+                    source_id: v.3,
+                    source_kind: v.4,
+                    url: v.5,
+                    snippet: v.6,
+                    status: v.7,
+                    confidence: v.8,
+                    observed_at: rfc3339(v.9),
+                })
+                .collect(),
+            history: history
+                .into_iter()
+                .map(|h| HistoryEntry {
+                    version: h.0,
+                    status: h.1,
+                    confidence: h.2,
+                    corroboration: h.3,
+                    changed_at: rfc3339(h.4),
+                })
+                .collect(),
         }))
     }
 
