@@ -1,25 +1,34 @@
 //! The whole swarm in one process, with no external service: a queen on
-//! the in-memory store, the five agents (the same runtime and handlers the
-//! agent binaries use), the memory coordinator on the in-process memory
-//! with events kept in memory, and a bundled demo feed on loopback whose
-//! items appear over time — detections show up in the log within seconds.
+//! its embedded store, the five agents (the same runtime and handlers the
+//! agent binaries use: shared source breakers, alerts, adaptive
+//! intervals), the memory coordinator on the in-process memory with
+//! events kept in memory (journaled with a data directory), and a bundled
+//! demo feed on loopback whose items appear over time — detections show up
+//! in the log within seconds.
 //!
 //! The same library code runs as separate processes in production; this
 //! crate only composes it.
 
 mod demo_feed;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use agent_runtime::{AgentOptions, Handler, NoopOnly};
+use api_reliability::config::AlertConfig;
 use memory_coordinator::layout::MEMORY_SYNC;
+use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
 use memory_coordinator::synth::Synthesizer;
 use memory_coordinator::{Envelope, LocalMemory, Memory};
+use performance_optimizer::interval::IntervalPolicy;
+use performance_optimizer::replicas::ReplicaPolicy;
 use queen::config::{QueenConfig, StoreKind};
+use queen::sources::{SourceConfig, SourceKind};
 use swarm_proto::names::AGENT_KINDS;
-use swarm_proto::v1::{FetchSource, Schedule, TaskPayload, TaskSpec, task_payload};
+use swarm_proto::v1::{OptimizeSchedules, Schedule, TaskPayload, TaskSpec, task_payload};
 use swarm_proto::{AgentKind, Priority};
 use tokio::sync::watch;
 
@@ -39,6 +48,15 @@ pub struct Options {
     pub poll_every: Duration,
     /// Capacity of each in-process agent.
     pub capacity: u32,
+    /// Sources to poll besides the demo feed.
+    pub sources: BTreeMap<String, SourceConfig>,
+    /// Where the queue and the events are journaled (`None`: memory only,
+    /// a restart forgets everything).
+    pub data_dir: Option<PathBuf>,
+    /// Alert rule and targets (none by default).
+    pub alerts: AlertConfig,
+    /// How often the performance-optimizer runs.
+    pub optimize_every: Duration,
 }
 
 impl Default for Options {
@@ -52,11 +70,21 @@ impl Default for Options {
             demo_every: Duration::from_secs(8),
             poll_every: Duration::from_secs(3),
             capacity: 16,
+            sources: BTreeMap::new(),
+            data_dir: None,
+            alerts: AlertConfig::default(),
+            optimize_every: Duration::from_secs(30),
         }
     }
 }
 
-fn handler_for(kind: AgentKind, memory: &Arc<dyn Memory>) -> anyhow::Result<Arc<dyn Handler>> {
+fn handler_for(
+    kind: AgentKind,
+    memory: &Arc<dyn Memory>,
+    queen_addr: &str,
+    alerts: &AlertConfig,
+) -> anyhow::Result<Arc<dyn Handler>> {
+    let breaker = || SharedBreaker::new(memory.clone(), BreakerPolicy::default());
     Ok(match kind {
         AgentKind::ScrapingSpecialist => {
             let fetch = scraping_specialist::fetch::FetchOptions {
@@ -64,9 +92,19 @@ fn handler_for(kind: AgentKind, memory: &Arc<dyn Memory>) -> anyhow::Result<Arc<
                 ..Default::default()
             };
             let fetcher = scraping_specialist::fetch::Fetcher::new(memory.clone(), fetch)?;
-            Arc::new(scraping_specialist::handler::ScrapeHandler::new(
+            let settings = scraping_specialist::handler::ScrapeSettings {
+                queen_addr: Some(queen_addr.to_string()),
+                x_bearer_token: std::env::var("SWARM_X_BEARER_TOKEN").ok(),
+            };
+            let scrape = scraping_specialist::handler::ScrapeHandler::with_settings(
                 fetcher,
                 memory.clone(),
+                settings,
+            );
+            Arc::new(scraping_specialist::guard::Guarded::new(
+                scrape,
+                memory.clone(),
+                breaker(),
             ))
         }
         AgentKind::KeywordPrecision => Arc::new(keyword_precision::agent::KeywordHandler::new(
@@ -75,6 +113,29 @@ fn handler_for(kind: AgentKind, memory: &Arc<dyn Memory>) -> anyhow::Result<Arc<
         )),
         AgentKind::DataQuality => {
             Arc::new(data_quality::handler::QualityHandler::new(memory.clone()))
+        }
+        AgentKind::ApiReliability => Arc::new(api_reliability::handler::ReliabilityHandler::new(
+            alerts.clone(),
+            memory.clone(),
+            breaker(),
+        )?),
+        AgentKind::PerformanceOptimizer => {
+            let settings = performance_optimizer::handler::Settings {
+                // the demo polls every few seconds: keep it in that range
+                intervals: IntervalPolicy {
+                    min_ms: 1_000,
+                    max_ms: 60_000,
+                    ..IntervalPolicy::default()
+                },
+                replicas: ReplicaPolicy::default(),
+                default_service_secs: 0.05,
+                default_capacity: 16,
+            };
+            Arc::new(performance_optimizer::handler::OptimizerHandler::new(
+                queen_addr.to_string(),
+                memory.clone(),
+                settings,
+            ))
         }
         _ => Arc::new(NoopOnly),
     })
@@ -89,21 +150,53 @@ pub async fn run(
     options: Options,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let config = QueenConfig {
+    let mut config = QueenConfig {
         grpc_addr: options.grpc_addr,
         metrics_addr: options.metrics_addr,
         store: StoreKind::Memory,
+        sources: options.sources.clone(),
         ..QueenConfig::default()
     };
-    let running = queen::start(config).await?;
-    let queen_addr = format!("http://{}", running.grpc_addr);
+    if let Some(dir) = &options.data_dir {
+        config.store = StoreKind::File;
+        config.journal_path = dir.join("queue.journal");
+    }
+    if options.demo_feed {
+        let url = demo_feed::serve(([127, 0, 0, 1], 0).into(), options.demo_every).await?;
+        tracing::info!(%url, "demo feed up; new items appear every {:?}", options.demo_every);
+        config.sources.insert(
+            "demo-feed".into(),
+            SourceConfig {
+                kind: SourceKind::Rss,
+                url,
+                interval_ms: options.poll_every.as_millis() as u64,
+                paused: false,
+                priority: None,
+                json: None,
+                html: None,
+                query: None,
+            },
+        );
+    }
     let memory: Arc<dyn Memory> = Arc::new(LocalMemory::default());
+    let running = queen::run::start_with_memory(config, memory.clone()).await?;
+    let queen_addr = format!("http://{}", running.grpc_addr);
     let (stop, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
 
-    let (synth, events) = Synthesizer::in_memory();
+    let (synth, events) = match &options.data_dir {
+        Some(dir) => Synthesizer::journaled(&dir.join("events.journal"))?,
+        None => Synthesizer::in_memory(),
+    };
+    if let Some(dir) = &options.data_dir {
+        tracing::info!(
+            data_dir = %dir.display(),
+            events = events.events().len(),
+            "queue and events journaled; events restored"
+        );
+    }
     let coordinator = tokio::spawn(memory_coordinator::service::run(
         memory.clone(),
         synth,
@@ -127,13 +220,40 @@ pub async fn run(
         let mut agent = AgentOptions::new(queen_addr.clone(), kind);
         agent.agent_id = format!("{}-embedded", kind.name());
         agent.capacity = options.capacity;
-        let handler = handler_for(kind, &memory)?;
+        let handler = handler_for(kind, &memory, &queen_addr, &options.alerts)?;
         agents.push(tokio::spawn(agent_runtime::run(
             agent,
             handler,
             stopped(stop_rx.clone()),
         )));
     }
+    let watcher = tokio::spawn(api_reliability::watcher::run(
+        Arc::new(options.alerts.clone()),
+        memory.clone(),
+        queen_addr.clone(),
+    ));
+    let optimize = Schedule {
+        name: "optimize".into(),
+        task: Some(TaskSpec {
+            kind: AgentKind::PerformanceOptimizer as i32,
+            payload: Some(TaskPayload {
+                kind: Some(task_payload::Kind::OptimizeSchedules(OptimizeSchedules {
+                    window_secs: 300,
+                })),
+            }),
+            priority: Priority::Low as i32,
+            ..TaskSpec::default()
+        }),
+        interval_ms: options.optimize_every.as_millis() as u64,
+        paused: false,
+        next_run_unix_ms: 0,
+    };
+    running
+        .queen
+        .with_durable(|s, now| s.upsert_schedule(optimize, now))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .map_err(|e| anyhow::anyhow!("the optimizer schedule: {e}"))?;
     let mut notices = memory.subscribe(&[MEMORY_SYNC.to_string()]).await?;
     let announcer = tokio::spawn(async move {
         while let Some((_, payload)) = notices.recv().await {
@@ -150,32 +270,6 @@ pub async fn run(
             }
         }
     });
-    if options.demo_feed {
-        let url = demo_feed::serve(([127, 0, 0, 1], 0).into(), options.demo_every).await?;
-        let schedule = Schedule {
-            name: "demo-feed".into(),
-            task: Some(TaskSpec {
-                kind: AgentKind::ScrapingSpecialist as i32,
-                payload: Some(TaskPayload {
-                    kind: Some(task_payload::Kind::FetchSource(FetchSource {
-                        source_id: "demo-feed".into(),
-                        url: url.clone(),
-                        source_kind: "rss".into(),
-                    })),
-                }),
-                priority: Priority::Normal as i32,
-                ..Default::default()
-            }),
-            interval_ms: options.poll_every.as_millis() as u64,
-            paused: false,
-            next_run_unix_ms: 0,
-        };
-        running
-            .queen
-            .with(|s, now| s.upsert_schedule(schedule, now))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        tracing::info!(%url, "demo feed up; new items appear every {:?}", options.demo_every);
-    }
     tracing::info!(grpc = %running.grpc_addr, metrics = %running.metrics_addr, coordinator = %options.coordinator_addr, api = %api,
         "embedded swarm up; try `queenctl stats`, `queenctl agents`, curl http://{api}/api/v1/tges");
     shutdown.await;
@@ -185,6 +279,7 @@ pub async fn run(
     }
     let _ = coordinator.await;
     announcer.abort();
+    watcher.abort();
     running.stop().await;
     tracing::info!(events = events.events().len(), "embedded swarm stopped");
     Ok(())

@@ -60,6 +60,48 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status named `name` (the stored form).
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "announced" => Status::Announced,
+            "scheduled" => Status::Scheduled,
+            "live" => Status::Live,
+            "postponed" => Status::Postponed,
+            "cancelled" => Status::Cancelled,
+            _ => return None,
+        })
+    }
+
+    /// Position on the forward path announced → scheduled → live; `None`
+    /// for the statuses a source declares (postponed, cancelled).
+    fn progress(self) -> Option<u8> {
+        match self {
+            Status::Announced => Some(0),
+            Status::Scheduled => Some(1),
+            Status::Live => Some(2),
+            Status::Postponed | Status::Cancelled => None,
+        }
+    }
+
+    /// The lifecycle status of an event from its reports' statuses in the
+    /// order they were observed: the event moves forward only (a late copy
+    /// of the first announcement does not undo "live"); a report that it
+    /// is postponed or cancelled always applies, and a later report that
+    /// reschedules it (or says it is live) lifts that.
+    pub fn lifecycle(observed_in_order: impl IntoIterator<Item = Status>) -> Status {
+        let mut current: Option<Status> = None;
+        for report in observed_in_order {
+            current = Some(match (current, report.progress()) {
+                (None, _) | (_, None) => report,
+                (Some(now), Some(next)) => match now.progress() {
+                    Some(at) if at > next => now,
+                    _ => report,
+                },
+            });
+        }
+        current.unwrap_or(Status::Announced)
+    }
+
     /// The stored name.
     pub fn name(self) -> &'static str {
         match self {
@@ -93,4 +135,41 @@ pub struct Detection {
     pub snippet: String,
     pub watchlist: bool,
     pub observed_unix_ms: i64,
+    /// Set when the report's text nearly duplicates an earlier report from
+    /// another source (a syndicated copy): kept as evidence, not counted
+    /// as independent corroboration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// A report that the project's TGE is postponed or cancelled, not an
+    /// announcement: it changes an existing event's status and never
+    /// creates an event or adds corroboration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub status_only: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Status::{self, *};
+
+    #[test]
+    fn lifecycle_moves_forward_and_obeys_postponements() {
+        assert_eq!(Status::lifecycle([]), Announced);
+        assert_eq!(Status::lifecycle([Announced, Scheduled, Live]), Live);
+        assert_eq!(
+            Status::lifecycle([Scheduled, Live, Announced, Scheduled]),
+            Live,
+            "late copies do not move an event back"
+        );
+        assert_eq!(Status::lifecycle([Scheduled, Postponed]), Postponed);
+        assert_eq!(
+            Status::lifecycle([Scheduled, Postponed, Scheduled]),
+            Scheduled,
+            "rescheduled"
+        );
+        assert_eq!(Status::lifecycle([Live, Cancelled]), Cancelled);
+        assert_eq!(Status::lifecycle([Cancelled, Announced]), Announced);
+        for s in [Announced, Scheduled, Live, Postponed, Cancelled] {
+            assert_eq!(Status::parse(s.name()), Some(s));
+        }
+    }
 }

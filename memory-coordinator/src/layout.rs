@@ -11,6 +11,8 @@
 //! | `swarm:memory:{src:<source>}:error` | string, TTL | last error of a source |
 //! | `swarm:memory:{host:<host>}:bucket` | hash, TTL | token bucket of a host (Lua) |
 //! | `swarm:metrics:{src:<source>}:samples` | list, TTL | recent per-poll samples |
+//! | `swarm:alerts:{event:<id>}:status` | string, TTL | status last alerted on, per event |
+//! | `swarm:alerts:{event:<id>}:delivered:<target>:<version>` | string, TTL | alert delivered (idempotency) |
 //! | `swarm:channels:*` | pub/sub | live fan-out (see [`CHANNELS`]) |
 
 /// Agent-to-agent notices.
@@ -29,6 +31,18 @@ pub const CHANNELS: [&str; 4] = [
     MEMORY_SYNC,
     HEALTH_CHECKS,
 ];
+
+/// The memory-sync channel this process uses: `SWARM_MEMORY_SYNC_CHANNEL`
+/// or [`MEMORY_SYNC`] (tests run side by side on their own channels).
+pub fn memory_sync_channel() -> String {
+    std::env::var("SWARM_MEMORY_SYNC_CHANNEL").unwrap_or_else(|_| MEMORY_SYNC.to_string())
+}
+
+/// The queen-commands channel this process uses:
+/// `SWARM_QUEEN_COMMANDS_CHANNEL` or [`QUEEN_COMMANDS`].
+pub fn queen_commands_channel() -> String {
+    std::env::var("SWARM_QUEEN_COMMANDS_CHANNEL").unwrap_or_else(|_| QUEEN_COMMANDS.to_string())
+}
 
 /// The durable findings stream.
 pub const FINDINGS_STREAM: &str = "swarm:memory:{findings}:stream";
@@ -71,9 +85,49 @@ pub fn bucket_key(host: &str) -> String {
     format!("swarm:memory:{{host:{}}}:bucket", tag(host))
 }
 
+/// Cached robots.txt rules of `origin` (`scheme://host:port`).
+pub fn robots_key(origin: &str) -> String {
+    format!("swarm:memory:{{host:{}}}:robots", tag(origin))
+}
+
+/// Which replica holds the push (WebSocket) listener of `source`.
+pub fn listener_key(source: &str) -> String {
+    format!("swarm:memory:{{src:{}}}:listener", tag(source))
+}
+
+/// Newest item id seen by a search source (X `since_id`).
+pub fn cursor_key(source: &str) -> String {
+    format!("swarm:memory:{{src:{}}}:cursor", tag(source))
+}
+
+/// Text fingerprints (SimHash) of recent reports about a project, keyed by
+/// its normalized name: the stream data-quality compares new reports with.
+/// Deployments sharing a cluster on their own findings stream
+/// (`SWARM_FINDINGS_STREAM`) keep their own fingerprints too.
+pub fn fingerprints_key(project_key: &str) -> String {
+    let stream = findings_stream();
+    let base = format!("swarm:memory:{{proj:{}}}:fingerprints", tag(project_key));
+    if stream == FINDINGS_STREAM {
+        base
+    } else {
+        format!("{base}:{}", tag(&stream))
+    }
+}
+
 /// Recent samples of `source`.
 pub fn samples_key(source: &str) -> String {
     format!("swarm:metrics:{{src:{}}}:samples", tag(source))
+}
+
+/// Status of event `event_id` the alert rule saw last.
+pub fn alert_status_key(event_id: i64) -> String {
+    format!("swarm:alerts:{{event:{event_id}}}:status")
+}
+
+/// Marker of an alert delivered to `target` for version `version` of event
+/// `event_id`.
+pub fn alert_delivered_key(target: &str, event_id: i64, version: u64) -> String {
+    format!("swarm:alerts:{{event:{event_id}}}:delivered:{target}:{version}")
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 //!   groups, pub/sub (plain and sharded), shared state with TTLs, rate-limit
 //!   buckets; backends [`RedisMemory`] (Redis Cluster or standalone, fred)
 //!   and [`LocalMemory`] (in process);
+//! - [`reliability`] — circuit breakers, retry budgets, per-poll samples
+//!   and queen commands, shared by every replica through the memory;
 //! - [`synth`] — idempotent synthesis of findings into PostgreSQL
 //!   (documents, events, evidence, history);
 //! - [`service`] — the coordinator process: consumer group loop, claiming
@@ -21,6 +23,7 @@ pub mod layout;
 pub mod local;
 pub mod memory;
 pub mod redis;
+pub mod reliability;
 pub mod service;
 pub mod synth;
 

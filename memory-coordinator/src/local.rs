@@ -2,7 +2,7 @@
 //! (embedded run, unit tests). Streams keep a pending list per group so
 //! that claiming and acknowledging behave as with XREADGROUP/XAUTOCLAIM.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,7 @@ struct State {
     streams: HashMap<String, Stream>,
     values: HashMap<String, (String, Instant)>,
     buckets: HashMap<String, (f64, Instant)>,
+    lists: HashMap<String, (VecDeque<String>, Instant)>,
 }
 
 /// In-process memory.
@@ -320,5 +321,60 @@ impl Memory for LocalMemory {
             }
         };
         Ok(decision)
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool> {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let current = state
+            .values
+            .get(key)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(v, _)| v.as_str());
+        if current != expected {
+            return Ok(false);
+        }
+        state
+            .values
+            .insert(key.to_string(), (value.to_string(), now + ttl));
+        Ok(true)
+    }
+
+    async fn push_capped(
+        &self,
+        key: &str,
+        value: &str,
+        max_len: usize,
+        ttl: Duration,
+    ) -> Result<()> {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let entry = state
+            .lists
+            .entry(key.to_string())
+            .or_insert_with(|| (VecDeque::new(), now));
+        if entry.1 <= now {
+            entry.0.clear();
+        }
+        entry.0.push_front(value.to_string());
+        entry.0.truncate(max_len.max(1));
+        entry.1 = now + ttl;
+        Ok(())
+    }
+
+    async fn newest(&self, key: &str, count: usize) -> Result<Vec<String>> {
+        let state = self.lock();
+        Ok(state
+            .lists
+            .get(key)
+            .filter(|(_, exp)| *exp > Instant::now())
+            .map(|(list, _)| list.iter().take(count).cloned().collect())
+            .unwrap_or_default())
     }
 }

@@ -121,4 +121,26 @@ pub trait Memory: Send + Sync + 'static {
     /// Takes one token from the bucket at `key` (refilled at `rate_per_sec`,
     /// holding at most `burst`), atomically for every process sharing it.
     async fn take_token(&self, key: &str, rate_per_sec: f64, burst: u32) -> Result<RateDecision>;
+
+    /// Sets `key` to `value` (with a TTL) only if its current value is
+    /// `expected` (`None` = absent), atomically for every process; `true`
+    /// if it was set. Optimistic updates of shared state (breakers) loop on it.
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool>;
+    /// Pushes `value` at the head of the list at `key`, keeps the newest
+    /// `max_len` entries and renews the list's TTL (per-poll samples).
+    async fn push_capped(
+        &self,
+        key: &str,
+        value: &str,
+        max_len: usize,
+        ttl: Duration,
+    ) -> Result<()>;
+    /// The newest `count` entries of the list at `key`, newest first.
+    async fn newest(&self, key: &str, count: usize) -> Result<Vec<String>>;
 }

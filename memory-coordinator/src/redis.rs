@@ -14,6 +14,8 @@ use tokio::sync::mpsc;
 use crate::memory::{Delivery, Error, Memory, RateDecision, Result, Subscription};
 
 const TOKEN_BUCKET: &str = include_str!("token_bucket.lua");
+const COMPARE_AND_SET: &str = include_str!("compare_and_set.lua");
+const PUSH_CAPPED: &str = include_str!("push_capped.lua");
 /// Field holding the payload in stream entries.
 const FIELD: &str = "e";
 
@@ -368,5 +370,65 @@ impl Memory for RedisMemory {
             allowed: reply.first() == Some(&1),
             retry_after: Duration::from_millis(reply.get(1).copied().unwrap_or(0).max(0) as u64),
         })
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool> {
+        let (present, expected) = match expected {
+            Some(e) => ("1", e),
+            None => ("0", ""),
+        };
+        let reply: i64 = self
+            .client
+            .eval(
+                COMPARE_AND_SET,
+                vec![key],
+                vec![
+                    present.to_string(),
+                    expected.to_string(),
+                    value.to_string(),
+                    ttl.as_millis().max(1).to_string(),
+                ],
+            )
+            .await
+            .map_err(Error::redis("compare and set"))?;
+        Ok(reply == 1)
+    }
+
+    async fn push_capped(
+        &self,
+        key: &str,
+        value: &str,
+        max_len: usize,
+        ttl: Duration,
+    ) -> Result<()> {
+        self.client
+            .eval::<Value, _, _, _>(
+                PUSH_CAPPED,
+                vec![key],
+                vec![
+                    value.to_string(),
+                    max_len.max(1).to_string(),
+                    ttl.as_millis().max(1).to_string(),
+                ],
+            )
+            .await
+            .map(|_| ())
+            .map_err(Error::redis("push capped"))
+    }
+
+    async fn newest(&self, key: &str, count: usize) -> Result<Vec<String>> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        self.client
+            .lrange(key, 0, count as i64 - 1)
+            .await
+            .map_err(Error::redis("lrange"))
     }
 }

@@ -17,7 +17,7 @@ use tracing::Instrument;
 
 use crate::envelope::Envelope;
 use crate::finding::Finding;
-use crate::layout::{COORDINATOR_GROUP, FINDINGS_STREAM, MEMORY_SYNC};
+use crate::layout::{COORDINATOR_GROUP, FINDINGS_STREAM};
 use crate::memory::{Delivery, Memory};
 use crate::synth::{Outcome, Synthesizer};
 
@@ -312,7 +312,8 @@ async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> 
                 Notice::EventUpdated(change)
             };
             let env = Envelope::new("memory-coordinator", notice);
-            match shared.memory.publish(MEMORY_SYNC, &env.to_bytes()).await {
+            let channel = crate::layout::memory_sync_channel();
+            match shared.memory.publish(&channel, &env.to_bytes()).await {
                 Ok(()) => metrics::counter!("swarm_pubsub_published_total").increment(1),
                 Err(error) => tracing::warn!(%error, "event notice not published"),
             }

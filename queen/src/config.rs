@@ -8,6 +8,8 @@ use serde::Deserialize;
 use swarm_proto::AgentKind;
 use swarm_proto::names::AGENT_KINDS;
 
+use crate::sources::{SourceConfig, SourceError};
+
 /// Where the queue is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -16,6 +18,8 @@ pub enum StoreKind {
     Postgres,
     /// Process memory (NOT durable; tests and throwaway demos).
     Memory,
+    /// A journal file at `journal_path` (the embedded one-process run).
+    File,
 }
 
 /// Retry and lease policy of one task kind.
@@ -53,6 +57,8 @@ pub struct QueenConfig {
     pub metrics_addr: SocketAddr,
     pub store: StoreKind,
     pub database_url: String,
+    /// Journal of the `file` store.
+    pub journal_path: std::path::PathBuf,
     /// A waiting task gains one priority level per this many milliseconds,
     /// so low work is never starved.
     pub aging_ms: u64,
@@ -73,6 +79,14 @@ pub struct QueenConfig {
     pub default_policy: KindPolicy,
     /// The HTTP query API (`[api]`, `QUEEN__API__ENABLED=true`).
     pub api: tge_api::ApiConfig,
+    /// Sources to poll, by id (`[sources.<id>]`); each becomes the
+    /// schedule `source:<id>` at start.
+    pub sources: BTreeMap<String, SourceConfig>,
+    /// Shared memory (`redis-cluster://…`, `redis://…`); when set, the queen
+    /// honours source circuit breakers and applies `queen-commands`.
+    pub memory_url: Option<String>,
+    /// How often source breakers are read from the memory.
+    pub breaker_refresh_ms: u64,
 }
 
 impl Default for QueenConfig {
@@ -82,6 +96,7 @@ impl Default for QueenConfig {
             metrics_addr: ([127, 0, 0, 1], 8001).into(),
             store: StoreKind::Postgres,
             database_url: "postgres://postgres@127.0.0.1:5432/tge".into(),
+            journal_path: "swarm-data/queue.journal".into(),
             aging_ms: 10_000,
             heartbeat_interval_ms: 5_000,
             tick_ms: 20,
@@ -91,6 +106,9 @@ impl Default for QueenConfig {
             kinds: BTreeMap::new(),
             default_policy: KindPolicy::default(),
             api: tge_api::ApiConfig::default(),
+            sources: BTreeMap::new(),
+            memory_url: None,
+            breaker_refresh_ms: 250,
         }
     }
 }
@@ -104,6 +122,8 @@ pub enum Error {
     UnknownKind(String),
     #[error("{field} must be positive")]
     NotPositive { field: &'static str },
+    #[error(transparent)]
+    Source(#[from] SourceError),
 }
 
 impl QueenConfig {
@@ -113,6 +133,9 @@ impl QueenConfig {
     ///
     /// The first problem found.
     pub fn validate(&self) -> Result<(), Error> {
+        for (id, source) in &self.sources {
+            source.validate(id)?;
+        }
         for name in self.kinds.keys() {
             if AgentKind::parse(&name.replace('_', "-")).is_none() {
                 return Err(Error::UnknownKind(name.clone()));
@@ -121,6 +144,7 @@ impl QueenConfig {
         let positive = [
             ("aging_ms", self.aging_ms),
             ("tick_ms", self.tick_ms),
+            ("breaker_refresh_ms", self.breaker_refresh_ms),
             ("max_assign_batch", self.max_assign_batch as u64),
             (
                 "heartbeat_interval_ms",

@@ -11,11 +11,17 @@
 //! - [`grpc`] — `AgentGateway` and `QueenAdmin` services.
 //! - [`run`] — wires config, store, gRPC, health, reflection and the ops
 //!   endpoint, and shuts down gracefully.
+//! - `breakers` — holds the polls of sources whose shared circuit breaker
+//!   is open (with `memory_url` set), lets the half-open probe through;
+//! - `commands` — applies `swarm:channels:queen-commands` (poll intervals,
+//!   replica recommendations from the performance optimizer);
 //! - [`client`] — connecting to a queen (used by `queenctl`, agents, tests).
 //! - [`api_only`] — the `--api-only` mode: the HTTP query API alone.
 
 pub mod api_only;
+mod breakers;
 pub mod client;
+mod commands;
 pub mod config;
 pub mod grpc;
 pub mod handle;
@@ -23,6 +29,7 @@ mod metrics_loop;
 pub mod persister;
 pub mod run;
 pub mod scheduler;
+pub mod sources;
 pub mod store;
 
 pub use config::QueenConfig;

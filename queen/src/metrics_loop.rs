@@ -25,6 +25,10 @@ pub(crate) async fn run(queen: Queen) {
             metrics::gauge!("swarm_leases_outstanding", "kind" => k).set(kind.leased as f64);
             metrics::gauge!("swarm_dead_letters", "kind" => k).set(kind.dead as f64);
             metrics::gauge!("swarm_agents_connected", "kind" => k).set(f64::from(kind.agents));
+            if kind.recommended_replicas > 0 {
+                metrics::gauge!("swarm_recommended_replicas", "kind" => k)
+                    .set(f64::from(kind.recommended_replicas));
+            }
             metrics::gauge!("swarm_kind_paused", "kind" => k).set(if kind.paused {
                 1.0
             } else {
@@ -54,6 +58,14 @@ fn describe() {
         "Connected agent sessions per kind"
     );
     describe_gauge!("swarm_kind_paused", "1 when leasing of the kind is paused");
+    describe_gauge!(
+        "swarm_recommended_replicas",
+        "Agent replicas the performance optimizer recommends per kind (Little's law with headroom)"
+    );
+    describe_counter!(
+        "swarm_polls_skipped_total",
+        "Source polls not submitted, by reason (breaker_open)"
+    );
     describe_counter!(
         "swarm_tasks_submitted_total",
         "Tasks accepted (including follow-ups and schedules)"

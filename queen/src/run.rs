@@ -20,7 +20,7 @@ use crate::Queen;
 use crate::config::{QueenConfig, StoreKind};
 use crate::grpc::{AdminService, GatewayService};
 use crate::handle::Tasks;
-use crate::store::{MemoryStore, PostgresStore, Store};
+use crate::store::{FileStore, MemoryStore, PostgresStore, Store};
 
 /// Largest gRPC message accepted (a big submit batch).
 const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
@@ -36,6 +36,8 @@ pub struct Running {
     readiness: Readiness,
     /// The query API, when enabled.
     pub api: Option<tge_api::Server>,
+    /// Breaker and command loops (with `memory_url`).
+    memory_loops: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Opens the configured store.
@@ -55,6 +57,12 @@ pub async fn open_store(config: &QueenConfig) -> anyhow::Result<Arc<dyn Store>> 
                     )
                 })?,
         ),
+        StoreKind::File => Arc::new(FileStore::open(&config.journal_path).with_context(|| {
+            format!(
+                "opening the queue journal {}",
+                config.journal_path.display()
+            )
+        })?),
         StoreKind::Memory => {
             tracing::warn!("queue kept in memory only: tasks do not survive a restart");
             Arc::new(MemoryStore::default())
@@ -89,9 +97,48 @@ pub async fn start_with_store(
     config: QueenConfig,
     store: Arc<dyn Store>,
 ) -> anyhow::Result<Running> {
+    start_inner(config, store, None).await
+}
+
+/// Starts a queen on the configured store that honours breakers and
+/// queen commands through `memory` (the embedded run shares its
+/// in-process memory this way).
+///
+/// # Errors
+///
+/// As [`start`].
+pub async fn start_with_memory(
+    config: QueenConfig,
+    memory: Arc<dyn memory_coordinator::Memory>,
+) -> anyhow::Result<Running> {
+    config.validate().context("invalid queen configuration")?;
+    let store = open_store(&config).await?;
+    start_inner(config, store, Some(memory)).await
+}
+
+async fn start_inner(
+    config: QueenConfig,
+    store: Arc<dyn Store>,
+    memory: Option<Arc<dyn memory_coordinator::Memory>>,
+) -> anyhow::Result<Running> {
     let (queen, tasks) = Queen::start(config.clone(), store)
         .await
         .context("restoring the queue")?;
+    for (id, source) in &config.sources {
+        let schedule = source.schedule(id);
+        queen
+            .with_durable(|s, now| s.upsert_schedule(schedule, now))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .map_err(|e| anyhow::anyhow!("source `{id}`: {e}"))?;
+    }
+    if !config.sources.is_empty() {
+        tracing::info!(
+            sources = config.sources.len(),
+            "configured sources scheduled"
+        );
+    }
+    let memory_loops = start_memory_loops(&config, &queen, memory).await?;
     let (stop, stop_rx) = watch::channel(false);
     let readiness = Readiness::default();
 
@@ -160,7 +207,33 @@ pub async fn start_with_store(
         tasks,
         readiness,
         api,
+        memory_loops,
     })
+}
+
+/// With `memory_url`: the loops that honour source breakers and apply
+/// queen commands.
+async fn start_memory_loops(
+    config: &QueenConfig,
+    queen: &Queen,
+    memory: Option<Arc<dyn memory_coordinator::Memory>>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let memory = match (memory, &config.memory_url) {
+        (Some(memory), _) => memory,
+        (None, Some(url)) => memory_coordinator::open(url)
+            .await
+            .with_context(|| format!("opening the shared memory at {url}"))?,
+        (None, None) => return Ok(Vec::new()),
+    };
+    let every = Duration::from_millis(config.breaker_refresh_ms);
+    tracing::info!(
+        backend = memory.backend(),
+        "honouring source breakers and queen commands"
+    );
+    Ok(vec![
+        tokio::spawn(crate::breakers::run(queen.clone(), memory.clone(), every)),
+        tokio::spawn(crate::commands::run(queen.clone(), memory)),
+    ])
 }
 
 impl Running {
@@ -172,6 +245,9 @@ impl Running {
         self.queen.shutdown(grace).await;
         self.tasks.ticker.abort();
         self.tasks.metrics.abort();
+        for task in &self.memory_loops {
+            task.abort();
+        }
         self.queen.with(|s, _| s.close_sessions());
         let _ = self.stop.send(true);
         let abort = self.server.abort_handle();

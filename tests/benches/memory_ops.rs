@@ -142,6 +142,8 @@ fn detection(i: usize) -> Finding {
         snippet: "announces its token generation event".into(),
         watchlist: false,
         observed_unix_ms: 1_800_000_000_000 + i as i64,
+        duplicate_of: None,
+        status_only: false,
     })
 }
 

@@ -5,7 +5,10 @@
 //! one event per project (+ symbol) with corroboration, combined confidence,
 //! evidence and history.
 //!
-//! Not yet here: near-duplicate detection across sources (SimHash).
+//! A report whose text nearly duplicates another source's (SimHash over
+//! word shingles, [`neardup`]) is marked so that syndicated copies do not
+//! count as independent corroboration.
 
 pub mod handler;
+pub mod neardup;
 pub mod validate;

@@ -52,13 +52,27 @@ impl Handler for KeywordHandler {
             text: doc.text.clone(),
             published_unix_ms: doc.published_unix_ms,
         });
-        if !decision.is_tge {
+        let status_update = decision
+            .status_update
+            .filter(|_| decision.project.is_some());
+        if !decision.is_tge && status_update.is_none() {
             return Ok(Done {
                 follow_ups: Vec::new(),
                 summary: format!("not a TGE (p={:.3})", decision.confidence),
             });
         }
-        let project = decision.project.clone().unwrap_or_else(|| "unknown".into());
+        let Some(project) = decision.project.clone() else {
+            // nothing to merge into an event: say so instead of sending
+            // data-quality a candidate it must refuse
+            metrics::counter!("swarm_classified_unattributed_total").increment(1);
+            return Ok(Done {
+                follow_ups: Vec::new(),
+                summary: format!(
+                    "TGE-like but names no project (p={:.3})",
+                    decision.confidence
+                ),
+            });
+        };
         let candidate_id = format!("cand-{}", doc.document_id);
         if let Some(memory) = &self.memory {
             let finding = Finding::Candidate(Candidate {
@@ -95,16 +109,38 @@ impl Handler for KeywordHandler {
                         .unwrap_or_else(|| "unknown".into()),
                     observed_unix_ms: swarm_common::time::now_ms(),
                     watchlist: decision.watchlist,
-                    source_kind: String::new(),
+                    source_kind: doc.source_kind.clone(),
+                    text: bounded_text(&doc.title, &doc.text),
+                    status_update: status_update
+                        .map(|u| u.name().to_string())
+                        .unwrap_or_default(),
                 })),
             }),
             priority: Priority::High as i32,
             dedup_key: format!("validate:{}", doc.document_id),
             ..TaskSpec::default()
         };
+        let summary = match status_update {
+            Some(update) => format!("TGE of {project} {}", update.name()),
+            None => format!("TGE of {project} (p={:.3})", decision.confidence),
+        };
         Ok(Done {
             follow_ups: vec![follow_up],
-            summary: format!("TGE of {project} (p={:.3})", decision.confidence),
+            summary,
         })
     }
+}
+
+/// Title and text for near-duplicate detection, cut at a char boundary.
+fn bounded_text(title: &str, text: &str) -> String {
+    const MAX_BYTES: usize = 16 * 1024;
+    let mut joined = format!("{title}\n{text}");
+    if joined.len() > MAX_BYTES {
+        let mut cut = MAX_BYTES;
+        while !joined.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        joined.truncate(cut);
+    }
+    joined
 }

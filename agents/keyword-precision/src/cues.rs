@@ -58,13 +58,21 @@ const PHRASES: &[(&str, Cue)] = &[
     ("launches the", Cue::Launch),
     ("token debut", Cue::Launch),
     ("token debuts", Cue::Launch),
-    ("debuts its token", Cue::Launch),
+    ("genesis distribution", Cue::Launch),
+    ("token genesis", Cue::Launch),
+    ("genesis is set", Cue::Launch),
+    ("becomes transferable", Cue::Launch),
+    ("become transferable", Cue::Launch),
+    ("has been minted", Cue::Launch),
+    ("token has been minted", Cue::Launch),
+    ("token drop is live", Cue::Claim),
+    ("tokens go live", Cue::Launch),
     ("token goes live", Cue::Launch),
+    ("debuts its token", Cue::Launch),
     ("token is live", Cue::Launch),
     ("token is now live", Cue::Launch),
     ("token will go live", Cue::Launch),
     ("token went live", Cue::Launch),
-    ("tokens go live", Cue::Launch),
     ("token release", Cue::Launch),
     ("mainnet token", Cue::Launch),
     ("native token", Cue::Launch),
@@ -120,6 +128,18 @@ const PHRASES: &[(&str, Cue)] = &[
     ("megadrop", Cue::NewTokenVenue),
     ("at launch", Cue::NewTokenVenue),
     ("first listing", Cue::NewTokenVenue),
+    ("liquidity bootstrapping pool", Cue::NewTokenVenue),
+    ("newly launched", Cue::NewTokenVenue),
+    ("has not previously been", Cue::NewTokenVenue),
+    ("never traded before", Cue::NewTokenVenue),
+    ("has never traded", Cue::NewTokenVenue),
+    ("not yet trading", Cue::NewTokenVenue),
+    ("first platform to feature", Cue::NewTokenVenue),
+    ("on launch day", Cue::NewTokenVenue),
+    (
+        "first opportunity for anyone to acquire",
+        Cue::NewTokenVenue,
+    ),
     ("world premiere", Cue::NewTokenVenue),
     // event framing
     ("announces", Cue::Event),
@@ -211,6 +231,12 @@ const PHRASES: &[(&str, Cue)] = &[
     ("differences", Cue::Explainer),
     ("tips", Cue::Explainer),
     ("checklist", Cue::Explainer),
+    ("opinion:", Cue::Explainer),
+    ("an essay", Cue::Explainer),
+    ("op-ed", Cue::Explainer),
+    ("we're hiring", Cue::Explainer),
+    ("we are hiring", Cue::Explainer),
+    ("job opening", Cue::Explainer),
     // speculation
     ("expect", Cue::Speculation),
     ("expects", Cue::Speculation),
@@ -301,6 +327,11 @@ const PHRASES: &[(&str, Cue)] = &[
     ("not", Cue::Negation),
     ("no token", Cue::Negation),
     ("no airdrop", Cue::Negation),
+    ("there is no", Cue::Negation),
+    ("there's no", Cue::Negation),
+    ("no new token", Cue::Negation),
+    ("no new listings", Cue::Negation),
+    ("no new tokens", Cue::Negation),
     ("no tge", Cue::Negation),
     ("won't", Cue::Negation),
     ("will not", Cue::Negation),
@@ -366,6 +397,12 @@ const PHRASES: &[(&str, Cue)] = &[
     ("last year", Cue::Retrospective),
     ("last year's", Cue::Retrospective),
     ("retrospective", Cue::Retrospective),
+    ("year-on-year", Cue::Retrospective),
+    ("year over year", Cue::Retrospective),
+    ("according to a new report", Cue::Retrospective),
+    ("tge was", Cue::Retrospective),
+    ("launch was", Cue::Retrospective),
+    ("airdrop was", Cue::Retrospective),
     ("recap", Cue::Retrospective),
     ("lessons", Cue::Retrospective),
     ("biggest", Cue::Retrospective),
@@ -389,6 +426,9 @@ const PHRASES: &[(&str, Cue)] = &[
     ("round of", Cue::ExistingToken),
     ("rewards to", Cue::ExistingToken),
     ("season 2", Cue::ExistingToken),
+    ("round 2", Cue::ExistingToken),
+    ("round two", Cue::ExistingToken),
+    ("round 1 recipients", Cue::ExistingToken),
     ("season two", Cue::ExistingToken),
     ("bonus distribution", Cue::ExistingToken),
     ("has been available", Cue::ExistingToken),
@@ -478,6 +518,21 @@ const PHRASES: &[(&str, Cue)] = &[
     ("band", Cue::OtherSense),
     ("album", Cue::OtherSense),
     ("the great escape", Cue::OtherSense),
+    ("premarket trading", Cue::OtherSense),
+    ("pre-market trading", Cue::OtherSense),
+    ("pre-market movers", Cue::OtherSense),
+    ("premarket movers", Cue::OtherSense),
+    ("nyse", Cue::OtherSense),
+    ("nasdaq", Cue::OtherSense),
+    ("audit log", Cue::OtherSense),
+    ("service account", Cue::OtherSense),
+    ("client id", Cue::OtherSense),
+    ("access token", Cue::OtherSense),
+    ("oauth", Cue::OtherSense),
+    ("appointment system", Cue::OtherSense),
+    ("token packs", Cue::OtherSense),
+    ("arcade", Cue::OtherSense),
+    ("token-based", Cue::OtherSense),
     // not a token event
     ("testnet", Cue::NotToken),
     ("points program", Cue::NotToken),
@@ -509,7 +564,7 @@ pub struct Hit {
 /// token", "will generate CRWY"), which a fixed phrase cannot hold.
 const PATTERNS: &[(&str, Cue)] = &[
     (
-        r"(?i:\b(?:launch(?:es|ed|ing)?|mint(?:s|ed|ing)?|debut(?:s|ed|ing)?|generate(?:s|d)?|ship(?:s|ped)?|release(?:s|d)?|introduce(?:s|d)?|unveil(?:s|ed)?|distribute(?:s|d)?|airdrop(?:s|ped)?)\s+(?:its|the|their|our|a|an)\s+(?:first\s+|native\s+|governance\s+|community\s+|loyalty\s+|new\s+|newly\s+created\s+)?)(?:\$?[A-Z][A-Za-z0-9]{1,9}\s+)?(?i:tokens?)\b",
+        r"(?i:\b(?:launch(?:es|ed|ing)?|mint(?:s|ed|ing)?|debut(?:s|ed|ing)?|generate(?:s|d)?|ship(?:s|ped)?|release(?:s|d)?|introduce(?:s|d)?|unveil(?:s|ed)?|distribute(?:s|d)?|airdrop(?:s|ped)?|roll(?:s|ed)?\s+out)\s+)(?:(?i:(?:its|the|their|our|a|an)\s+(?:first\s+|native\s+|governance\s+|community\s+|loyalty\s+|new\s+|newly\s+created\s+)?)(?:\$?[A-Z][A-Za-z0-9]{1,9}\s+)?|\$?[A-Z][A-Z0-9]{1,9}\s+)(?i:tokens?)\b",
         Cue::Launch,
     ),
     (
@@ -518,19 +573,29 @@ const PATTERNS: &[(&str, Cue)] = &[
     ),
     // "the Coralis token ($CRL) launches", "the HLX token will launch"
     (
-        r"(?i:\btokens?\b)[^.;!?\n]{0,25}?\b(?i:launch(?:es|ed)?|will\s+launch|goes\s+live|went\s+live|is\s+(?:now\s+|officially\s+)?live|debuts?|is\s+minted|will\s+go\s+live)\b",
+        r"(?i:\btokens?\b)[^.;!?\n]{0,60}?\b(?i:launch(?:es|ed)?|will\s+launch|goes\s+live|went\s+live|is\s+(?:now\s+|officially\s+)?live|debuts?|is\s+minted|will\s+go\s+live)\b",
+        Cue::Launch,
+    ),
+    // "Mudd Coin ($MUDD) launching in 30 min"
+    (
+        r"\(\$?[A-Z][A-Z0-9]{1,9}\)\s+(?i:(?:is\s+)?launching|launches|goes\s+live|is\s+(?:now\s+)?live)\b",
         Cue::Launch,
     ),
     // "$MOSSY is live", "$DRFTR is minted"
     (
-        r"\$[A-Z][A-Z0-9]{1,9}\s+(?i:(?:token\s+)?(?:is|are)\s+(?:now\s+|officially\s+)?(?:live|minted))\b",
+        r"(?:\$[A-Z][A-Z0-9]{1,9}|(?:^|[\s,:;.!?])[A-Z][A-Z0-9]{2,9})\s+(?i:(?:token\s+)?(?:is|are|will\s+go|goes)\s+(?:now\s+|officially\s+)?(?:live|minted))\b",
         Cue::Launch,
     ),
 ];
 
+/// Words one of [`PATTERNS`] needs: a text with none of them skips the
+/// regexes (most news articles), keeping the common case one pass.
+const PATTERN_GATE: &[&str] = &["token", "generate", "mint", "debut", "$", "live", "launch"];
+
 /// The compiled lexicon.
 pub struct Lexicon {
     matcher: AhoCorasick,
+    gate: AhoCorasick,
     patterns: Vec<(regex::Regex, Cue)>,
 }
 
@@ -568,15 +633,28 @@ impl Lexicon {
             .expect("the built-in lexicon compiles");
         let patterns = PATTERNS
             .iter()
-            .map(|(p, cue)| (regex::Regex::new(p).expect("cue pattern compiles"), *cue))
+            .map(|(p, cue)| (crate::patterns::compile(p), *cue))
             .collect();
-        Self { matcher, patterns }
+        let gate = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(PATTERN_GATE)
+            .expect("the pattern gate compiles");
+        Self {
+            matcher,
+            gate,
+            patterns,
+        }
     }
 
     /// Every cue in `text` that stands at word boundaries, in order.
     pub fn hits(&self, text: &str) -> Vec<Hit> {
         let mut hits = self.phrase_hits(text);
-        for (pattern, cue) in &self.patterns {
+        let patterns = if self.gate.is_match(text) {
+            self.patterns.as_slice()
+        } else {
+            &[]
+        };
+        for (pattern, cue) in patterns {
             hits.extend(pattern.find_iter(text).map(|m| Hit {
                 cue: *cue,
                 start: m.start(),

@@ -68,7 +68,7 @@ impl DateFinder {
     /// Never: the patterns are fixed and valid.
     pub fn new() -> Self {
         let month = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
-        let re = |p: &str| Regex::new(&format!("(?i){p}")).expect("date pattern compiles");
+        let re = |p: &str| crate::patterns::compile(&format!("(?i){p}"));
         Self {
             iso: re(r"\b(20\d\d)-(\d\d)-(\d\d)\b"),
             month_day: re(&format!(

@@ -101,6 +101,12 @@ const NOT_NAMES: &[&str] = &[
     "deposits",
     "withdrawals",
     "introducing",
+    "every",
+    "real",
+    "list",
+    "lists",
+    "listing",
+    "stop",
     "welcome",
     "join",
     "don't",
@@ -184,6 +190,8 @@ const EXCHANGES: &[&str] = &[
 
 /// Compiled patterns.
 pub struct EntityFinder {
+    labelled: Regex,
+    ticker_name: Regex,
     name_ticker: Regex,
     possessive: Regex,
     name_verb: Regex,
@@ -207,14 +215,20 @@ impl EntityFinder {
     ///
     /// Never: the patterns are fixed and valid.
     pub fn new() -> Self {
-        let re = |p: String| Regex::new(&p).expect("entity pattern compiles");
+        let re = |p: String| crate::patterns::compile(&p);
         Self {
+            // alert templates: "Project: Cairn", "Name: Wicket", "Token: Quasar42"
+            labelled: re(format!(
+                r"(?m)^[^\w\n]{{0,4}}(?:Project|Name|Token)\s*[:：]\s*{NAME}"
+            )),
+            // "$SNOR (Snorkel)"
+            ticker_name: re(format!(r"\$[A-Z][A-Z0-9]{{1,9}}\s*\(\s*{NAME}\s*\)")),
             name_ticker: re(format!(r"{NAME}\s*\(\$?([A-Z][A-Z0-9]{{1,9}})\)")),
             possessive: re(format!(
-                r"{NAME}['’]s\s+(?:[\w$-]+\s+){{0,3}}(?i:tge|token|tokens|airdrop|claim|token\s+generation)"
+                r"{NAME}['’]s\s+(?:[\w$-]+\s+){{0,3}}(?i:tge|token|tokens|airdrop|claim|token\s+generation|liquidity|lbp|public\s+sale|launch|listing)"
             )),
             name_verb: re(format!(
-                r"{NAME}(?:,\s+[^,]{{3,90}},)?\s+(?i:(?:has|have|will|is|are|to|finally|officially|now)\s+)?(?i:announce[sd]?|confirm(?:s|ed)?|set[s]?|schedule[sd]?|reveal(?:s|ed)?|unveil(?:s|ed)?|launch(?:es|ed|ing)?|open(?:s|ed)?|kick(?:s|ed)?\s+off|begin[s]?|start[s]?|go(?:es)?\s+live|detail(?:s|ed)?|debut(?:s|ed)?|drop(?:s|ped)?|hold[s]?|generate[sd]?|mint(?:s|ed)?|finalize[sd]?|lock(?:s|ed)?\s+in|live)\b"
+                r"{NAME}(?:,\s+[^,]{{3,90}},)?\s+(?i:(?:today|yesterday|on\s+\w+day)\s+)?(?i:(?:has|have|will|is|are|to|finally|officially|now)\s+)?(?i:announce[sd]?|confirm(?:s|ed)?|set[s]?|schedule[sd]?|reveal(?:s|ed)?|unveil(?:s|ed)?|launch(?:es|ed|ing)?|open(?:s|ed)?|kick(?:s|ed)?\s+off|begin[s]?|start[s]?|go(?:es)?\s+live|detail(?:s|ed)?|debut(?:s|ed)?|drop(?:s|ped)?|hold[s]?|generate[sd]?|mint(?:s|ed)?|finalize[sd]?|lock(?:s|ed)?\s+in|live|introduce[sd]?|roll(?:s|ed)?\s+out|release[sd]?|postpone[sd]?|delay(?:s|ed)?|cancel(?:s|led|ed)?|push(?:es|ed)?\s+back|scrap(?:s|ped)?|shelve[sd]?)\b"
             )),
             name_cue: re(format!(
                 r"{NAME}(?:\s+(?:network|protocol|chain|community|team))?\s*[^\w\s$]{{0,4}}\s*(?:(?i:tge|token\s+generation\s+event|airdrop|token|claim|season\s+1\s+airdrop))\b"
@@ -253,7 +267,13 @@ impl EntityFinder {
             };
         }
         let symbol = self.symbol(focus).or_else(|| self.symbol(text));
-        let project = self.project(focus).or_else(|| self.project(text));
+        // an alert's "Project:" line or a "$TICKER (Name)" beats a looser
+        // pattern in the deciding sentence
+        let project = self
+            .strong(focus)
+            .or_else(|| self.strong(text))
+            .or_else(|| self.project(focus))
+            .or_else(|| self.project(text));
         let project = project.or_else(|| symbol.clone());
         Attribution {
             project,
@@ -282,6 +302,14 @@ impl EntityFinder {
                 s.chars().any(|c| c.is_ascii_alphabetic())
                     && !matches!(s.as_str(), "TGE" | "NFT" | "DAO")
             })
+    }
+
+    /// Names stated outright: a labelled line, `$TICKER (Name)`.
+    fn strong(&self, text: &str) -> Option<String> {
+        [&self.labelled, &self.ticker_name]
+            .into_iter()
+            .flat_map(|p| p.captures_iter(text))
+            .find_map(|c| clean(&c[1]))
     }
 
     fn project(&self, text: &str) -> Option<String> {
@@ -320,6 +348,8 @@ impl Default for EntityFinder {
 
 /// Drops leading filler words and rejects exchanges and generic words.
 fn clean(raw: &str) -> Option<String> {
+    // a name never spans lines ("Project: Cairn\nTicker: …")
+    let raw = raw.lines().next().unwrap_or_default();
     let mut words: Vec<&str> = raw.split_whitespace().collect();
     while words
         .first()

@@ -19,6 +19,7 @@ pub mod dates;
 pub mod entities;
 pub mod eval;
 pub mod model;
+pub mod patterns;
 pub mod sentences;
 
 use serde::{Deserialize, Serialize};
@@ -110,6 +111,47 @@ pub struct Decision {
     /// The sentence the decision rests on.
     pub snippet: String,
     pub reasons: Vec<String>,
+    /// Not an announcement, but news about a TGE's lifecycle ("X postpones
+    /// its TGE", "Y cancels its token launch"): the event it names, if one
+    /// exists, changes status; it never creates one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_update: Option<StatusUpdate>,
+}
+
+/// A lifecycle change a source reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusUpdate {
+    Postponed,
+    Cancelled,
+}
+
+impl StatusUpdate {
+    /// The status name the event takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            StatusUpdate::Postponed => "postponed",
+            StatusUpdate::Cancelled => "cancelled",
+        }
+    }
+
+    /// The change a negation cue states, if it states one.
+    fn of_cue(word: &str) -> Option<Self> {
+        let w = word.to_lowercase();
+        if ["postpone", "delay", "push", "moved"]
+            .iter()
+            .any(|p| w.starts_with(p))
+        {
+            Some(StatusUpdate::Postponed)
+        } else if ["cancel", "scrap", "shelve", "call"]
+            .iter()
+            .any(|p| w.starts_with(p))
+        {
+            Some(StatusUpdate::Cancelled)
+        } else {
+            None
+        }
+    }
 }
 
 impl Decision {
@@ -128,6 +170,7 @@ impl Decision {
             evidence: Vec::new(),
             snippet: String::new(),
             reasons: vec!["no token event mentioned".into()],
+            status_update: None,
         }
     }
 }
@@ -163,14 +206,12 @@ impl Classifier {
             lexicon: cues::Lexicon::new(),
             entities: entities::EntityFinder::new(),
             dates: dates::DateFinder::new(),
-            ticker: regex::Regex::new(r"\$[A-Za-z][A-Za-z0-9]{1,9}\b|\([A-Z][A-Z0-9]{1,9}\)")
-                .expect("ticker pattern compiles"),
-            acronym: regex::Regex::new(
+            ticker: patterns::compile(r"\$[A-Za-z][A-Za-z0-9]{1,9}\b|\([A-Z][A-Z0-9]{1,9}\)"),
+            acronym: patterns::compile(
                 r"\bT[a-z]+\s+G[a-z]+\s+E[a-z]+\s*\(TGE\b|\bTGE\s*\((?:[Tt]he\s+)?T[a-z]+\s+G[a-z]+\s+E[a-z]+\)",
-            )
-            .expect("acronym pattern compiles"),
+            ),
             // a year used as an attribute of the TGE: "its 2022 token generation event"
-            year: regex::Regex::new(r"(?i)\b(20\d\d)\s+(?:tges?|token\s+generation)\b").expect("year pattern compiles"),
+            year: patterns::compile(r"(?i)\b(20\d\d)\s+(?:tges?|token\s+generation)\b"),
         }
     }
 
@@ -300,6 +341,18 @@ impl Classifier {
             .iter()
             .filter(in_best)
             .any(|h| h.cue == cues::Cue::ExistingToken);
+        let other_senses: std::collections::HashSet<&str> = hits
+            .iter()
+            .filter(|h| h.cue == cues::Cue::OtherSense)
+            .map(|h| &text[h.start..h.end])
+            .collect();
+        if crypto_context && other_senses.len() >= 2 {
+            score += model::weights::OTHER_SENSE_MIXED;
+            reasons.push(format!(
+                "words of another world: {other_senses:?} ({:+.1})",
+                model::weights::OTHER_SENSE_MIXED
+            ));
+        }
         if existing_elsewhere && !existing_here {
             score += model::weights::EXISTING_NEARBY;
             reasons.push(format!(
@@ -336,10 +389,24 @@ impl Classifier {
                 text: text[h.start..h.end].to_string(),
             })
             .collect();
+        let mut project = who.project;
+        let mut symbol = who.symbol;
+        let mut snippet = focus.trim().to_string();
+        let status_update = if is_tge {
+            None
+        } else {
+            self.status_update(&text, &hits).map(|(update, at, who)| {
+                project = who.project;
+                symbol = who.symbol;
+                snippet = at;
+                reasons.push(format!("reports the TGE {}", update.name()));
+                update
+            })
+        };
         Decision {
             is_tge,
-            project: who.project,
-            symbol: who.symbol,
+            project,
+            symbol,
             watchlist: who.watchlist,
             event_date: self.dates.find(focus, published).value.map_or_else(
                 || self.dates.find(&text, published),
@@ -347,9 +414,51 @@ impl Classifier {
             ),
             confidence,
             evidence,
-            snippet: focus.trim().to_string(),
+            snippet,
             reasons,
+            status_update,
         }
+    }
+
+    /// A sentence saying a named project's TGE is postponed or cancelled,
+    /// with no speculation, denial or looking back in it.
+    fn status_update(
+        &self,
+        text: &str,
+        hits: &[cues::Hit],
+    ) -> Option<(StatusUpdate, String, entities::Attribution)> {
+        for (start, end) in sentences::split(text) {
+            let here: Vec<&cues::Hit> = hits
+                .iter()
+                .filter(|h| h.start >= start && h.end <= end)
+                .collect();
+            let core = here
+                .iter()
+                .any(|h| matches!(h.cue, cues::Cue::Tge | cues::Cue::Launch | cues::Cue::Claim));
+            let blocked = here.iter().any(|h| {
+                matches!(
+                    h.cue,
+                    cues::Cue::Speculation | cues::Cue::Retrospective | cues::Cue::Scam
+                ) || (h.cue == cues::Cue::Negation
+                    && StatusUpdate::of_cue(&text[h.start..h.end]).is_none())
+            });
+            if !core || blocked {
+                continue;
+            }
+            let Some(update) = here
+                .iter()
+                .filter(|h| h.cue == cues::Cue::Negation)
+                .find_map(|h| StatusUpdate::of_cue(&text[h.start..h.end]))
+            else {
+                continue;
+            };
+            let sentence = &text[start..end];
+            let who = self.entities.attribute(text, sentence, &self.config);
+            if who.project.is_some() {
+                return Some((update, sentence.trim().to_string(), who));
+            }
+        }
+        None
     }
 }
 
@@ -362,4 +471,40 @@ impl Default for Classifier {
 /// Classifies `doc` with the default configuration.
 pub fn classify(doc: &Document) -> Decision {
     Classifier::default().classify(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Document {
+        Document {
+            id: "t".into(),
+            title: String::new(),
+            text: text.into(),
+            published_unix_ms: 1_796_000_000_000,
+        }
+    }
+
+    #[test]
+    fn postponements_and_cancellations_are_status_updates_not_announcements() {
+        let d = classify(&doc(
+            "Marrowind postpones its token generation event after an audit finding.",
+        ));
+        assert!(!d.is_tge);
+        assert_eq!(d.status_update, Some(StatusUpdate::Postponed));
+        assert_eq!(d.project.as_deref(), Some("Marrowind"));
+        let d = classify(&doc(
+            "Soltern Labs cancels its token launch, citing regulatory uncertainty.",
+        ));
+        assert_eq!(d.status_update, Some(StatusUpdate::Cancelled));
+        assert_eq!(d.project.as_deref(), Some("Soltern Labs"));
+        for text in [
+            "Rumours that Ferrox delayed its TGE are false, the team says.",
+            "Trading delayed on several exchanges as Bitcoin volatility spikes.",
+            "Kelvane announces its TGE for June 4, 2027.",
+        ] {
+            assert_eq!(classify(&doc(text)).status_update, None, "{text}");
+        }
+    }
 }

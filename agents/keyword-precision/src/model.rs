@@ -35,6 +35,9 @@ pub mod weights {
     pub const BARE_TGE: f64 = -5.0;
     /// Existing-token cues elsewhere in the document.
     pub const EXISTING_NEARBY: f64 = -1.5;
+    /// Two or more other-sense words in a text that also sounds crypto
+    /// ("token generation events in the audit log of a service account").
+    pub const OTHER_SENSE_MIXED: f64 = -3.5;
     pub const OTHER_SENSE: f64 = -7.0;
     pub const KNOWN_TOKEN: f64 = -4.0;
 }

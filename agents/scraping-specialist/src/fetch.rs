@@ -1,11 +1,16 @@
-//! Polite HTTP fetching.
+//! Polite HTTP fetching: a clear User-Agent, timeouts, gzip/brotli,
+//! bounded redirects, a body-size cap, conditional GET with validators in
+//! the shared memory, per-host token buckets shared by every replica, and
+//! robots.txt (cached in the shared memory) honoured when configured.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use memory_coordinator::Memory;
-use memory_coordinator::layout::{bucket_key, validators_key};
+use memory_coordinator::layout::{bucket_key, robots_key, validators_key};
 use serde::{Deserialize, Serialize};
+
+use crate::robots::{PRODUCT_TOKEN, Rules};
 
 /// How the fetcher behaves.
 #[derive(Debug, Clone)]
@@ -18,6 +23,8 @@ pub struct FetchOptions {
     /// Requests per second per host, shared by every replica.
     pub host_rate_per_sec: f64,
     pub host_burst: u32,
+    /// Honour robots.txt (APIs fetched with a token are exempt).
+    pub respect_robots: bool,
 }
 
 impl Default for FetchOptions {
@@ -32,6 +39,7 @@ impl Default for FetchOptions {
             max_redirects: 5,
             host_rate_per_sec: 2.0,
             host_burst: 4,
+            respect_robots: true,
         }
     }
 }
@@ -71,6 +79,8 @@ pub enum Error {
         status: u16,
         retryable: bool,
     },
+    #[error("{url} is disallowed by the site's robots.txt")]
+    Disallowed { url: String },
     #[error("{url} sent more than {limit} bytes")]
     TooLarge { url: String, limit: usize },
     #[error("shared memory: {0}")]
@@ -83,7 +93,7 @@ impl Error {
         match self {
             Error::Request { retryable, .. } | Error::Status { retryable, .. } => *retryable,
             Error::Memory(_) => true,
-            Error::Url(_) | Error::TooLarge { .. } => false,
+            Error::Url(_) | Error::TooLarge { .. } | Error::Disallowed { .. } => false,
         }
     }
 }
@@ -96,6 +106,19 @@ pub struct Fetcher {
 }
 
 const VALIDATORS_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long fetched robots.txt rules are trusted.
+const ROBOTS_TTL: Duration = Duration::from_secs(3600);
+/// How long an unreachable robots.txt counts as "no rules".
+const ROBOTS_UNREACHABLE_TTL: Duration = Duration::from_secs(60);
+/// Largest robots.txt read (RFC 9309 asks for at least 500 KiB).
+const ROBOTS_MAX_BYTES: usize = 512 * 1024;
+
+/// Extra settings of one fetch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// `Authorization: Bearer …` (an API; robots.txt does not apply).
+    pub bearer: Option<&'a str>,
+}
 
 impl Fetcher {
     /// A fetcher with `options`.
@@ -124,11 +147,35 @@ impl Fetcher {
     ///
     /// Network failures, HTTP errors, oversized bodies.
     pub async fn fetch(&self, source_id: &str, url: &str) -> Result<Fetched, Error> {
+        self.fetch_with(source_id, url, Extras::default()).await
+    }
+
+    /// [`Fetcher::fetch`] with [`Extras`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Fetcher::fetch`].
+    pub async fn fetch_with(
+        &self,
+        source_id: &str,
+        url: &str,
+        extras: Extras<'_>,
+    ) -> Result<Fetched, Error> {
         let parsed = reqwest::Url::parse(url).map_err(|_| Error::Url(url.to_string()))?;
         let host = parsed
             .host_str()
             .ok_or_else(|| Error::Url(url.to_string()))?
             .to_string();
+        if self.options.respect_robots
+            && extras.bearer.is_none()
+            && !self.robots_allow(&parsed).await?
+        {
+            metrics::counter!("swarm_scrape_fetches_total", "result" => "robots_disallowed")
+                .increment(1);
+            return Err(Error::Disallowed {
+                url: url.to_string(),
+            });
+        }
         self.wait_for_token(&host).await?;
         let key = validators_key(source_id);
         let validators: Validators = self
@@ -138,6 +185,9 @@ impl Fetcher {
             .and_then(|v| serde_json::from_str(&v).ok())
             .unwrap_or_default();
         let mut request = self.client.get(parsed);
+        if let Some(token) = extras.bearer {
+            request = request.bearer_auth(token);
+        }
         if let Some(etag) = &validators.etag {
             request = request.header("If-None-Match", etag);
         }
@@ -211,6 +261,49 @@ impl Fetcher {
             bytes,
             content_type,
         })
+    }
+
+    /// Whether robots.txt of `url`'s origin lets us fetch it.
+    async fn robots_allow(&self, url: &reqwest::Url) -> Result<bool, Error> {
+        let origin = url.origin().ascii_serialization();
+        let key = robots_key(&origin);
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        if let Some(cached) = self.memory.get(&key).await? {
+            return Ok(Rules::from_cache(&cached).allows(&path));
+        }
+        let (rules, ttl) = match self.fetch_robots(&origin).await {
+            Some(rules) => (rules, ROBOTS_TTL),
+            None => (Rules::default(), ROBOTS_UNREACHABLE_TTL),
+        };
+        self.memory.set(&key, &rules.to_cache(), ttl).await?;
+        Ok(rules.allows(&path))
+    }
+
+    /// The rules at `origin`/robots.txt; `None` when unreachable.
+    async fn fetch_robots(&self, origin: &str) -> Option<Rules> {
+        let url = format!("{origin}/robots.txt");
+        let host = reqwest::Url::parse(&url).ok()?.host_str()?.to_string();
+        self.wait_for_token(&host).await.ok()?;
+        let response = match self.client.get(&url).send().await {
+            Ok(r) => r,
+            Err(error) => {
+                tracing::debug!(%url, %error, "robots.txt unreachable");
+                return None;
+            }
+        };
+        let status = response.status();
+        if status.is_client_error() {
+            return Some(Rules::default()); // no robots.txt: everything allowed
+        }
+        if !status.is_success() {
+            return None;
+        }
+        let bytes = response.bytes().await.ok()?;
+        let body = String::from_utf8_lossy(&bytes[..bytes.len().min(ROBOTS_MAX_BYTES)]);
+        Some(Rules::parse(&body, PRODUCT_TOKEN))
     }
 
     async fn wait_for_token(&self, host: &str) -> Result<(), Error> {

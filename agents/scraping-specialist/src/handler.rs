@@ -1,43 +1,68 @@
-//! The agent's `FetchSource` handler: fetch, parse, keep what is new.
+//! The agent's `FetchSource` handler: fetch (or make sure a push listener
+//! runs), parse by the source's kind, emit what is new. A body that cannot
+//! be read is a recorded source error and a permanent failure of the
+//! task; network trouble is retryable.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
-use memory_coordinator::finding::Document;
-use memory_coordinator::layout::{findings_stream, seen_key, source_error_key};
-use memory_coordinator::{Envelope, Finding, Memory};
-use swarm_proto::v1::{AnalyzeDocument, TaskPayload, TaskSpec, task_payload};
-use swarm_proto::{AgentKind, Priority};
+use memory_coordinator::Memory;
+use memory_coordinator::layout::{cursor_key, source_error_key};
+use swarm_proto::v1::{FetchSource, task_payload};
 
-use crate::fetch::{Fetched, Fetcher};
-use crate::parse;
+use crate::emit::Emitter;
+use crate::fetch::{Extras, Fetched, Fetcher};
+use crate::push::{Ensured, Listeners};
+use crate::{parse, x_search};
 
-/// How long an item counts as seen.
-const SEEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+pub use crate::emit::document_id;
+
 /// How long a source's last error is kept.
 const ERROR_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long a search cursor is kept.
+const CURSOR_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// Stable id of a document: FNV-1a of its canonical URL.
-pub fn document_id(canonical_url: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in canonical_url.as_bytes() {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("doc-{hash:016x}")
+/// Settings of the handler beyond fetching.
+#[derive(Debug, Clone, Default)]
+pub struct ScrapeSettings {
+    /// The queen's gRPC address (push sources submit follow-ups there).
+    pub queen_addr: Option<String>,
+    /// Bearer token of the X API (x_search sources).
+    pub x_bearer_token: Option<String>,
 }
 
 /// Fetches sources and emits documents.
 pub struct ScrapeHandler {
     fetcher: Fetcher,
     memory: Arc<dyn Memory>,
+    emitter: Emitter,
+    listeners: Listeners,
+    settings: ScrapeSettings,
 }
 
 impl ScrapeHandler {
     /// A handler fetching with `fetcher` and sharing state through `memory`.
     pub fn new(fetcher: Fetcher, memory: Arc<dyn Memory>) -> Self {
-        Self { fetcher, memory }
+        Self::with_settings(fetcher, memory, ScrapeSettings::default())
+    }
+
+    /// [`ScrapeHandler::new`] with [`ScrapeSettings`].
+    pub fn with_settings(
+        fetcher: Fetcher,
+        memory: Arc<dyn Memory>,
+        settings: ScrapeSettings,
+    ) -> Self {
+        let emitter = Emitter::new(memory.clone());
+        let listeners =
+            Listeners::new(memory.clone(), emitter.clone(), settings.queen_addr.clone());
+        Self {
+            fetcher,
+            memory,
+            emitter,
+            listeners,
+            settings,
+        }
     }
 
     async fn record_error(&self, source_id: &str, message: &str) {
@@ -49,6 +74,47 @@ impl ScrapeHandler {
             .await
         {
             tracing::warn!(%error, "cannot record the source error");
+        }
+    }
+
+    /// A failure recorded as the source's last error.
+    async fn fail(&self, source: &FetchSource, message: String, retryable: bool) -> Outcome {
+        self.record_error(&source.source_id, &message).await;
+        Err(HandlerError { message, retryable })
+    }
+
+    async fn listen(&self, source: &FetchSource) -> Outcome {
+        match self.listeners.ensure(source).await {
+            Ok(ensured) => Ok(Done {
+                follow_ups: Vec::new(),
+                summary: match ensured {
+                    Ensured::Started => "push listener started",
+                    Ensured::AlreadyRunningHere => "push listener running",
+                    Ensured::HeldElsewhere => "push listener held by another replica",
+                }
+                .into(),
+            }),
+            Err(message) => self.fail(source, message, false).await,
+        }
+    }
+
+    /// The URL to fetch and the extras for `source`.
+    async fn request(&self, source: &FetchSource) -> Result<(String, Option<String>), Outcome> {
+        if source.source_kind != "x_search" {
+            return Ok((source.url.clone(), None));
+        }
+        let Some(token) = self.settings.x_bearer_token.clone() else {
+            let message = "x_search needs a bearer token (SWARM_X_BEARER_TOKEN)".to_string();
+            return Err(self.fail(source, message, false).await);
+        };
+        let since = self
+            .memory
+            .get(&cursor_key(&source.source_id))
+            .await
+            .map_err(|e| Err(HandlerError::retryable(format!("shared memory: {e}"))))?;
+        match x_search::request_url(&source.url, &source.query, since.as_deref()) {
+            Ok(url) => Ok((url, Some(token))),
+            Err(error) => Err(self.fail(source, error.to_string(), false).await),
         }
     }
 }
@@ -64,83 +130,52 @@ impl Handler for ScrapeHandler {
                 "scraping-specialist cannot handle a {variant} payload"
             )));
         };
-        let fetched = match self.fetcher.fetch(&source.source_id, &source.url).await {
-            Ok(f) => f,
-            Err(error) => {
-                self.record_error(&source.source_id, &error.to_string())
-                    .await;
-                return Err(HandlerError {
-                    message: error.to_string(),
-                    retryable: error.retryable(),
-                });
-            }
+        if source.source_kind == "websocket" {
+            return self.listen(&source).await;
+        }
+        let (url, bearer) = match self.request(&source).await {
+            Ok(r) => r,
+            Err(outcome) => return outcome,
         };
-        let body = match fetched {
-            Fetched::NotModified => {
+        let extras = Extras {
+            bearer: bearer.as_deref(),
+        };
+        let body = match self
+            .fetcher
+            .fetch_with(&source.source_id, &url, extras)
+            .await
+        {
+            Ok(Fetched::NotModified) => {
                 return Ok(Done {
                     follow_ups: Vec::new(),
                     summary: "not modified".into(),
                 });
             }
-            Fetched::Body { bytes, .. } => bytes,
+            Ok(Fetched::Body { bytes, .. }) => bytes,
+            Err(error) => {
+                let retryable = error.retryable();
+                return self.fail(&source, error.to_string(), retryable).await;
+            }
         };
-        let items = match parse::items(&body) {
+        let mut items = match parse::items(&source, &body) {
             Ok(items) => items,
             Err(malformed) => {
                 let message = format!("{} ({})", malformed, source.url);
-                self.record_error(&source.source_id, &message).await;
-                return Err(HandlerError::permanent(message));
+                return self.fail(&source, message, false).await;
             }
         };
-        let fetched_at = swarm_common::time::now_ms();
-        let mut follow_ups = Vec::new();
-        for item in &items {
-            let id = document_id(&item.url);
-            let first = self
-                .memory
-                .set_if_absent(&seen_key(&source.source_id, &id), "1", SEEN_TTL)
-                .await
-                .map_err(|e| HandlerError::retryable(format!("shared memory: {e}")))?;
-            if !first {
-                continue;
+        let newest = (source.source_kind == "x_search").then(|| x_search::finish(&mut items));
+        let follow_ups = self
+            .emitter
+            .emit(&source, &items)
+            .await
+            .map_err(|e| HandlerError::retryable(format!("shared memory: {e}")))?;
+        if let Some(Some(newest)) = newest {
+            let key = cursor_key(&source.source_id);
+            if let Err(error) = self.memory.set(&key, &newest, CURSOR_TTL).await {
+                tracing::warn!(%error, "cannot keep the search cursor");
             }
-            let finding = Finding::Document(Document {
-                id: id.clone(),
-                source_id: source.source_id.clone(),
-                source_kind: source.source_kind.clone(),
-                url: item.url.clone(),
-                title: item.title.clone(),
-                text: item.text.clone(),
-                published_unix_ms: item.published_unix_ms,
-                fetched_unix_ms: fetched_at,
-                language: None,
-            });
-            self.memory
-                .append(
-                    &findings_stream(),
-                    &Envelope::new("scraping-specialist", finding).to_bytes(),
-                    1_000_000,
-                )
-                .await
-                .map_err(|e| HandlerError::retryable(format!("shared memory: {e}")))?;
-            follow_ups.push(TaskSpec {
-                kind: AgentKind::KeywordPrecision as i32,
-                payload: Some(TaskPayload {
-                    kind: Some(task_payload::Kind::AnalyzeDocument(AnalyzeDocument {
-                        document_id: id.clone(),
-                        source_id: source.source_id.clone(),
-                        url: item.url.clone(),
-                        title: item.title.clone(),
-                        text: item.text.clone(),
-                        published_unix_ms: item.published_unix_ms.unwrap_or(fetched_at),
-                    })),
-                }),
-                priority: Priority::High as i32,
-                dedup_key: format!("analyze:{id}"),
-                ..TaskSpec::default()
-            });
         }
-        metrics::counter!("swarm_scrape_documents_total").increment(follow_ups.len() as u64);
         Ok(Done {
             summary: format!("{} items, {} new", items.len(), follow_ups.len()),
             follow_ups,

@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use agent_runtime::AgentArgs;
 use clap::{Parser, Subcommand};
+use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
 use scraping_specialist::fetch::{FetchOptions, Fetcher};
-use scraping_specialist::handler::ScrapeHandler;
+use scraping_specialist::guard::Guarded;
+use scraping_specialist::handler::{ScrapeHandler, ScrapeSettings};
 
 #[derive(Parser)]
 #[command(version, about = "TGE Swarm scraping-specialist agent")]
@@ -29,6 +31,15 @@ enum Command {
         /// Largest body accepted, in bytes.
         #[arg(long, default_value_t = 5 * 1024 * 1024)]
         max_body_bytes: usize,
+        /// Honour robots.txt (`--respect-robots false` to ignore it, e.g.
+        /// for sources you own).
+        #[arg(long, env = "SWARM_RESPECT_ROBOTS", default_value_t = true, action = clap::ArgAction::Set)]
+        respect_robots: bool,
+        /// Bearer token for X recent-search sources.
+        #[arg(long, env = "SWARM_X_BEARER_TOKEN", hide_env_values = true)]
+        x_bearer_token: Option<String>,
+        #[command(flatten)]
+        breaker: BreakerPolicy,
     },
 }
 
@@ -39,17 +50,31 @@ async fn main() -> anyhow::Result<()> {
         redis_url,
         host_rate,
         max_body_bytes,
+        respect_robots,
+        x_bearer_token,
+        breaker,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("scraping-specialist", &agent.telemetry)?;
     let memory = memory_coordinator::open(&redis_url).await?;
     let fetch = FetchOptions {
         host_rate_per_sec: host_rate,
         max_body_bytes,
+        respect_robots,
         ..FetchOptions::default()
     };
-    let handler = Arc::new(ScrapeHandler::new(
+    let settings = ScrapeSettings {
+        queen_addr: Some(agent.queen.clone()),
+        x_bearer_token,
+    };
+    let scrape = ScrapeHandler::with_settings(
         Fetcher::new(memory.clone(), fetch)?,
-        memory,
+        memory.clone(),
+        settings,
+    );
+    let handler = Arc::new(Guarded::new(
+        scrape,
+        memory.clone(),
+        SharedBreaker::new(memory, breaker),
     ));
     let options = agent.options(swarm_proto::AgentKind::ScrapingSpecialist, 16);
     let result = agent_runtime::run(options, handler, swarm_common::shutdown::signal()).await;

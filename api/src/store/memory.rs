@@ -282,6 +282,8 @@ mod tests {
             snippet: String::new(),
             watchlist: false,
             observed_unix_ms: at,
+            duplicate_of: None,
+            status_only: false,
         })
     }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Row};
 
 use super::{Error, Outcome, query_err, ts};
-use crate::finding::Detection;
+use crate::finding::{Detection, Status};
 
 /// An event created or updated by a detection (published as a notice).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +55,9 @@ pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcom
         .execute(&mut *tx)
         .await
         .map_err(query_err("lock project"))?;
+    if d.status_only {
+        return status_report(tx, d, &pkey, observed).await;
+    }
     // One event per project (+ symbol): a report without a ticker joins the
     // project's event; a report with one gives a ticker-less event its ticker.
     if !skey.is_empty() {
@@ -114,14 +117,60 @@ pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcom
             .map_err(query_err("lock event"))?
         }
     };
-    let event_id: i64 = row.get(0);
-    let old_date: Option<String> = row.get(1);
-    let old_precision: String = row.get(2);
+    let (event_id, old_date, old_precision): (i64, Option<String>, String) =
+        (row.get(0), row.get(1), row.get(2));
+    if !insert_evidence(tx, d, event_id, observed).await? {
+        // already applied: the event row created above (if any) is a no-op
+        return Ok(Outcome::Unchanged);
+    }
+    let better_date = d.event_date.is_some()
+        && (old_date.is_none()
+            || precision_rank(&d.date_precision) >= precision_rank(&old_precision));
+    let (date, precision) = if better_date {
+        (d.event_date.clone(), d.date_precision.clone())
+    } else {
+        (old_date, old_precision)
+    };
+    recompute(tx, event_id, (date, precision), d, observed).await
+}
 
+/// A postponement or cancellation: the project's latest event takes the
+/// status (its date and corroboration stay); no event, no change.
+async fn status_report(
+    tx: &mut PgConnection,
+    d: &Detection,
+    pkey: &str,
+    observed: f64,
+) -> Result<Outcome, Error> {
+    let Some(row) = sqlx::query(
+        "SELECT id, event_date, date_precision FROM tge_events WHERE project_key = $1
+         ORDER BY last_seen DESC, id DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(pkey)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(query_err("find event"))?
+    else {
+        return Ok(Outcome::Unchanged);
+    };
+    let event_id: i64 = row.get(0);
+    if !insert_evidence(tx, d, event_id, observed).await? {
+        return Ok(Outcome::Unchanged);
+    }
+    recompute(tx, event_id, (row.get(1), row.get(2)), d, observed).await
+}
+
+/// Stores the report as evidence of `event_id`; `false` if it was already.
+async fn insert_evidence(
+    tx: &mut PgConnection,
+    d: &Detection,
+    event_id: i64,
+    observed: f64,
+) -> Result<bool, Error> {
     let inserted = sqlx::query(
         "INSERT INTO evidence (finding_id, event_id, document_id, source_id, source_kind, url,
-            snippet, status, confidence, observed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10))
+            snippet, status, confidence, observed_at, duplicate_of, status_only)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10), $11, $12)
          ON CONFLICT (finding_id) DO NOTHING",
     )
     .bind(&d.id)
@@ -134,47 +183,59 @@ pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcom
     .bind(d.status.name())
     .bind(d.confidence.clamp(0.0, 1.0))
     .bind(observed)
+    .bind(&d.duplicate_of)
+    .bind(d.status_only)
     .execute(&mut *tx)
     .await
     .map_err(query_err("insert evidence"))?
     .rows_affected();
-    if inserted == 0 {
-        // already applied: the event row created above (if any) is a no-op
-        return Ok(Outcome::Unchanged);
-    }
+    Ok(inserted > 0)
+}
 
-    let better_date = d.event_date.is_some()
-        && (old_date.is_none()
-            || precision_rank(&d.date_precision) >= precision_rank(&old_precision));
-    let (date, precision) = if better_date {
-        (d.event_date.clone(), d.date_precision.clone())
-    } else {
-        (old_date, old_precision)
-    };
+/// Recomputes event `event_id` from its evidence (lifecycle status,
+/// independent corroboration, noisy-or confidence), with `date`, and
+/// records the new version in its history.
+async fn recompute(
+    tx: &mut PgConnection,
+    event_id: i64,
+    date: (Option<String>, String),
+    d: &Detection,
+    observed: f64,
+) -> Result<Outcome, Error> {
+    let (date, precision) = date;
+    let reported: Vec<String> = sqlx::query_scalar(
+        "SELECT status FROM evidence WHERE event_id = $1 ORDER BY observed_at, finding_id",
+    )
+    .bind(event_id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(query_err("read reported statuses"))?;
+    let status = Status::lifecycle(reported.iter().filter_map(|s| Status::parse(s)));
+    // independent reports only: a syndicated copy is evidence, not corroboration
     let row = sqlx::query(
         "WITH per_source AS (
-           SELECT source_id, max(confidence) AS c FROM evidence WHERE event_id = $1 GROUP BY source_id
-         ), latest AS (
-           SELECT status FROM evidence WHERE event_id = $1
-           ORDER BY observed_at DESC, finding_id DESC LIMIT 1
+           SELECT source_id, max(confidence) AS c FROM evidence
+           WHERE event_id = $1 AND duplicate_of IS NULL AND NOT status_only GROUP BY source_id
          )
          UPDATE tge_events SET
-           corroboration = (SELECT count(*) FROM per_source),
-           confidence = 1 - (SELECT exp(sum(ln(1 - least(c, 0.999999)))) FROM per_source),
-           status = (SELECT status FROM latest),
+           corroboration = greatest((SELECT count(*) FROM per_source), 1),
+           confidence = coalesce(1 - (SELECT exp(sum(ln(1 - least(c, 0.999999)))) FROM per_source), $7),
+           status = $6,
            event_date = $2, date_precision = $3,
            watchlist = watchlist OR $4,
            last_seen = greatest(last_seen, to_timestamp($5)),
            first_seen = least(first_seen, to_timestamp($5)),
            version = version + 1
          WHERE id = $1
-         RETURNING version, status, confidence, corroboration, project, symbol, last_seen",
+         RETURNING version, status, confidence, corroboration, project, symbol, last_seen, event_date",
     )
     .bind(event_id)
     .bind(&date)
     .bind(&precision)
     .bind(d.watchlist)
     .bind(observed)
+    .bind(status.name())
+    .bind(d.confidence.clamp(0.0, 1.0))
     .fetch_one(&mut *tx)
     .await
     .map_err(query_err("recompute event"))?;
@@ -189,14 +250,15 @@ pub(super) async fn apply(tx: &mut PgConnection, d: &Detection) -> Result<Outcom
         symbol: row.get(5),
     };
     sqlx::query(
-        "INSERT INTO event_history (event_id, version, status, confidence, corroboration, changed_at)
-         VALUES ($1, $2, $3, $4, $5, now())",
+        "INSERT INTO event_history (event_id, version, status, confidence, corroboration, changed_at, event_date)
+         VALUES ($1, $2, $3, $4, $5, now(), $6)",
     )
     .bind(event_id)
     .bind(change.version)
     .bind(&change.status)
     .bind(change.confidence)
     .bind(change.corroboration)
+    .bind(row.get::<Option<String>, _>(7))
     .execute(&mut *tx)
     .await
     .map_err(query_err("record history"))?;

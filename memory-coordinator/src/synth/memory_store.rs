@@ -1,7 +1,8 @@
 //! Events kept in process memory, for the embedded one-command run (no
 //! PostgreSQL). Same rules as the PostgreSQL synthesis: evidence keyed by
 //! finding id, one event per project (+ ticker), noisy-or confidence over
-//! each source's best report, distinct-source corroboration, latest status,
+//! each source's best independent report, distinct-source corroboration
+//! (near-duplicate copies excluded), the lifecycle status,
 //! most precise date, a version per change.
 
 use std::collections::HashMap;
@@ -9,7 +10,7 @@ use std::sync::Mutex;
 
 use super::detection::{project_key, symbol_key};
 use super::{Error, EventChange, Outcome};
-use crate::finding::{Detection, Finding};
+use crate::finding::{Detection, Finding, Status};
 
 #[derive(Debug, Clone)]
 struct Event {
@@ -20,9 +21,10 @@ struct Event {
     event_date: Option<String>,
     precision: String,
     version: i32,
-    /// source -> best confidence
+    /// source -> best confidence (independent reports only)
     sources: HashMap<String, f64>,
-    latest_observed: i64,
+    /// (observed, finding id, status) of every report
+    reports: Vec<(i64, String, Status)>,
     watchlist: bool,
     first_seen_ms: i64,
     last_seen_ms: i64,
@@ -73,10 +75,47 @@ struct State {
     seq: i64,
 }
 
-/// In-memory event store.
+/// In-memory event store, optionally journaled: every detection applied is
+/// appended to a JSON-lines file (synced) first and replayed at open —
+/// synthesis is deterministic, so replaying the reports rebuilds the events.
 #[derive(Default)]
 pub struct MemoryEvents {
     state: Mutex<State>,
+    journal: Option<Mutex<Journal>>,
+}
+
+struct Journal {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl Journal {
+    fn error(&self, e: impl std::fmt::Display) -> Error {
+        Error::Journal {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Appends the detections of `findings` and syncs.
+    fn record(&mut self, findings: &[Finding]) -> Result<(), Error> {
+        use std::io::Write;
+        let mut text = String::new();
+        for f in findings
+            .iter()
+            .filter(|f| matches!(f, Finding::Detection(_)))
+        {
+            text.push_str(&serde_json::to_string(f).map_err(|e| self.error(e))?);
+            text.push('\n');
+        }
+        if text.is_empty() {
+            return Ok(());
+        }
+        self.file
+            .write_all(text.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| self.error(e))
+    }
 }
 
 fn rank(p: &str) -> u8 {
@@ -121,8 +160,66 @@ impl MemoryEvents {
         state.documents.clone()
     }
 
-    /// Applies findings in order (never fails: nothing to lose in memory).
+    /// Events journaled at `path`: replays what is there (a torn last line
+    /// from a crash is dropped), then appends.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read or written, or a line other than the last
+    /// is not a finding.
+    pub fn open(path: &std::path::Path) -> Result<Self, Error> {
+        let error = |e: &dyn std::fmt::Display| Error::Journal {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| error(&e))?;
+        }
+        let mut state = State::default();
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+                for (i, line) in lines.iter().enumerate() {
+                    match serde_json::from_str::<Finding>(line) {
+                        Ok(finding) => {
+                            apply(&mut state, &finding);
+                        }
+                        Err(_) if i + 1 == lines.len() => {
+                            tracing::warn!(path = %path.display(), "dropping a torn last journal line");
+                        }
+                        Err(e) => return Err(error(&format!("line {}: {e}", i + 1))),
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(error(&e)),
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| error(&e))?;
+        Ok(Self {
+            state: Mutex::new(state),
+            journal: Some(Mutex::new(Journal {
+                path: path.to_path_buf(),
+                file,
+            })),
+        })
+    }
+
+    /// Applies findings in order; journaled first when there is a journal.
+    ///
+    /// # Errors
+    ///
+    /// The journal cannot be written (nothing is applied).
     pub fn apply_batch(&self, findings: &[Finding]) -> Result<Vec<Outcome>, Error> {
+        if let Some(journal) = &self.journal {
+            journal
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .record(findings)?;
+        }
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         Ok(findings.iter().map(|f| apply(&mut state, f)).collect())
     }
@@ -170,6 +267,21 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
         return Outcome::Unchanged;
     }
     let (pkey, skey) = (project_key(&d.project), symbol_key(d.symbol.as_deref()));
+    if d.status_only {
+        // a postponement or cancellation changes an existing event only
+        let Some(index) = state
+            .events
+            .iter()
+            .rposition(|e| project_key(&e.project) == pkey)
+        else {
+            return Outcome::Unchanged;
+        };
+        let event = &mut state.events[index];
+        state.evidence.insert(d.id.clone(), event.id);
+        record_status(event, d);
+        event.version += 1;
+        return Outcome::Event(changed(event, &mut state.seq, d));
+    }
     let key_of = |e: &Event| (project_key(&e.project), symbol_key(e.symbol.as_deref()));
     let has_exact = state
         .events
@@ -206,7 +318,7 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
             precision: "unknown".into(),
             version: 0,
             sources: HashMap::new(),
-            latest_observed: i64::MIN,
+            reports: Vec::new(),
             watchlist: false,
             first_seen_ms: d.observed_unix_ms,
             last_seen_ms: d.observed_unix_ms,
@@ -218,12 +330,11 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
     });
     let event = &mut state.events[index];
     state.evidence.insert(d.id.clone(), event.id);
-    let best = event.sources.entry(d.source_id.clone()).or_insert(0.0);
-    *best = best.max(d.confidence.clamp(0.0, 1.0));
-    if d.observed_unix_ms >= event.latest_observed {
-        event.latest_observed = d.observed_unix_ms;
-        event.status = d.status.name().into();
+    if d.duplicate_of.is_none() || event.sources.is_empty() {
+        let best = event.sources.entry(d.source_id.clone()).or_insert(0.0);
+        *best = best.max(d.confidence.clamp(0.0, 1.0));
     }
+    record_status(event, d);
     if d.event_date.is_some()
         && (event.event_date.is_none() || rank(&d.date_precision) >= rank(&event.precision))
     {
@@ -231,12 +342,18 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
         event.precision = d.date_precision.clone();
     }
     event.version += 1;
+    Outcome::Event(changed(event, &mut state.seq, d))
+}
+
+/// Records what the query API shows of a change (evidence, seen times,
+/// change sequence, history) and returns the change.
+fn changed(event: &mut Event, seq: &mut i64, d: &Detection) -> EventChange {
     event.watchlist |= d.watchlist;
     event.first_seen_ms = event.first_seen_ms.min(d.observed_unix_ms);
     event.last_seen_ms = event.last_seen_ms.max(d.observed_unix_ms);
     event.evidence.push(d.clone());
-    state.seq += 1;
-    event.seq = state.seq;
+    *seq += 1;
+    event.seq = *seq;
     let change = change_of(event);
     event.history.push(HistoryRecord {
         version: change.version,
@@ -245,7 +362,18 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
         corroboration: change.corroboration,
         changed_unix_ms: swarm_common::time::now_ms(),
     });
-    Outcome::Event(change)
+    change
+}
+
+/// Adds the report's status and recomputes the lifecycle.
+fn record_status(event: &mut Event, d: &Detection) {
+    event
+        .reports
+        .push((d.observed_unix_ms, d.id.clone(), d.status));
+    event.reports.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    event.status = Status::lifecycle(event.reports.iter().map(|r| r.2))
+        .name()
+        .into();
 }
 
 #[cfg(test)]
@@ -269,6 +397,8 @@ mod tests {
             snippet: String::new(),
             watchlist: false,
             observed_unix_ms: 1,
+            duplicate_of: None,
+            status_only: false,
         })
     }
 
@@ -294,5 +424,92 @@ mod tests {
         assert_eq!(records[0].evidence.len(), 3);
         assert_eq!(records[0].history.len(), 3);
         assert_eq!(records[0].seq, 3, "one change sequence number per change");
+    }
+
+    #[test]
+    fn a_journal_brings_events_back() {
+        let path = std::env::temp_dir().join(format!("events-{}.journal", rand::random::<u32>()));
+        {
+            let store = MemoryEvents::open(&path).unwrap();
+            store
+                .apply_batch(&[det("a", "s1", None), det("b", "s2", Some("NOVA"))])
+                .unwrap();
+        }
+        let reopened = MemoryEvents::open(&path).unwrap();
+        let events = reopened.events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].corroboration, 2);
+        assert_eq!(events[0].symbol.as_deref(), Some("NOVA"));
+        let out = reopened.apply_batch(&[det("a", "s1", None)]).unwrap();
+        assert_eq!(
+            out[0],
+            Outcome::Unchanged,
+            "replayed evidence is remembered"
+        );
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn copies_do_not_corroborate_and_status_follows_the_lifecycle() {
+        let store = MemoryEvents::default();
+        let with = |f: Finding, status: Status, observed: i64, dup: Option<&str>| match f {
+            Finding::Detection(mut d) => {
+                d.status = status;
+                d.observed_unix_ms = observed;
+                d.duplicate_of = dup.map(str::to_string);
+                Finding::Detection(d)
+            }
+            other => other,
+        };
+        store
+            .apply_batch(&[
+                with(det("a", "s1", None), Status::Live, 10, None),
+                with(det("b", "s2", None), Status::Scheduled, 20, Some("s1")),
+            ])
+            .unwrap();
+        let events = store.events();
+        assert_eq!(
+            events[0].corroboration, 1,
+            "a syndicated copy is not a second source"
+        );
+        assert!((events[0].confidence - 0.5).abs() < 1e-9);
+        assert_eq!(
+            events[0].status, "live",
+            "a late copy does not move it back"
+        );
+        store
+            .apply_batch(&[with(det("c", "s3", None), Status::Postponed, 30, None)])
+            .unwrap();
+        let events = store.events();
+        assert_eq!(events[0].status, "postponed");
+        assert_eq!(events[0].corroboration, 2);
+        let status_only = |f: Finding, project: &str| match f {
+            Finding::Detection(mut d) => {
+                d.status = Status::Cancelled;
+                d.observed_unix_ms = 40;
+                d.status_only = true;
+                d.project = project.into();
+                Finding::Detection(d)
+            }
+            other => other,
+        };
+        let out = store
+            .apply_batch(&[
+                status_only(det("d", "s4", None), "Nova"),
+                status_only(det("e", "s4", None), "Elsewhere"),
+            ])
+            .unwrap();
+        assert_eq!(
+            out[1],
+            Outcome::Unchanged,
+            "a cancellation creates no event"
+        );
+        let events = store.events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].status, "cancelled");
+        assert_eq!(
+            events[0].corroboration, 2,
+            "a status report is not corroboration"
+        );
     }
 }

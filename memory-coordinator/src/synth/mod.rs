@@ -33,6 +33,8 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    #[error("event journal {path}: {message}")]
+    Journal { path: String, message: String },
 }
 
 pub(crate) fn query_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
@@ -86,6 +88,19 @@ impl Synthesizer {
     pub fn in_memory() -> (Self, std::sync::Arc<MemoryEvents>) {
         let events = std::sync::Arc::new(MemoryEvents::default());
         (Self::Memory(events.clone()), events)
+    }
+
+    /// A synthesizer keeping events in process memory, journaled to `path`
+    /// so that they survive a restart (embedded run with a data directory).
+    ///
+    /// # Errors
+    ///
+    /// The journal cannot be read or written.
+    pub fn journaled(
+        path: &std::path::Path,
+    ) -> Result<(Self, std::sync::Arc<MemoryEvents>), Error> {
+        let events = std::sync::Arc::new(MemoryEvents::open(path)?);
+        Ok((Self::Memory(events.clone()), events))
     }
 
     /// The connection pool (PostgreSQL only).

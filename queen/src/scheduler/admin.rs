@@ -18,9 +18,9 @@ const MAX_DEDUP_KEY: usize = 512;
 /// Most attempts a task may ask for.
 const MAX_ATTEMPTS_LIMIT: u32 = 100;
 /// Shortest schedule interval.
-const MIN_INTERVAL_MS: u64 = 100;
+pub(super) const MIN_INTERVAL_MS: u64 = 100;
 /// Longest schedule interval (ten years).
-const MAX_INTERVAL_MS: u64 = 10 * 366 * 24 * 3600 * 1000;
+pub(super) const MAX_INTERVAL_MS: u64 = 10 * 366 * 24 * 3600 * 1000;
 
 /// Why a request was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -459,6 +459,7 @@ impl Scheduler {
                         completed: q.counters.completed,
                         failed: q.counters.failed,
                         retried: q.counters.retried,
+                        recommended_replicas: self.recommended[i],
                     }
                 })
                 .collect(),
@@ -476,7 +477,7 @@ impl Scheduler {
     }
 }
 
-fn schedule_row(entry: &ScheduleEntry) -> ScheduleRow {
+pub(super) fn schedule_row(entry: &ScheduleEntry) -> ScheduleRow {
     ScheduleRow {
         name: entry.name.clone(),
         spec: entry.spec.encode_to_vec(),
@@ -507,9 +508,16 @@ impl Scheduler {
             .map(|s| s.name.clone())
             .collect();
         for name in due {
+            let held = self.held.contains(&name);
             let Some(schedule) = self.schedules.get_mut(&name) else {
                 continue;
             };
+            if held {
+                schedule.next_run_ms = now_ms + schedule.interval_ms.max(1);
+                metrics::counter!("swarm_polls_skipped_total", "reason" => "breaker_open")
+                    .increment(1);
+                continue;
+            }
             let mut spec = schedule.spec.clone();
             spec.dedup_key = format!("schedule:{name}");
             schedule.next_run_ms = schedule

@@ -21,9 +21,10 @@ mod sessions;
 #[cfg(test)]
 mod tests;
 mod timers;
+mod tuning;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
 
 use swarm_proto::TaskState;
 use swarm_proto::names::AGENT_KINDS;
@@ -107,6 +108,10 @@ pub struct Scheduler {
     /// Kinds whose queues or sessions changed since the last dispatch.
     dirty: [bool; 5],
     started_ms: i64,
+    /// Schedules whose source breaker is open: not submitted (see `tuning`).
+    held: HashSet<String>,
+    /// Recommended replicas per kind (0 = none yet).
+    recommended: [u32; 5],
 }
 
 impl Scheduler {
@@ -132,6 +137,8 @@ impl Scheduler {
             leasing: true,
             dirty: [false; 5],
             started_ms: now_ms,
+            held: HashSet::new(),
+            recommended: [0; 5],
         }
     }
 

@@ -128,7 +128,17 @@ impl Scheduler {
         if credits == 0 {
             return;
         }
-        session.credits = session.credits.saturating_add(credits).min(MAX_CREDITS);
+        // never more work in flight than the agent said it can hold, whatever
+        // it grants (a buggy or hostile agent cannot hoard the queue)
+        let capacity = match session.hello.capacity {
+            0 => MAX_CREDITS,
+            c => c.min(MAX_CREDITS),
+        };
+        let room = capacity.saturating_sub(session.leased.len() as u32);
+        session.credits = session.credits.saturating_add(credits).min(room);
+        if session.credits == 0 {
+            return;
+        }
         if !session.idle_queued && !session.draining {
             session.idle_queued = true;
             self.kinds[session.kind].idle_sessions.push_back(sid);

@@ -205,6 +205,26 @@ async fn tasks_go_only_to_agents_of_their_kind() {
 }
 
 #[tokio::test]
+async fn credits_beyond_the_agents_capacity_are_ignored() {
+    let mut f = Fixture::new(|_| {});
+    for _ in 0..150 {
+        f.submit(noop(Priority::Normal), 0);
+    }
+    let mut agent = f.agent(KIND, 0); // capacity 100
+    f.s.grant(agent.sid, 1_000, 0);
+    let first = agent.assigned();
+    assert_eq!(first.len(), 100, "no more than the declared capacity");
+    f.s.grant(agent.sid, 50, 1);
+    assert!(
+        agent.assigned().is_empty(),
+        "still full: the grant is refused"
+    );
+    f.complete(&agent, &first[0], 2);
+    f.s.grant(agent.sid, 50, 3);
+    assert_eq!(agent.assigned().len(), 1, "one slot freed, one task more");
+}
+
+#[tokio::test]
 async fn a_stale_lease_cannot_complete_a_redelivered_task() {
     let mut f = Fixture::new(|_| {});
     let id = f.submit(noop(Priority::Normal), 0);

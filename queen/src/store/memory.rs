@@ -12,13 +12,49 @@ pub struct MemoryStore {
     state: Mutex<State>,
 }
 
+/// The rows, and how a batch changes them (shared with the file store).
 #[derive(Default)]
-struct State {
-    epoch: u64,
-    tasks: BTreeMap<i64, TaskRow>,
-    paused: BTreeMap<i16, ()>,
-    schedules: BTreeMap<String, ScheduleRow>,
+pub(super) struct State {
+    pub(super) epoch: u64,
+    pub(super) tasks: BTreeMap<i64, TaskRow>,
+    pub(super) paused: BTreeMap<i16, ()>,
+    pub(super) schedules: BTreeMap<String, ScheduleRow>,
     batches: u64,
+}
+
+impl State {
+    /// Applies `batch` (idempotent: inserts overwrite).
+    pub(super) fn apply(&mut self, batch: &Batch) {
+        for row in batch.inserts.iter().chain(&batch.updates) {
+            self.tasks.insert(row.id, row.clone());
+        }
+        for id in &batch.deletes {
+            self.tasks.remove(id);
+        }
+        for (kind, paused) in &batch.paused_kinds {
+            if *paused {
+                self.paused.insert(*kind, ());
+            } else {
+                self.paused.remove(kind);
+            }
+        }
+        for row in &batch.schedule_upserts {
+            self.schedules.insert(row.name.clone(), row.clone());
+        }
+        for name in &batch.schedule_deletes {
+            self.schedules.remove(name);
+        }
+        self.batches += 1;
+    }
+
+    /// Everything, as [`Store::load`] returns it.
+    pub(super) fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            tasks: self.tasks.values().cloned().collect(),
+            paused_kinds: self.paused.keys().copied().collect(),
+            schedules: self.schedules.values().cloned().collect(),
+        }
+    }
 }
 
 impl MemoryStore {
@@ -45,36 +81,11 @@ impl Store for MemoryStore {
     }
 
     async fn load(&self) -> Result<Snapshot, Error> {
-        let state = self.lock();
-        Ok(Snapshot {
-            tasks: state.tasks.values().cloned().collect(),
-            paused_kinds: state.paused.keys().copied().collect(),
-            schedules: state.schedules.values().cloned().collect(),
-        })
+        Ok(self.lock().snapshot())
     }
 
     async fn apply(&self, batch: &Batch, _retry: bool) -> Result<(), Error> {
-        let mut state = self.lock();
-        for row in batch.inserts.iter().chain(&batch.updates) {
-            state.tasks.insert(row.id, row.clone());
-        }
-        for id in &batch.deletes {
-            state.tasks.remove(id);
-        }
-        for (kind, paused) in &batch.paused_kinds {
-            if *paused {
-                state.paused.insert(*kind, ());
-            } else {
-                state.paused.remove(kind);
-            }
-        }
-        for row in &batch.schedule_upserts {
-            state.schedules.insert(row.name.clone(), row.clone());
-        }
-        for name in &batch.schedule_deletes {
-            state.schedules.remove(name);
-        }
-        state.batches += 1;
+        self.lock().apply(batch);
         Ok(())
     }
 

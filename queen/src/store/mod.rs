@@ -1,15 +1,17 @@
 //! Durable storage of the queue behind one small trait, so the scheduler
-//! does not care whether PostgreSQL (production), an embedded database or
-//! memory (unit tests) keeps its rows.
+//! does not care whether PostgreSQL (production), a journal file (the
+//! embedded one-process run) or memory (unit tests) keeps its rows.
 //!
 //! The scheduler keeps the working state in memory; the store only has to
 //! (1) hand it back after a restart and (2) apply batches of row changes
 //! atomically, in order. Batching is the [`crate::persister`]'s job.
 
 mod copy_text;
+mod file;
 mod memory;
 mod postgres;
 
+pub use file::FileStore;
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 
@@ -19,7 +21,7 @@ pub const ROW_PENDING: i16 = 0;
 pub const ROW_DEAD: i16 = 1;
 
 /// One task as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskRow {
     pub id: i64,
     /// `swarm.v1.AgentKind` value.
@@ -34,15 +36,17 @@ pub struct TaskRow {
     pub created_ms: i64,
     pub dedup_key: Option<String>,
     /// Protobuf-encoded `swarm.v1.TaskSpec`.
+    #[serde(with = "file::hex")]
     pub spec: Vec<u8>,
     pub last_error: Option<String>,
 }
 
 /// A periodic schedule as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScheduleRow {
     pub name: String,
     /// Protobuf-encoded `swarm.v1.TaskSpec`.
+    #[serde(with = "file::hex")]
     pub spec: Vec<u8>,
     pub interval_ms: i64,
     pub paused: bool,
@@ -61,7 +65,7 @@ pub struct Snapshot {
 /// A set of changes applied atomically. Each task id appears at most once
 /// (in `inserts`, `updates` or `deletes`), so the order inside a batch does
 /// not matter.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Batch {
     /// Rows not in the store yet.
     pub inserts: Vec<TaskRow>,
@@ -103,6 +107,18 @@ pub enum Error {
         op: &'static str,
         #[source]
         source: sqlx::Error,
+    },
+    #[error("journal {path}: {source}")]
+    Journal {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("journal {path} is corrupt at line {line}: {message}")]
+    Corrupt {
+        path: String,
+        line: usize,
+        message: String,
     },
 }
 

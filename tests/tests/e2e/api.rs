@@ -419,6 +419,8 @@ fn detection(id: &str, project: &str, source: &str, confidence: f64) -> Finding 
         snippet: format!("{project} schedules its token generation event for May 20"),
         watchlist: false,
         observed_unix_ms: swarm_common::time::now_ms(),
+        duplicate_of: None,
+        status_only: false,
     })
 }
 

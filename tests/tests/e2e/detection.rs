@@ -31,7 +31,8 @@ async fn feed_server() -> anyhow::Result<u16> {
         (
             "https://a.example.test/quillnet",
             "Quillnet announces TGE for March 14, 2027",
-            "Quillnet confirmed its token generation event; $QLN claims open the same day.",
+            "Quillnet confirmed its token generation event; $QLN claims open the same day. Quillnet \
+             says the event follows a year of testnet growth and a community points program.",
         ),
         (
             "https://a.example.test/orrery",
@@ -49,6 +50,26 @@ async fn feed_server() -> anyhow::Result<u16> {
         "Quillnet TGE date confirmed",
         "Quillnet's token generation event is set for March 14, 2027.",
     )]);
+    // a syndicated copy of outlet A's story: evidence, not corroboration
+    let outlet_d = rss(&[(
+        "https://d.example.test/syndicated/quillnet",
+        "Quillnet announces TGE for March 14, 2027",
+        "Quillnet confirmed its token generation event; $QLN claims open the same day. Quillnet \
+         says the event follows a year of testnet growth and a community points program.",
+    )]);
+    // later news: one event postponed; a project with no event cancels
+    let outlet_e = rss(&[
+        (
+            "https://e.example.test/orrery-delay",
+            "Orrery Labs postpones its token launch",
+            "Orrery Labs postponed its token launch to give exchanges more time to prepare.",
+        ),
+        (
+            "https://e.example.test/nimbleaf",
+            "Nimbleaf cancels its TGE",
+            "Nimbleaf cancels its token generation event, citing market conditions.",
+        ),
+    ]);
     let outlet_c = rss(&[(
         "https://c.example.test/q",
         "QLN claim portal",
@@ -73,6 +94,20 @@ async fn feed_server() -> anyhow::Result<u16> {
             "/c.xml",
             get(move || {
                 let b = outlet_c.clone();
+                async move { b }
+            }),
+        )
+        .route(
+            "/d.xml",
+            get(move || {
+                let b = outlet_d.clone();
+                async move { b }
+            }),
+        )
+        .route(
+            "/e.xml",
+            get(move || {
+                let b = outlet_e.clone();
                 async move { b }
             }),
         )
@@ -106,6 +141,7 @@ fn fetch(source_id: &str, url: &str) -> TaskSpec {
                 source_id: source_id.into(),
                 url: url.into(),
                 source_kind: "rss".into(),
+                ..FetchSource::default()
             })),
         }),
         max_attempts: 2,
@@ -140,6 +176,7 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
                 fetch(&format!("outlet-a-{tag}"), &format!("{base}/a.xml")),
                 fetch(&format!("outlet-b-{tag}"), &format!("{base}/b.xml")),
                 fetch(&format!("outlet-c-{tag}"), &format!("{base}/c.xml")),
+                fetch(&format!("outlet-d-{tag}"), &format!("{base}/d.xml")),
                 fetch(&format!("broken-{tag}"), &format!("{base}/broken.xml")),
             ],
         })
@@ -153,7 +190,11 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
         async move {
             let mut c = db.connect().await.ok()?;
             let rows: Vec<Row> = sqlx::query_as(query).fetch_all(&mut c).await.ok()?;
-            (rows.len() == 2 && rows.iter().any(|r| r.2 == 3)).then_some(rows)
+            let evidence: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
+                .fetch_one(&mut c)
+                .await
+                .ok()?;
+            (rows.len() == 2 && evidence == 5).then_some(rows)
         }
     })
     .await;
@@ -180,21 +221,76 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
     assert_eq!(events[0].2, 1);
     assert_eq!(events[1].0, "Quillnet");
     assert_eq!(events[1].1.as_deref(), Some("QLN"));
-    assert_eq!(events[1].2, 3, "three outlets corroborate one event");
+    assert_eq!(
+        events[1].2, 3,
+        "three outlets corroborate one event; the syndicated copy does not count"
+    );
     assert_eq!(events[1].4.as_deref(), Some("2027-03-14"));
     let evidence: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
         .fetch_one(&mut conn)
         .await?;
     assert_eq!(
-        evidence, 4,
-        "one evidence row per report; the denial is none"
+        evidence, 5,
+        "one evidence row per report (the copy too); the denial is none"
+    );
+    let copies: Vec<(String, String)> = sqlx::query_as(
+        "SELECT source_id, duplicate_of FROM evidence WHERE duplicate_of IS NOT NULL",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    let sources = [format!("outlet-a-{tag}"), format!("outlet-d-{tag}")];
+    assert!(
+        sources.contains(&copies[0].0)
+            && sources.contains(&copies[0].1)
+            && copies[0].0 != copies[0].1,
+        "A and D carry the same story: {copies:?}"
     );
     let documents: i64 = sqlx::query_scalar("SELECT count(*) FROM documents")
         .fetch_one(&mut conn)
         .await?;
     assert_eq!(
-        documents, 5,
+        documents, 6,
         "every item of the good feeds is stored as a document"
+    );
+
+    // a postponement changes the event's status; a cancellation of a
+    // project without an event creates none
+    admin
+        .submit_tasks(SubmitTasksRequest {
+            tasks: vec![fetch(&format!("outlet-e-{tag}"), &format!("{base}/e.xml"))],
+        })
+        .await?;
+    let history = wait_until(Duration::from_secs(30), "the postponement", || {
+        let db = &db;
+        async move {
+            let mut c = db.connect().await.ok()?;
+            let rows: Vec<(i32, String)> = sqlx::query_as(
+                "SELECT h.version, h.status FROM event_history h JOIN tge_events e ON e.id = h.event_id
+                 WHERE e.project = 'Orrery Labs' ORDER BY h.version",
+            )
+            .fetch_all(&mut c)
+            .await
+            .ok()?;
+            (rows.last()?.1 == "postponed").then_some(rows)
+        }
+    })
+    .await?;
+    assert_eq!(
+        history.first().map(|r| r.1.as_str()),
+        Some("scheduled"),
+        "{history:?}"
+    );
+    let (corroboration, events_now): (i32, i64) = sqlx::query_as(
+        "SELECT (SELECT corroboration FROM tge_events WHERE project = 'Orrery Labs'),
+                (SELECT count(*) FROM tge_events)",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    assert_eq!(corroboration, 1, "a status report is not corroboration");
+    assert_eq!(
+        events_now, 2,
+        "the cancellation of an unknown project made no event"
     );
 
     // the broken feed: its fetch is dead-lettered with the reason, recorded in memory
@@ -234,7 +330,7 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
     let documents: i64 = sqlx::query_scalar("SELECT count(*) FROM documents")
         .fetch_one(&mut conn)
         .await?;
-    assert_eq!(documents, 5);
+    assert_eq!(documents, 8);
     drop(conn);
     db.drop_db().await;
     Ok(())

@@ -1,64 +1,93 @@
 //! The README's first command: the whole swarm in one process, offline,
 //! shows detections from its bundled demo feed within seconds — and none
-//! for the demo's hard negatives.
+//! for the demo's hard negatives; its queue and events survive a restart
+//! (journals in the data directory).
 
+use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use swarm_tests::{bin, free_port, wait_until};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
-#[tokio::test]
-async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result<()> {
-    let mut child = Command::new(bin("swarm"))
-        .arg("--grpc-addr")
-        .arg(format!("127.0.0.1:{}", free_port()))
-        .arg("--metrics-addr")
-        .arg(format!("127.0.0.1:{}", free_port()))
-        .arg("--coordinator-addr")
-        .arg(format!("127.0.0.1:{}", free_port()))
-        .arg("--api-addr")
-        .arg(format!("127.0.0.1:{}", free_port()))
-        .args(["--demo-every-secs", "1", "--log-format", "json"])
-        .env("RUST_LOG", "info")
-        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let stderr = child
-        .stderr
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
-    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let sink = lines.clone();
-    tokio::spawn(async move {
-        let mut reader = BufReader::new(stderr).lines();
-        while let Ok(Some(line)) = reader.next_line().await {
-            sink.lock().unwrap_or_else(|p| p.into_inner()).push(line);
-        }
-    });
-    let detected = || {
-        lines
+/// A running `swarm` process and the JSON log lines it wrote.
+struct Swarm {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Swarm {
+    fn start(data_dir: &Path) -> anyhow::Result<Self> {
+        let mut child = Command::new(bin("swarm"))
+            .arg("--grpc-addr")
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg("--metrics-addr")
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg("--coordinator-addr")
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg("--api-addr")
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["--demo-every-secs", "1", "--log-format", "json"])
+            .env("RUST_LOG", "info")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = lines.clone();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                sink.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+            }
+        });
+        Ok(Self { child, lines })
+    }
+
+    /// Log records whose message is `message`.
+    fn records(&self, message: &str) -> Vec<serde_json::Value> {
+        self.lines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["message"] == "TGE detected")
+            .filter(|v| v["message"] == message)
+            .collect()
+    }
+
+    fn detected(&self) -> Vec<String> {
+        self.records("TGE detected")
+            .iter()
             .filter_map(|v| v["project"].as_str().map(str::to_string))
-            .collect::<Vec<_>>()
-    };
+            .collect()
+    }
+
+    fn log(&self) -> String {
+        self.lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .join("\n")
+    }
+}
+
+#[tokio::test]
+async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result<()> {
+    let data_dir = std::env::temp_dir().join(format!("swarm-data-{:08x}", rand::random::<u32>()));
+    let mut swarm = Swarm::start(&data_dir)?;
     let projects = wait_until(Duration::from_secs(60), "three detections", || async {
-        let found = detected();
+        let found = swarm.detected();
         (found.len() >= 3).then_some(found)
     })
     .await
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "{e}; log:\n{}",
-            lines.lock().unwrap_or_else(|p| p.into_inner()).join("\n")
-        )
-    })?;
+    .map_err(|e| anyhow::anyhow!("{e}; log:\n{}", swarm.log()))?;
     for wanted in ["Halvard Labs", "Kestrune", "Veyra"] {
         assert!(
             projects.iter().any(|p| p == wanted),
@@ -67,7 +96,7 @@ async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result
     }
     // give the feed time to show every item, negatives included
     tokio::time::sleep(Duration::from_secs(8)).await;
-    let all = detected();
+    let all = swarm.detected();
     for negative in ["Marlow", "Pellin", "Brightfold", "Orinth"] {
         assert!(
             !all.iter().any(|p| p.contains(negative)),
@@ -79,5 +108,25 @@ async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result
         1,
         "a second report updates, not duplicates"
     );
+
+    // killed outright, started again on the same data directory: the
+    // events come back from the journal
+    let _ = swarm.child.kill().await;
+    let restarted = Swarm::start(&data_dir)?;
+    let restored = wait_until(Duration::from_secs(20), "the restart", || async {
+        restarted
+            .records("queue and events journaled; events restored")
+            .first()
+            .and_then(|v| v["events"].as_u64())
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}; log:\n{}", restarted.log()))?;
+    assert!(
+        restored >= 3,
+        "{restored} events restored, {} detected before",
+        all.len()
+    );
+    drop(restarted);
+    let _ = std::fs::remove_dir_all(&data_dir);
     Ok(())
 }

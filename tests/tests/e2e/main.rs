@@ -1,15 +1,19 @@
 //! End-to-end tests: real queen and agent processes on loopback against
 //! the real PostgreSQL. One test binary, one module per area.
 
+mod alerts;
 mod api;
 mod cli;
 mod detection;
 mod embedded;
 mod faults;
 mod memory;
+mod optimizer;
 mod pipeline;
 mod protocol;
 mod queue;
+mod reliability;
+mod sources;
 mod tracing;
 
 use std::time::Duration;

@@ -218,6 +218,8 @@ fn detection(i: usize, project: usize, source: usize) -> Finding {
         snippet: format!("Project {project} announces its token generation event"),
         watchlist: false,
         observed_unix_ms: 1_800_000_000_000 + i as i64,
+        duplicate_of: None,
+        status_only: false,
     })
 }
 

@@ -18,6 +18,7 @@ fn analyze(document_id: &str, title: &str, text: &str) -> TaskSpec {
                 title: title.into(),
                 text: text.into(),
                 published_unix_ms: 0,
+                ..AnalyzeDocument::default()
             })),
         }),
         ..TaskSpec::default()

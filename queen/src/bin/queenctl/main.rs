@@ -265,6 +265,7 @@ fn spec(
             source_id,
             url,
             source_kind,
+            ..FetchSource::default()
         }),
         PayloadArgs::ProbeSource { source_id, url } => {
             task_payload::Kind::ProbeSource(ProbeSource { source_id, url })

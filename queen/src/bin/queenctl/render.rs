@@ -203,7 +203,7 @@ pub fn stats(stats: &Stats, json: bool) -> String {
                 "kind": kind_name(k.kind), "paused": k.paused, "ready": ready,
                 "scheduled": k.scheduled, "leased": k.leased, "dead": k.dead,
                 "agents": k.agents, "completed": k.completed, "failed": k.failed,
-                "retried": k.retried,
+                "retried": k.retried, "recommended_replicas": k.recommended_replicas,
             })
         })
         .collect();
@@ -229,6 +229,10 @@ pub fn stats(stats: &Stats, json: bool) -> String {
                 k.agents.to_string(),
                 k.completed.to_string(),
                 k.retried.to_string(),
+                match k.recommended_replicas {
+                    0 => "-".into(),
+                    n => n.to_string(),
+                },
             ]
         })
         .collect();
@@ -243,6 +247,7 @@ pub fn stats(stats: &Stats, json: bool) -> String {
             "AGENTS",
             "COMPLETED",
             "RETRIED",
+            "RECOMMENDED",
         ],
         &rows,
     );

@@ -1,0 +1,139 @@
+//! Turns the coordinator's event notices into delivery tasks: every notice
+//! on `swarm:channels:memory-sync` (`SWARM_MEMORY_SYNC_CHANNEL`) is checked against the rule, and each
+//! passing change becomes one `DeliverAlert` task per target, submitted to
+//! the queen with the dedup key `alert:<target>:<event id>:<version>`.
+//! Several replicas may watch at once: the queen merges their submits
+//! while a delivery is live, and the delivered marker stops a late one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use memory_coordinator::layout::{alert_status_key, memory_sync_channel};
+use memory_coordinator::service::Notice;
+use memory_coordinator::synth::EventChange;
+use memory_coordinator::{Envelope, Memory};
+use swarm_proto::v1::{DeliverAlert, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
+use swarm_proto::{AgentKind, Priority};
+
+use crate::config::AlertConfig;
+use crate::format::Alert;
+use crate::rule;
+
+/// How long the last alerted status of an event is remembered.
+const STATUS_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
+
+/// Watches notices until aborted (resubscribing when a subscription ends).
+pub async fn run(config: Arc<AlertConfig>, memory: Arc<dyn Memory>, queen: String) {
+    if config.targets.is_empty() {
+        tracing::info!("no alert targets configured; not watching events");
+        return;
+    }
+    loop {
+        let channel = memory_sync_channel();
+        match memory.subscribe(std::slice::from_ref(&channel)).await {
+            Ok(mut subscription) => {
+                tracing::info!(%channel, targets = config.targets.len(), "watching events for alerts");
+                while let Some((_, payload)) = subscription.recv().await {
+                    let change = match Envelope::<Notice>::from_bytes(&payload) {
+                        Ok(env) => match env.body {
+                            Notice::EventCreated(c) | Notice::EventUpdated(c) => c,
+                        },
+                        Err(error) => {
+                            tracing::warn!(%error, "event notice ignored");
+                            continue;
+                        }
+                    };
+                    if let Err(error) = on_change(&config, memory.as_ref(), &queen, &change).await {
+                        tracing::warn!(%error, event = change.event_id, "alerts for the event not submitted");
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot subscribe to event notices"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// The delivery tasks for one change that passed the rule.
+pub fn tasks(config: &AlertConfig, change: &EventChange, reason: rule::Reason) -> Vec<TaskSpec> {
+    let alert = Alert {
+        event_id: change.event_id,
+        version: change.version,
+        project: change.project.clone(),
+        symbol: change.symbol.clone(),
+        status: change.status.clone(),
+        confidence: change.confidence,
+        corroboration: change.corroboration,
+        reason: reason.name().into(),
+    };
+    let event_json = serde_json::to_string(&alert).unwrap_or_default();
+    let version = u64::try_from(change.version).unwrap_or_default();
+    config
+        .targets
+        .iter()
+        .map(|target| TaskSpec {
+            kind: AgentKind::ApiReliability as i32,
+            payload: Some(TaskPayload {
+                kind: Some(task_payload::Kind::DeliverAlert(DeliverAlert {
+                    event_id: change.event_id.to_string(),
+                    event_version: version,
+                    target: target.name.clone(),
+                    event_json: event_json.clone(),
+                })),
+            }),
+            priority: Priority::High as i32,
+            dedup_key: format!("alert:{}:{}:{}", target.name, change.event_id, version),
+            ..TaskSpec::default()
+        })
+        .collect()
+}
+
+async fn on_change(
+    config: &AlertConfig,
+    memory: &dyn Memory,
+    queen: &str,
+    change: &EventChange,
+) -> anyhow::Result<()> {
+    let status_key = alert_status_key(change.event_id);
+    let previous = memory.get(&status_key).await?;
+    let Some(reason) = rule::evaluate(&config.rule, change, previous.as_deref()) else {
+        return Ok(());
+    };
+    let specs = tasks(config, change, reason);
+    submit(queen, specs).await?;
+    memory.set(&status_key, &change.status, STATUS_TTL).await?;
+    metrics::counter!("swarm_alerts_submitted_total", "reason" => reason.name()).increment(1);
+    tracing::info!(
+        event = change.event_id,
+        version = change.version,
+        project = %change.project,
+        reason = reason.name(),
+        "alert submitted for delivery"
+    );
+    Ok(())
+}
+
+/// Submits `specs` to the queen, trying a few times over a few seconds (a
+/// notice is not redelivered, so a brief queen outage must not lose it).
+async fn submit(queen: &str, specs: Vec<TaskSpec>) -> anyhow::Result<()> {
+    let mut delay = Duration::from_millis(200);
+    let mut last = None;
+    for _ in 0..5 {
+        let attempt = async {
+            let mut admin = queen::client::admin(queen).await?;
+            admin
+                .submit_tasks(SubmitTasksRequest {
+                    tasks: specs.clone(),
+                })
+                .await?;
+            anyhow::Ok(())
+        };
+        match attempt.await {
+            Ok(()) => return Ok(()),
+            Err(error) => last = Some(error),
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+    }
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("not submitted")))
+}

@@ -1,0 +1,261 @@
+//! The agent's `OptimizeSchedules` handler.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
+use memory_coordinator::layout::queen_commands_channel;
+use memory_coordinator::reliability::commands::schedule_source;
+use memory_coordinator::reliability::{PollSample, QueenCommand, samples};
+use memory_coordinator::{Envelope, Memory};
+use swarm_common::time::now_ms;
+use swarm_proto::AgentKind;
+use swarm_proto::v1::{
+    GetStatsRequest, KindStats, ListAgentsRequest, ListSchedulesRequest, task_payload,
+};
+
+use crate::interval::{self, IntervalPolicy};
+use crate::replicas::{self, KindLoad, ReplicaPolicy};
+
+/// Samples per source considered.
+const SAMPLES: usize = 20;
+
+/// Settings of the optimizer.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub intervals: IntervalPolicy,
+    pub replicas: ReplicaPolicy,
+    /// Service time of a kind with no measurement.
+    pub default_service_secs: f64,
+    /// Tasks per replica of a kind with no connected agent.
+    pub default_capacity: u32,
+}
+
+/// Tasks that arrived per kind so far, and when that was read.
+struct Arrivals {
+    at_ms: i64,
+    per_kind: HashMap<i32, u64>,
+}
+
+/// Computes intervals and recommendations and sends them to the queen.
+pub struct OptimizerHandler {
+    queen: String,
+    memory: Arc<dyn Memory>,
+    settings: Settings,
+    previous: Mutex<Option<Arrivals>>,
+}
+
+fn arrived(k: &KindStats) -> u64 {
+    k.completed + k.failed + k.ready_by_priority.iter().sum::<u64>() + k.scheduled + k.leased
+}
+
+impl OptimizerHandler {
+    /// An optimizer for the queen at `queen` reading samples from `memory`.
+    pub fn new(queen: String, memory: Arc<dyn Memory>, settings: Settings) -> Self {
+        Self {
+            queen,
+            memory,
+            settings,
+            previous: Mutex::new(None),
+        }
+    }
+
+    async fn send(&self, command: QueenCommand) -> Result<(), HandlerError> {
+        self.memory
+            .publish(
+                &queen_commands_channel(),
+                &Envelope::new("performance-optimizer", command).to_bytes(),
+            )
+            .await
+            .map_err(|e| HandlerError::retryable(format!("cannot publish a queen command: {e}")))
+    }
+
+    /// Adapts every source schedule's interval; returns (changed, hot spots).
+    async fn intervals(
+        &self,
+        admin: &mut queen::client::AdminClient,
+        window_secs: u32,
+    ) -> Result<(usize, Vec<(String, u64)>, Vec<PollSample>), HandlerError> {
+        let schedules = admin
+            .list_schedules(ListSchedulesRequest {})
+            .await
+            .map_err(|e| HandlerError::retryable(format!("listing schedules: {}", e.message())))?
+            .into_inner()
+            .schedules;
+        let since = if window_secs > 0 {
+            now_ms() - i64::from(window_secs) * 1000
+        } else {
+            0
+        };
+        let mut changed = 0;
+        let mut p99 = Vec::new();
+        let mut all = Vec::new();
+        for schedule in schedules.iter().filter(|s| !s.paused) {
+            let Some(source) = schedule_source(&schedule.name) else {
+                continue;
+            };
+            let recent: Vec<PollSample> = samples::recent(self.memory.as_ref(), source, SAMPLES)
+                .await
+                .map_err(|e| HandlerError::retryable(format!("reading samples: {e}")))?
+                .into_iter()
+                .filter(|s| s.at_unix_ms >= since)
+                .collect();
+            if let Some(p) = interval::latency_quantile(&recent, 0.99) {
+                metrics::gauge!("swarm_source_latency_p99_seconds", "source" => source.to_string())
+                    .set(p as f64 / 1000.0);
+                p99.push((source.to_string(), p));
+            }
+            let next = interval::adapt(schedule.interval_ms, &recent, &self.settings.intervals);
+            metrics::gauge!("swarm_source_poll_interval_seconds", "source" => source.to_string())
+                .set(next as f64 / 1000.0);
+            if next != schedule.interval_ms {
+                tracing::info!(
+                    source,
+                    from_ms = schedule.interval_ms,
+                    to_ms = next,
+                    polls = recent.len(),
+                    "poll interval recommended"
+                );
+                self.send(QueenCommand::SetInterval {
+                    source_id: source.to_string(),
+                    interval_ms: next,
+                })
+                .await?;
+                changed += 1;
+            }
+            all.extend(recent);
+        }
+        p99.sort_by_key(|(_, ms)| std::cmp::Reverse(*ms));
+        p99.truncate(3);
+        Ok((changed, p99, all))
+    }
+
+    /// Recommends replicas for every kind; returns them by kind name.
+    async fn replicas(
+        &self,
+        admin: &mut queen::client::AdminClient,
+        scrape_samples: &[PollSample],
+    ) -> Result<Vec<(String, u32)>, HandlerError> {
+        let rpc = |what: &'static str| {
+            move |e: tonic::Status| HandlerError::retryable(format!("{what}: {}", e.message()))
+        };
+        let stats = admin
+            .get_stats(GetStatsRequest {})
+            .await
+            .map_err(rpc("reading stats"))?
+            .into_inner();
+        let agents = admin
+            .list_agents(ListAgentsRequest {})
+            .await
+            .map_err(rpc("listing agents"))?
+            .into_inner()
+            .agents;
+        let now = now_ms();
+        let current = Arrivals {
+            at_ms: now,
+            per_kind: stats.kinds.iter().map(|k| (k.kind, arrived(k))).collect(),
+        };
+        let previous = self
+            .previous
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(current);
+        let scrape_secs = (!scrape_samples.is_empty()).then(|| {
+            scrape_samples
+                .iter()
+                .map(|s| s.latency_ms as f64)
+                .sum::<f64>()
+                / scrape_samples.len() as f64
+                / 1000.0
+        });
+        let mut out = Vec::new();
+        for k in &stats.kinds {
+            let Ok(kind) = AgentKind::try_from(k.kind) else {
+                continue;
+            };
+            let arrival_per_sec = previous
+                .as_ref()
+                .and_then(|p| {
+                    let before = *p.per_kind.get(&k.kind)?;
+                    let secs = (now - p.at_ms) as f64 / 1000.0;
+                    (secs > 0.0).then(|| arrived(k).saturating_sub(before) as f64 / secs)
+                })
+                .unwrap_or(0.0);
+            let capacities: Vec<u32> = agents
+                .iter()
+                .filter(|a| a.kind == k.kind)
+                .map(|a| a.capacity)
+                .collect();
+            let capacity = if capacities.is_empty() {
+                self.settings.default_capacity
+            } else {
+                capacities.iter().sum::<u32>() / capacities.len() as u32
+            };
+            let service_secs = match kind {
+                AgentKind::ScrapingSpecialist => {
+                    scrape_secs.unwrap_or(self.settings.default_service_secs)
+                }
+                _ => self.settings.default_service_secs,
+            };
+            let load = KindLoad {
+                backlog: (k.ready_by_priority.iter().sum::<u64>() + k.scheduled) as f64,
+                arrival_per_sec,
+                service_secs,
+                capacity,
+            };
+            let replicas = replicas::recommend(&load, &self.settings.replicas);
+            tracing::debug!(kind = kind.name(), ?load, replicas, "replicas recommended");
+            metrics::gauge!("swarm_optimizer_arrival_rate", "kind" => kind.name())
+                .set(arrival_per_sec);
+            self.send(QueenCommand::RecommendReplicas {
+                kind: kind.name().to_string(),
+                replicas,
+            })
+            .await?;
+            out.push((kind.name().to_string(), replicas));
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait::async_trait]
+impl Handler for OptimizerHandler {
+    async fn handle(&self, task: TaskContext) -> Outcome {
+        let Some(task_payload::Kind::OptimizeSchedules(optimize)) =
+            task.payload().and_then(|p| p.kind.clone())
+        else {
+            let variant = task.payload().map_or("empty", |p| p.variant_name());
+            return Err(HandlerError::permanent(format!(
+                "performance-optimizer cannot handle a {variant} payload"
+            )));
+        };
+        let mut admin = queen::client::admin(&self.queen)
+            .await
+            .map_err(|e| HandlerError::retryable(format!("cannot reach the queen: {e}")))?;
+        let (changed, hot, all) = self.intervals(&mut admin, optimize.window_secs).await?;
+        let recommended = self.replicas(&mut admin, &all).await?;
+        let hot_spots: Vec<String> = hot
+            .iter()
+            .map(|(s, ms)| format!("{s} p99 {ms} ms"))
+            .collect();
+        if !hot_spots.is_empty() {
+            tracing::info!(slowest = %hot_spots.join(", "), "hot spots");
+        }
+        let replicas: Vec<String> = recommended
+            .iter()
+            .map(|(k, n)| format!("{k}={n}"))
+            .collect();
+        Ok(Done {
+            follow_ups: Vec::new(),
+            summary: format!(
+                "{changed} interval(s) changed; replicas {}; slowest sources: {}",
+                replicas.join(" "),
+                if hot_spots.is_empty() {
+                    "none".into()
+                } else {
+                    hot_spots.join(", ")
+                }
+            ),
+        })
+    }
+}

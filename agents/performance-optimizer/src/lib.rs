@@ -1,0 +1,20 @@
+//! performance-optimizer: closes the loop on cost and speed. Each
+//! `OptimizeSchedules` task (a periodic schedule on the queen):
+//!
+//! - [`interval`] — from each source's recent poll samples (new items, TGE
+//!   hits, errors) an adaptive poll interval within configured bounds:
+//!   busy, valuable sources are polled more often, quiet ones less;
+//! - [`replicas`] — from queue backlog, arrival rate and service time per
+//!   task kind, the replicas each agent kind should run (Little's law with
+//!   headroom);
+//! - [`handler`] — reads the queen (schedules, stats, agents) and the
+//!   memory (samples), sends the results to the queen on
+//!   `swarm:channels:queen-commands`, and reports hot spots (slowest
+//!   sources by p99 latency) in its log and task summary, and as gauges
+//!   (`swarm_source_latency_p99_seconds{source}`,
+//!   `swarm_source_poll_interval_seconds{source}`,
+//!   `swarm_optimizer_arrival_rate{kind}`).
+
+pub mod handler;
+pub mod interval;
+pub mod replicas;

@@ -1,0 +1,111 @@
+//! From parsed items to the pipeline: first-seen dedup by canonical URL
+//! (shared by every replica), a `Document` finding per new item on the
+//! findings stream, and the `AnalyzeDocument` follow-up for
+//! keyword-precision. The item is marked seen only after its finding is
+//! appended, so a failure in between repeats work instead of losing it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use memory_coordinator::finding::Document;
+use memory_coordinator::layout::{findings_stream, seen_key};
+use memory_coordinator::{Envelope, Finding, Memory};
+use swarm_proto::v1::{AnalyzeDocument, FetchSource, TaskPayload, TaskSpec, task_payload};
+use swarm_proto::{AgentKind, Priority};
+
+use crate::parse::Item;
+
+/// How long an item counts as seen.
+const SEEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Longest findings stream kept (approximate trim).
+const STREAM_MAX_LEN: u64 = 1_000_000;
+
+/// Stable id of a document: FNV-1a of its canonical URL.
+pub fn document_id(canonical_url: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in canonical_url.as_bytes() {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("doc-{hash:016x}")
+}
+
+/// Turns new items into findings and follow-up tasks.
+#[derive(Clone)]
+pub struct Emitter {
+    memory: Arc<dyn Memory>,
+}
+
+impl Emitter {
+    /// An emitter writing through `memory`.
+    pub fn new(memory: Arc<dyn Memory>) -> Self {
+        Self { memory }
+    }
+
+    /// Emits the items of `source` not seen before; returns their
+    /// `AnalyzeDocument` follow-ups.
+    ///
+    /// # Errors
+    ///
+    /// The shared memory failed (retryable: nothing was marked seen
+    /// that was not emitted).
+    pub async fn emit(
+        &self,
+        source: &FetchSource,
+        items: &[Item],
+    ) -> Result<Vec<TaskSpec>, memory_coordinator::Error> {
+        let fetched_at = swarm_common::time::now_ms();
+        let mut follow_ups = Vec::new();
+        for item in items {
+            let id = document_id(&item.url);
+            let seen = seen_key(&source.source_id, &id);
+            if self.memory.get(&seen).await?.is_some() {
+                continue;
+            }
+            let finding = Finding::Document(Document {
+                id: id.clone(),
+                source_id: source.source_id.clone(),
+                source_kind: source.source_kind.clone(),
+                url: item.url.clone(),
+                title: item.title.clone(),
+                text: item.text.clone(),
+                published_unix_ms: item.published_unix_ms,
+                fetched_unix_ms: fetched_at,
+                language: item.language.clone(),
+            });
+            self.memory
+                .append(
+                    &findings_stream(),
+                    &Envelope::new("scraping-specialist", finding).to_bytes(),
+                    STREAM_MAX_LEN,
+                )
+                .await?;
+            if !self.memory.set_if_absent(&seen, "1", SEEN_TTL).await? {
+                continue; // another replica emitted it at the same moment
+            }
+            follow_ups.push(analyze_task(source, item, &id, fetched_at));
+        }
+        metrics::counter!("swarm_scrape_documents_total").increment(follow_ups.len() as u64);
+        Ok(follow_ups)
+    }
+}
+
+fn analyze_task(source: &FetchSource, item: &Item, id: &str, fetched_at: i64) -> TaskSpec {
+    TaskSpec {
+        kind: AgentKind::KeywordPrecision as i32,
+        payload: Some(TaskPayload {
+            kind: Some(task_payload::Kind::AnalyzeDocument(AnalyzeDocument {
+                document_id: id.to_string(),
+                source_id: source.source_id.clone(),
+                url: item.url.clone(),
+                title: item.title.clone(),
+                text: item.text.clone(),
+                published_unix_ms: item.published_unix_ms.unwrap_or(fetched_at),
+                source_kind: source.source_kind.clone(),
+            })),
+        }),
+        priority: Priority::High as i32,
+        dedup_key: format!("analyze:{id}"),
+        ..TaskSpec::default()
+    }
+}

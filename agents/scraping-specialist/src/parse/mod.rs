@@ -1,0 +1,105 @@
+//! Source bodies into items: feeds (RSS, Atom, JSON Feed), JSON APIs
+//! and WebSocket messages (field mapping by JSON Pointer), HTML pages (CSS
+//! selectors). Markup is removed; one unreadable item is skipped, a body
+//! that cannot be read at all is a [`Malformed`] error, never a crash.
+
+pub mod feed;
+pub mod html;
+pub mod json;
+
+use swarm_proto::v1::FetchSource;
+
+/// One item of a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// GUID / id as the feed gives it.
+    pub guid: String,
+    /// Canonical URL (fragment removed); the GUID when the item has no link.
+    pub url: String,
+    pub title: String,
+    pub text: String,
+    pub published_unix_ms: Option<i64>,
+    /// Language tag when the source states one (`en`, `pt-BR`).
+    pub language: Option<String>,
+}
+
+/// A body that cannot be read; the text says what it was meant to be
+/// ("feed: ...", "JSON: ...").
+#[derive(Debug, thiserror::Error)]
+#[error("malformed {0}")]
+pub struct Malformed(pub String);
+
+/// Parses a fetched body of `source` (its kind says how).
+///
+/// # Errors
+///
+/// The body cannot be read as the source's kind.
+pub fn items(source: &FetchSource, body: &[u8]) -> Result<Vec<Item>, Malformed> {
+    match source.source_kind.as_str() {
+        "json_api" | "websocket" => json::parse(&source.json.clone().unwrap_or_default(), body),
+        "x_search" => json::parse(&json::x_search_mapping(), body),
+        "html" => html::parse(&source.html.clone().unwrap_or_default(), &source.url, body),
+        _ => feed::parse(body),
+    }
+}
+
+/// A publication time from text: RFC 3339 / RFC 2822, or a number of
+/// seconds (or milliseconds, when large) since the epoch.
+pub fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(epoch_number(n));
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .or_else(|_| chrono::DateTime::parse_from_rfc2822(text))
+        .ok()
+        .map(|d| d.timestamp_millis())
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc().timestamp_millis())
+        })
+}
+
+/// Seconds or milliseconds since the epoch, as milliseconds.
+pub fn epoch_number(n: i64) -> i64 {
+    if n.abs() < 100_000_000_000 {
+        n.saturating_mul(1000)
+    } else {
+        n
+    }
+}
+
+/// The URL without its fragment and trailing slash.
+pub fn canonical(url: &str) -> String {
+    let url = url.trim();
+    let url = url.split('#').next().unwrap_or(url);
+    url.trim_end_matches('/').to_string()
+}
+
+/// Text without tags, with common entities decoded and spaces collapsed.
+pub fn strip_markup(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}

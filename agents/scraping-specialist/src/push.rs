@@ -1,0 +1,251 @@
+//! Push sources (WebSocket announcement streams): exchange listing bots
+//! beat polling by listening. One replica holds a source's listener at a
+//! time (a lease in the shared memory, renewed while it runs); the
+//! source's periodic `FetchSource` task only makes sure a listener runs
+//! somewhere. Each message is read with the source's JSON mapping; new
+//! items become documents at once and their `AnalyzeDocument` tasks are
+//! submitted to the queen directly, without waiting for a poll.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use memory_coordinator::Memory;
+use memory_coordinator::layout::{listener_key, source_error_key};
+use swarm_proto::v1::queen_admin_client::QueenAdminClient;
+use swarm_proto::v1::{FetchSource, SubmitTasksRequest, TaskSpec};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::emit::Emitter;
+use crate::parse;
+
+/// How long a listener lease lasts without renewal.
+const LEASE: Duration = Duration::from_secs(30);
+/// How often the holder renews it.
+const RENEW_EVERY: Duration = Duration::from_secs(10);
+/// Largest message read (a bigger one is a recorded source error).
+const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// What [`Listeners::ensure`] found or did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ensured {
+    Started,
+    AlreadyRunningHere,
+    HeldElsewhere,
+}
+
+/// The push listeners of this replica.
+pub struct Listeners {
+    memory: Arc<dyn Memory>,
+    emitter: Emitter,
+    queen_addr: Option<String>,
+    replica: String,
+    running: Mutex<HashMap<String, JoinHandle<()>>>,
+}
+
+impl Listeners {
+    /// Listeners emitting through `emitter` and submitting follow-ups to
+    /// the queen at `queen_addr` (without one, push sources are refused).
+    pub fn new(memory: Arc<dyn Memory>, emitter: Emitter, queen_addr: Option<String>) -> Self {
+        Self {
+            memory,
+            emitter,
+            queen_addr,
+            replica: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+            running: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Makes sure a listener for `source` runs on some replica.
+    ///
+    /// # Errors
+    ///
+    /// No queen address to submit to, or the shared memory failed.
+    pub async fn ensure(&self, source: &FetchSource) -> Result<Ensured, String> {
+        let Some(queen) = self.queen_addr.clone() else {
+            return Err("push sources need the queen's address to submit follow-ups".into());
+        };
+        {
+            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            running.retain(|_, task| !task.is_finished());
+            if running.contains_key(&source.source_id) {
+                return Ok(Ensured::AlreadyRunningHere);
+            }
+        }
+        let key = listener_key(&source.source_id);
+        let won = self
+            .memory
+            .set_if_absent(&key, &self.replica, LEASE)
+            .await
+            .map_err(|e| format!("shared memory: {e}"))?;
+        if !won {
+            return Ok(Ensured::HeldElsewhere);
+        }
+        let listener = Listener {
+            memory: self.memory.clone(),
+            emitter: self.emitter.clone(),
+            queen,
+            replica: self.replica.clone(),
+            source: source.clone(),
+        };
+        let task = tokio::spawn(listener.run());
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(source.source_id.clone(), task);
+        Ok(Ensured::Started)
+    }
+}
+
+impl Drop for Listeners {
+    fn drop(&mut self) {
+        let running = self.running.get_mut().unwrap_or_else(|p| p.into_inner());
+        for task in running.values() {
+            task.abort();
+        }
+    }
+}
+
+/// One source's listener.
+struct Listener {
+    memory: Arc<dyn Memory>,
+    emitter: Emitter,
+    queen: String,
+    replica: String,
+    source: FetchSource,
+}
+
+impl Listener {
+    async fn run(self) {
+        let id = self.source.source_id.clone();
+        tracing::info!(source = %id, url = %self.source.url, "push listener started");
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            if !self.still_holder().await {
+                tracing::info!(source = %id, "push listener lease lost; stopping");
+                return;
+            }
+            match self.session().await {
+                Ok(()) => backoff = Duration::from_millis(500),
+                Err(error) => {
+                    metrics::counter!("swarm_scrape_source_errors_total").increment(1);
+                    tracing::warn!(source = %id, %error, "push stream failed; reconnecting");
+                    let _ = self
+                        .memory
+                        .set(
+                            &source_error_key(&id),
+                            &error,
+                            Duration::from_secs(24 * 3600),
+                        )
+                        .await;
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    /// Renews the lease if this replica still holds it.
+    async fn still_holder(&self) -> bool {
+        let key = listener_key(&self.source.source_id);
+        match self.memory.get(&key).await {
+            Ok(Some(holder)) if holder == self.replica => {
+                self.memory.set(&key, &self.replica, LEASE).await.is_ok()
+            }
+            Ok(None) => self
+                .memory
+                .set_if_absent(&key, &self.replica, LEASE)
+                .await
+                .unwrap_or(false),
+            _ => false,
+        }
+    }
+
+    /// One connection, until it closes or fails.
+    async fn session(&self) -> Result<(), String> {
+        let (mut stream, _) = tokio_tungstenite::connect_async(self.source.url.as_str())
+            .await
+            .map_err(|e| format!("cannot connect to {}: {e}", self.source.url))?;
+        let mut renew = tokio::time::interval(RENEW_EVERY);
+        renew.tick().await;
+        loop {
+            tokio::select! {
+                _ = renew.tick() => {
+                    if !self.still_holder().await {
+                        return Ok(());
+                    }
+                }
+                message = stream.next() => {
+                    let Some(message) = message else { return Ok(()) };
+                    match message.map_err(|e| format!("stream {}: {e}", self.source.url))? {
+                        Message::Text(text) => self.on_message(text.as_bytes()).await,
+                        Message::Binary(bytes) => self.on_message(&bytes).await,
+                        Message::Close(_) => return Ok(()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on_message(&self, body: &[u8]) {
+        let id = &self.source.source_id;
+        if body.len() > MAX_MESSAGE_BYTES {
+            tracing::warn!(source = %id, bytes = body.len(), "push message too large; skipped");
+            return;
+        }
+        let items = match parse::items(&self.source, body) {
+            Ok(items) => items,
+            Err(error) => {
+                // one bad message does not stop the stream
+                metrics::counter!("swarm_scrape_source_errors_total").increment(1);
+                tracing::warn!(source = %id, %error, "unreadable push message skipped");
+                let _ = self
+                    .memory
+                    .set(
+                        &source_error_key(id),
+                        &error.to_string(),
+                        Duration::from_secs(24 * 3600),
+                    )
+                    .await;
+                return;
+            }
+        };
+        let follow_ups = match self.emitter.emit(&self.source, &items).await {
+            Ok(f) => f,
+            Err(error) => {
+                tracing::warn!(source = %id, %error, "cannot emit pushed items");
+                return;
+            }
+        };
+        if follow_ups.is_empty() {
+            return;
+        }
+        let mut delay = Duration::from_millis(200);
+        for attempt in 1..=5 {
+            match self.submit(follow_ups.clone()).await {
+                Ok(()) => return,
+                Err(error) => {
+                    tracing::warn!(source = %id, attempt, %error, "cannot submit pushed items to the queen");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+            }
+        }
+    }
+
+    async fn submit(&self, tasks: Vec<TaskSpec>) -> Result<(), String> {
+        let channel = swarm_common::grpc::endpoint(&self.queen)
+            .map_err(|e| e.to_string())?
+            .connect()
+            .await
+            .map_err(|e| e.to_string())?;
+        QueenAdminClient::new(channel)
+            .submit_tasks(SubmitTasksRequest { tasks })
+            .await
+            .map_err(|e| e.message().to_string())?;
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+//! X (Twitter) v2 recent search as a source: the request URL (query,
+//! fields, `since_id` from the cursor kept in the shared memory) and the
+//! post URLs of the answer's items. The bearer token is the scraper's own
+//! secret (`SWARM_X_BEARER_TOKEN`), never carried in a task.
+
+use crate::parse::Item;
+
+/// The configured endpoint is not a URL.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid X search endpoint `{0}`")]
+pub struct InvalidEndpoint(pub String);
+
+/// Most posts asked for per poll (the API's maximum for recent search).
+const MAX_RESULTS: u32 = 100;
+
+/// The search request for `query` at `base` (the recent-search endpoint),
+/// continuing after `since_id` when known.
+///
+/// # Errors
+///
+/// `base` is not a URL.
+pub fn request_url(
+    base: &str,
+    query: &str,
+    since_id: Option<&str>,
+) -> Result<String, InvalidEndpoint> {
+    let mut url = reqwest::Url::parse(base).map_err(|_| InvalidEndpoint(base.to_string()))?;
+    {
+        let mut pairs = url.query_pairs_mut();
+        pairs
+            .append_pair("query", query)
+            .append_pair("max_results", &MAX_RESULTS.to_string())
+            .append_pair("tweet.fields", "created_at,lang,author_id");
+        if let Some(id) = since_id {
+            pairs.append_pair("since_id", id);
+        }
+    }
+    Ok(url.to_string())
+}
+
+/// Gives each post its public URL; returns the newest post id.
+pub fn finish(items: &mut [Item]) -> Option<String> {
+    for item in items.iter_mut() {
+        item.url = format!("https://x.com/i/status/{}", item.guid);
+    }
+    items
+        .iter()
+        .filter_map(|i| i.guid.parse::<u128>().ok().map(|n| (n, &i.guid)))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, id)| id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_the_request_and_the_post_urls() {
+        let url = request_url(
+            "https://api.x.test/2/tweets/search/recent",
+            "\"token generation event\" -is:retweet",
+            Some("1866"),
+        )
+        .unwrap();
+        assert!(url.starts_with("https://api.x.test/2/tweets/search/recent?query=%22token+generation+event%22+-is%3Aretweet"), "{url}");
+        assert!(url.ends_with("&since_id=1866"), "{url}");
+        let item = |id: &str| Item {
+            guid: id.into(),
+            url: id.into(),
+            title: String::new(),
+            text: "t".into(),
+            published_unix_ms: None,
+            language: None,
+        };
+        let mut items = vec![item("900"), item("1866"), item("1000")];
+        assert_eq!(finish(&mut items).as_deref(), Some("1866"));
+        assert_eq!(items[0].url, "https://x.com/i/status/900");
+        assert!(request_url("not a url", "q", None).is_err());
+    }
+}

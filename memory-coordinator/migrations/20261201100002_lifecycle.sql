@@ -1,0 +1,7 @@
+-- Lifecycle and near-duplicates. Near-duplicate reports (syndicated copies) stay as evidence but do not
+-- count as independent corroboration; the history keeps the event date of
+-- every version.
+ALTER TABLE evidence ADD COLUMN IF NOT EXISTS duplicate_of text;
+-- a report that an event is postponed or cancelled: status, not corroboration
+ALTER TABLE evidence ADD COLUMN IF NOT EXISTS status_only boolean NOT NULL DEFAULT false;
+ALTER TABLE event_history ADD COLUMN IF NOT EXISTS event_date text;

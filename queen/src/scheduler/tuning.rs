@@ -1,0 +1,150 @@
+//! What the queen learns from the shared memory, applied to the
+//! scheduler: source schedules held while their breaker is open, poll
+//! intervals and replica recommendations from the performance optimizer.
+
+use std::collections::HashSet;
+
+use swarm_proto::AgentKind;
+
+use super::Scheduler;
+use crate::persister::Write;
+
+impl Scheduler {
+    /// Names of the schedules (`source:<id>`) of every source.
+    pub fn source_schedules(&self) -> Vec<String> {
+        self.schedules
+            .keys()
+            .filter(|n| n.starts_with("source:"))
+            .cloned()
+            .collect()
+    }
+
+    /// Replaces the set of schedules not to submit (breaker open). A
+    /// schedule released from the set runs at once (the half-open probe,
+    /// or the first poll after the breaker closed).
+    pub fn set_held(&mut self, held: HashSet<String>, now_ms: i64) {
+        for name in self.held.difference(&held) {
+            if let Some(schedule) = self.schedules.get_mut(name) {
+                schedule.next_run_ms = schedule.next_run_ms.min(now_ms);
+            }
+        }
+        self.held = held;
+    }
+
+    /// Whether schedule `name` is held.
+    pub fn is_held(&self, name: &str) -> bool {
+        self.held.contains(name)
+    }
+
+    /// Sets the interval of schedule `name` (durably); the next run moves
+    /// so that it is at most one new interval away. `false` when there is
+    /// no such schedule.
+    pub fn set_interval(&mut self, name: &str, interval_ms: u64, now_ms: i64) -> bool {
+        let Some(schedule) = self.schedules.get_mut(name) else {
+            return false;
+        };
+        let interval = (interval_ms as i64).clamp(
+            super::admin::MIN_INTERVAL_MS as i64,
+            super::admin::MAX_INTERVAL_MS as i64,
+        );
+        schedule.interval_ms = interval;
+        schedule.next_run_ms = schedule.next_run_ms.min(now_ms + interval);
+        let row = super::admin::schedule_row(schedule);
+        self.writes.push(Write::ScheduleUpsert(row));
+        true
+    }
+
+    /// The recommended replicas of `kind` (0 = none yet).
+    pub fn recommended(&self, kind: AgentKind) -> u32 {
+        kind.index().map_or(0, |i| self.recommended[i])
+    }
+
+    /// Records the recommended replicas of `kind`.
+    pub fn set_recommended(&mut self, kind: AgentKind, replicas: u32) -> bool {
+        match kind.index() {
+            Some(i) => {
+                self.recommended[i] = replicas;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use swarm_proto::TaskState;
+    use swarm_proto::v1::{Noop, Schedule, TaskPayload, TaskSpec, task_payload};
+
+    use super::*;
+    use crate::config::QueenConfig;
+    use crate::persister::Persister;
+    use crate::scheduler::Settings;
+    use crate::store::MemoryStore;
+
+    fn scheduler() -> Scheduler {
+        let (persister, _task) = Persister::start(Arc::new(MemoryStore::default()));
+        Scheduler::new(Settings::from(&QueenConfig::default()), persister, 1, 0)
+    }
+
+    fn schedule(name: &str, interval_ms: u64) -> Schedule {
+        Schedule {
+            name: name.into(),
+            task: Some(TaskSpec {
+                kind: AgentKind::ScrapingSpecialist as i32,
+                payload: Some(TaskPayload {
+                    kind: Some(task_payload::Kind::Noop(Noop::default())),
+                }),
+                ..TaskSpec::default()
+            }),
+            interval_ms,
+            ..Schedule::default()
+        }
+    }
+
+    fn live(s: &Scheduler) -> usize {
+        s.list(TaskState::Unspecified, None, 100).len()
+    }
+
+    #[tokio::test]
+    async fn held_sources_are_not_polled_and_run_at_once_when_released() {
+        let mut s = scheduler();
+        s.upsert_schedule(schedule("source:a", 1_000), 0).unwrap();
+        s.upsert_schedule(schedule("other", 1_000), 0).unwrap();
+        assert_eq!(s.source_schedules(), vec!["source:a".to_string()]);
+        s.set_held(HashSet::from(["source:a".to_string()]), 0);
+        s.tick(0);
+        assert_eq!(live(&s), 1, "only the schedule that is not held ran");
+        s.tick(5_000);
+        assert_eq!(live(&s), 1, "still held");
+        s.set_held(HashSet::new(), 5_100);
+        s.tick(5_100);
+        assert_eq!(live(&s), 2, "released: the probe poll runs at once");
+    }
+
+    #[tokio::test]
+    async fn intervals_and_recommendations_are_applied() {
+        let mut s = scheduler();
+        s.upsert_schedule(schedule("source:a", 60_000), 0).unwrap();
+        s.tick(0);
+        assert!(s.set_interval("source:a", 5_000, 10));
+        let view = s.schedules();
+        assert_eq!(view[0].interval_ms, 5_000);
+        assert_eq!(view[0].next_run_unix_ms, 5_010, "the next run moves closer");
+        assert!(s.set_interval("source:a", 1, 20), "clamped, not refused");
+        assert_eq!(s.schedules()[0].interval_ms, 100);
+        assert!(!s.set_interval("source:missing", 5_000, 0));
+        assert!(s.set_recommended(AgentKind::KeywordPrecision, 7));
+        assert_eq!(s.recommended(AgentKind::KeywordPrecision), 7);
+        let stats = s.stats();
+        let kp = stats
+            .kinds
+            .iter()
+            .find(|k| k.kind == AgentKind::KeywordPrecision as i32)
+            .unwrap();
+        assert_eq!(kp.recommended_replicas, 7);
+        assert!(!s.set_recommended(AgentKind::Unspecified, 3));
+    }
+}

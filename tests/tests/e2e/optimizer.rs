@@ -1,0 +1,281 @@
+//! The performance optimizer with real processes: it reads poll samples
+//! from the Redis Cluster and the queen's stats, and the queen applies its
+//! commands (intervals, replica recommendations).
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use swarm_proto::AgentKind;
+use swarm_proto::v1::{
+    GetStatsRequest, ListSchedulesRequest, Noop, OptimizeSchedules, Schedule, SubmitTasksRequest,
+    TaskPayload, TaskSpec, task_payload,
+};
+use swarm_tests::{
+    QueenProc, TestDb, bin, free_port, http_get, metric_value, queenctl, redis_cluster_url,
+    wait_until,
+};
+use tokio::process::{Child, Command};
+
+use crate::reliability::{Source, scraper, source_schedule, start_queen};
+
+/// A performance-optimizer agent; returns it and its metrics URL.
+fn optimizer(queen: &str, channel: &str, extra: &[&str]) -> anyhow::Result<(Child, String)> {
+    let log = std::env::temp_dir().join(format!("optimizer-{:08x}.log", rand::random::<u32>()));
+    let port = free_port();
+    let child = Command::new(bin("performance-optimizer"))
+        .args(["run", "--queen", queen, "--redis-url", &redis_cluster_url()])
+        .arg("--metrics-addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(extra)
+        .env("SWARM_QUEEN_COMMANDS_CHANNEL", channel)
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log)?)
+        .kill_on_drop(true)
+        .spawn()?;
+    Ok((child, format!("http://127.0.0.1:{port}/metrics")))
+}
+
+fn optimize() -> TaskSpec {
+    TaskSpec {
+        payload: Some(TaskPayload {
+            kind: Some(task_payload::Kind::OptimizeSchedules(OptimizeSchedules {
+                window_secs: 0,
+            })),
+        }),
+        ..TaskSpec::default()
+    }
+}
+
+async fn queen_on(db: &TestDb, channel: &str) -> anyhow::Result<QueenProc> {
+    start_queen(db, &[("SWARM_QUEEN_COMMANDS_CHANNEL", channel)]).await
+}
+
+async fn intervals(queen: &QueenProc, names: &[&str]) -> Option<Vec<u64>> {
+    let mut admin = queen.admin().await.ok()?;
+    let schedules = admin
+        .list_schedules(ListSchedulesRequest {})
+        .await
+        .ok()?
+        .into_inner()
+        .schedules;
+    names
+        .iter()
+        .map(|n| {
+            schedules
+                .iter()
+                .find(|s| s.name == *n)
+                .map(|s| s.interval_ms)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -> anyhow::Result<()>
+{
+    let db = TestDb::create().await?;
+    let tag = format!("{:08x}", rand::random::<u32>());
+    let channel = format!("swarm:channels:queen-commands:e2e-{tag}");
+    let queen = queen_on(&db, &channel).await?;
+    let busy = Source::start(true).await?;
+    let quiet = Source::start(true).await?;
+    quiet.quiet.store(true, Ordering::SeqCst);
+    let (_scraper, _) = scraper(&queen.addr(), &format!("opt-{tag}"), &[])?;
+    let (_optimizer, optimizer_metrics) = optimizer(
+        &queen.addr(),
+        &channel,
+        &[
+            "--min-interval-ms",
+            "200",
+            "--max-interval-ms",
+            "1600",
+            "--min-samples",
+            "3",
+        ],
+    )?;
+    let (busy_id, quiet_id) = (format!("busy-{tag}"), format!("quiet-{tag}"));
+    let mut admin = queen.admin().await?;
+    admin
+        .upsert_schedule(source_schedule(&busy_id, &busy.url(), 400))
+        .await?;
+    admin
+        .upsert_schedule(source_schedule(&quiet_id, &quiet.url(), 400))
+        .await?;
+    admin
+        .upsert_schedule(Schedule {
+            name: "optimizer".into(),
+            task: Some(optimize()),
+            interval_ms: 700,
+            ..Schedule::default()
+        })
+        .await?;
+
+    let names = [format!("source:{busy_id}"), format!("source:{quiet_id}")];
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let adapted = wait_until(
+        Duration::from_secs(40),
+        "intervals to reach their bounds",
+        || {
+            let (queen, names, seen) = (&queen, &names, &seen);
+            async move {
+                let now = intervals(queen, names).await?;
+                seen.lock().unwrap().push(now.clone());
+                (now == [200, 1600]).then_some(now)
+            }
+        },
+    )
+    .await;
+    let seen = seen.into_inner().unwrap();
+    if let Err(e) = adapted {
+        anyhow::bail!(
+            "{e}; intervals seen {:?}\nqueen log:\n{}",
+            seen.last(),
+            queen.log_text()
+        );
+    }
+    // on the way: the busy interval only shrank, the quiet one only grew
+    assert!(
+        seen.windows(2)
+            .all(|w| w[1][0] <= w[0][0] && w[1][1] >= w[0][1]),
+        "{seen:?}"
+    );
+    // and stays within the bounds on later runs
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(intervals(&queen, &names).await, Some(vec![200, 1600]));
+    assert!(queen.log_text().contains("poll interval adapted"));
+    // hot-spot and interval gauges on the optimizer
+    let m = http_get(&optimizer_metrics).await?;
+    let gauge = |name: &str, id: &str| metric_value(&m, &format!(r#"{name}{{source="{id}"}}"#));
+    assert_eq!(
+        gauge("swarm_source_poll_interval_seconds", &busy_id),
+        Some(0.2)
+    );
+    assert_eq!(
+        gauge("swarm_source_poll_interval_seconds", &quiet_id),
+        Some(1.6)
+    );
+    assert!(
+        gauge("swarm_source_latency_p99_seconds", &busy_id).is_some_and(|s| s >= 0.0),
+        "{m}"
+    );
+    db.drop_db().await;
+    Ok(())
+}
+
+fn noops(n: usize) -> Vec<TaskSpec> {
+    (0..n)
+        .map(|i| TaskSpec {
+            kind: AgentKind::KeywordPrecision as i32,
+            payload: Some(TaskPayload {
+                kind: Some(task_payload::Kind::Noop(Noop {
+                    label: format!("backlog-{i}"),
+                    ..Noop::default()
+                })),
+            }),
+            ..TaskSpec::default()
+        })
+        .collect()
+}
+
+async fn recommended(queen: &QueenProc, kind: AgentKind) -> Option<u32> {
+    let mut admin = queen.admin().await.ok()?;
+    let stats = admin.get_stats(GetStatsRequest {}).await.ok()?.into_inner();
+    Some(
+        stats
+            .kinds
+            .iter()
+            .find(|k| k.kind == kind as i32)?
+            .recommended_replicas,
+    )
+}
+
+#[tokio::test]
+async fn a_growing_backlog_raises_the_replica_recommendation() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let channel = format!(
+        "swarm:channels:queen-commands:e2e-{:08x}",
+        rand::random::<u32>()
+    );
+    let queen = queen_on(&db, &channel).await?;
+    let (_optimizer, _) = optimizer(
+        &queen.addr(),
+        &channel,
+        &[
+            "--drain-secs",
+            "5",
+            "--default-capacity",
+            "4",
+            "--default-service-secs",
+            "1",
+        ],
+    )?;
+    let mut admin = queen.admin().await?;
+    // no keyword-precision agent runs: the backlog only grows
+    admin
+        .submit_tasks(SubmitTasksRequest { tasks: noops(20) })
+        .await?;
+    admin
+        .submit_tasks(SubmitTasksRequest {
+            tasks: vec![optimize()],
+        })
+        .await?;
+    let first = wait_until(
+        Duration::from_secs(20),
+        "a first recommendation",
+        || async {
+            recommended(&queen, AgentKind::KeywordPrecision)
+                .await
+                .filter(|n| *n > 0)
+        },
+    )
+    .await?;
+    // 20 tasks of 1 s to clear in 5 s = 4 busy slots × 1.25 headroom / 4 per replica
+    assert_eq!(first, 2);
+
+    admin
+        .submit_tasks(SubmitTasksRequest { tasks: noops(400) })
+        .await?;
+    admin
+        .submit_tasks(SubmitTasksRequest {
+            tasks: vec![optimize()],
+        })
+        .await?;
+    let second = wait_until(
+        Duration::from_secs(20),
+        "a higher recommendation",
+        || async {
+            recommended(&queen, AgentKind::KeywordPrecision)
+                .await
+                .filter(|n| *n > first)
+        },
+    )
+    .await?;
+    assert!(
+        second >= 27,
+        "420 waiting tasks need at least 27 replicas, got {second}"
+    );
+
+    let gauge = r#"swarm_recommended_replicas{kind="keyword-precision"}"#;
+    let url = format!("http://127.0.0.1:{}/metrics", queen.metrics_port);
+    wait_until(Duration::from_secs(5), "the gauge", || async {
+        let m = http_get(&url).await.ok()?;
+        (metric_value(&m, gauge)? == f64::from(second)).then_some(())
+    })
+    .await?;
+    let (code, out, err) = queenctl(&queen.addr(), &["stats"]).await?;
+    assert_eq!(code, 0, "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("keyword-precision"))
+        .ok_or_else(|| anyhow::anyhow!("no keyword-precision row:\n{out}"))?;
+    assert!(out.contains("RECOMMENDED"), "{out}");
+    assert_eq!(
+        row.split_whitespace().last(),
+        Some(second.to_string().as_str()),
+        "{out}"
+    );
+    db.drop_db().await;
+    Ok(())
+}
