@@ -110,9 +110,11 @@ pub struct Source {
     pub documents: i64,
     /// Next poll (RFC 3339).
     pub next_poll: Option<String>,
-    /// ok, failing (last error present), open (breaker open), paused
+    /// ok, failing (last error present), open / half_open (its circuit
+    /// breaker), paused
     pub health: String,
     pub last_error: Option<String>,
+    /// Circuit-breaker phase (closed, open, half_open), if one is kept.
     pub breaker: Option<String>,
 }
 

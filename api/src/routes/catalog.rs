@@ -60,8 +60,10 @@ pub async fn projects(
     security(("api_key" = []))
 )]
 pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem> {
-    use memory_coordinator::layout::{breaker_key, source_error_key};
+    use memory_coordinator::layout::source_error_key;
+    use memory_coordinator::reliability::{Phase, shared};
     let rows = app.store.sources().await?;
+    let now = swarm_common::time::now_ms();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let (mut last_error, mut breaker) = (None, None);
@@ -71,24 +73,23 @@ pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem
                 .await
                 .ok()
                 .flatten();
-            breaker = memory
-                .get(&breaker_key(&row.source_id))
-                .await
-                .ok()
-                .flatten();
+            // the breaker api-reliability keeps for the source (closed if none)
+            if let Ok((Some(_), state)) = shared::read(memory.as_ref(), &row.source_id).await {
+                breaker = Some(state.phase_at(now));
+            }
         }
-        let open = breaker
-            .as_deref()
-            .is_some_and(|b| b.contains("open") && !b.contains("half"));
         let health = if row.paused {
             "paused"
-        } else if open {
+        } else if breaker == Some(Phase::Open) {
             "open"
+        } else if breaker == Some(Phase::HalfOpen) {
+            "half_open"
         } else if last_error.is_some() {
             "failing"
         } else {
             "ok"
         };
+        let breaker = breaker.map(|p| p.name().to_string());
         items.push(Source {
             health: health.to_string(),
             last_fetched: row.last_fetched_us.map(rfc3339),

@@ -747,6 +747,67 @@ async fn a_full_queen_serves_the_api_when_enabled() -> anyhow::Result<()> {
     let (status, _, page) = get(&format!("{base}/api/v1/tges"), Some(&key)).await?;
     assert_eq!(status, StatusCode::OK, "{}", queen.log_text());
     assert_eq!(projects(&page), ["Northwind"]);
+
+    // a source: its schedule from the queen, its health from the memory
+    let source = format!("probe-{:x}", rand::random::<u32>());
+    let (code, _, err) = swarm_tests::queenctl(
+        &queen.addr(),
+        &[
+            "schedules",
+            "set",
+            &format!("source:{source}"),
+            "--every-ms",
+            "60000",
+            "fetch-source",
+            "--source-id",
+            &source,
+            "--url",
+            "http://127.0.0.1:9/feed.xml",
+        ],
+    )
+    .await?;
+    assert_eq!(code, 0, "{err}");
+    let memory = RedisMemory::connect(&cluster).await?;
+    let open = memory_coordinator::reliability::BreakerState {
+        phase: memory_coordinator::reliability::Phase::Open,
+        open_until_ms: swarm_common::time::now_ms() + 600_000,
+        ..Default::default()
+    };
+    let ttl = Duration::from_secs(600);
+    memory
+        .set(
+            &memory_coordinator::layout::breaker_key(&source),
+            &serde_json::to_string(&open)?,
+            ttl,
+        )
+        .await?;
+    memory
+        .set(
+            &memory_coordinator::layout::source_error_key(&source),
+            "HTTP 503",
+            ttl,
+        )
+        .await?;
+    let listed = wait_until(Duration::from_secs(10), "the source listed", || {
+        let (url, key, source) = (
+            format!("{base}/api/v1/sources"),
+            key.clone(),
+            source.clone(),
+        );
+        async move {
+            let (_, _, body) = get(&url, Some(&key)).await.ok()?;
+            body["items"]
+                .as_array()?
+                .iter()
+                .find(|s| s["source_id"] == source.as_str())
+                .cloned()
+        }
+    })
+    .await?;
+    assert_eq!(listed["health"], "open", "{listed}");
+    assert_eq!(listed["breaker"], "open");
+    assert_eq!(listed["last_error"], "HTTP 503");
+    assert_eq!(listed["interval_ms"], 60000);
     db.drop_db().await;
     Ok(())
 }
