@@ -38,6 +38,8 @@ pub struct Options {
     pub grpc_addr: SocketAddr,
     pub metrics_addr: SocketAddr,
     pub coordinator_addr: SocketAddr,
+    /// The query API (anonymous reads; no keys in the embedded run).
+    pub api_addr: SocketAddr,
     /// Serve and poll the bundled demo feed.
     pub demo_feed: bool,
     /// A new demo item appears this often.
@@ -63,6 +65,7 @@ impl Default for Options {
             grpc_addr: ([127, 0, 0, 1], 50051).into(),
             metrics_addr: ([127, 0, 0, 1], 8001).into(),
             coordinator_addr: ([127, 0, 0, 1], 8002).into(),
+            api_addr: ([127, 0, 0, 1], 8080).into(),
             demo_feed: true,
             demo_every: Duration::from_secs(8),
             poll_every: Duration::from_secs(3),
@@ -204,6 +207,14 @@ pub async fn run(
         },
         stopped(stop_rx.clone()),
     ));
+    let api = serve_api(
+        &options,
+        &running,
+        events.clone(),
+        memory.clone(),
+        stopped(stop_rx.clone()),
+    )
+    .await?;
     let mut agents = Vec::new();
     for kind in AGENT_KINDS {
         let mut agent = AgentOptions::new(queen_addr.clone(), kind);
@@ -259,8 +270,8 @@ pub async fn run(
             }
         }
     });
-    tracing::info!(grpc = %running.grpc_addr, metrics = %running.metrics_addr, coordinator = %options.coordinator_addr,
-        "embedded swarm up; try `queenctl stats`, `queenctl agents`, curl {}/api/v1/findings/recent", options.coordinator_addr);
+    tracing::info!(grpc = %running.grpc_addr, metrics = %running.metrics_addr, coordinator = %options.coordinator_addr, api = %api,
+        "embedded swarm up; try `queenctl stats`, `queenctl agents`, curl http://{api}/api/v1/tges");
     shutdown.await;
     let _ = stop.send(true);
     for agent in agents {
@@ -272,6 +283,32 @@ pub async fn run(
     running.stop().await;
     tracing::info!(events = events.events().len(), "embedded swarm stopped");
     Ok(())
+}
+
+/// Serves the query API over the in-process events and the queen's
+/// schedules; returns its address.
+async fn serve_api(
+    options: &Options,
+    running: &queen::Running,
+    events: Arc<MemoryEvents>,
+    memory: Arc<dyn Memory>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<SocketAddr> {
+    let queen = running.queen.clone();
+    let schedules = Arc::new(move || queen.with(|s, _| s.schedules()));
+    let backends = tge_api::Backends {
+        store: Arc::new(tge_api::store::MemoryStore::new(events, schedules)),
+        memory: Some(memory),
+        keys: None,
+    };
+    let config = tge_api::ApiConfig {
+        enabled: true,
+        addr: options.api_addr,
+        memory_url: "local".into(),
+        anonymous_read: true,
+        ..Default::default()
+    };
+    Ok(tge_api::serve(config, backends, shutdown).await?.addr)
 }
 
 /// Events synthesized so far by a run (for tests of the embedded mode).

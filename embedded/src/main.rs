@@ -21,6 +21,9 @@ struct Args {
     metrics_addr: SocketAddr,
     #[arg(long, env = "SWARM_COORDINATOR_ADDR", default_value = "127.0.0.1:8002")]
     coordinator_addr: SocketAddr,
+    /// The query API.
+    #[arg(long, env = "SWARM_API_ADDR", default_value = "127.0.0.1:8080")]
+    api_addr: SocketAddr,
     /// Do not serve and poll the bundled demo feed.
     #[arg(long)]
     no_demo_feed: bool,
@@ -63,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         grpc_addr: args.grpc_addr,
         metrics_addr: args.metrics_addr,
         coordinator_addr: args.coordinator_addr,
+        api_addr: args.api_addr,
         demo_feed: !args.no_demo_feed,
         demo_every: Duration::from_secs(args.demo_every_secs.max(1)),
         sources: file.sources,

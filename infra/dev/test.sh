@@ -7,6 +7,8 @@
 #   - a standalone Redis on 127.0.0.1:6379
 #   - an OTLP collector (rotel, from PyPI) on 127.0.0.1:4317, logging spans to
 #     /tmp/otlp-sink/spans.log (the tracing test reads it)
+#   - HAProxy (the API tests run infra/haproxy/haproxy.cfg) and wrk (the API
+#     benchmark), Debian packages, if missing
 #   - protoc comes vendored (protoc-bin-vendored); nothing to install
 # Then: formatting check, clippy (warnings are errors), build of every binary
 # (the end-to-end tests start them as real processes), all tests.
@@ -23,6 +25,13 @@ redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 ||
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no \
     --logfile /tmp/redis-6379.log
 infra/dev/otlp-sink.sh start
+missing=""
+command -v haproxy >/dev/null || missing="$missing haproxy"
+command -v wrk >/dev/null || missing="$missing wrk"
+if [ -n "$missing" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq $missing >/dev/null
+fi
 
 say "sweeping databases left by interrupted test runs"
 psql -X -q -h 127.0.0.1 -U postgres -d postgres -tA \

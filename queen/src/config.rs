@@ -77,6 +77,8 @@ pub struct QueenConfig {
     pub kinds: BTreeMap<String, KindPolicy>,
     /// Default policy of kinds not listed in `kinds`.
     pub default_policy: KindPolicy,
+    /// The HTTP query API (`[api]`, `QUEEN__API__ENABLED=true`).
+    pub api: tge_api::ApiConfig,
     /// Sources to poll, by id (`[sources.<id>]`); each becomes the
     /// schedule `source:<id>` at start.
     pub sources: BTreeMap<String, SourceConfig>,
@@ -103,6 +105,7 @@ impl Default for QueenConfig {
             shutdown_grace_ms: 10_000,
             kinds: BTreeMap::new(),
             default_policy: KindPolicy::default(),
+            api: tge_api::ApiConfig::default(),
             sources: BTreeMap::new(),
             memory_url: None,
             breaker_refresh_ms: 250,

@@ -16,7 +16,9 @@
 //! - `commands` — applies `swarm:channels:queen-commands` (poll intervals,
 //!   replica recommendations from the performance optimizer);
 //! - [`client`] — connecting to a queen (used by `queenctl`, agents, tests).
+//! - [`api_only`] — the `--api-only` mode: the HTTP query API alone.
 
+pub mod api_only;
 mod breakers;
 pub mod client;
 mod commands;

@@ -16,6 +16,10 @@ struct Args {
     /// Print the effective configuration and exit.
     #[arg(long)]
     print_config: bool,
+    /// Serve only the HTTP query API (`[api]` settings; no task queue), as
+    /// one of several API replicas behind HAProxy.
+    #[arg(long)]
+    api_only: bool,
     #[command(flatten)]
     telemetry: TelemetryArgs,
 }
@@ -30,7 +34,11 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let telemetry = telemetry::init("queen", &args.telemetry)?;
-    let result = queen::run(config, swarm_common::shutdown::signal()).await;
+    let result = if args.api_only {
+        queen::api_only::run(config, swarm_common::shutdown::signal()).await
+    } else {
+        queen::run(config, swarm_common::shutdown::signal()).await
+    };
     telemetry.shutdown().await;
     result
 }

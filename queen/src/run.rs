@@ -34,6 +34,8 @@ pub struct Running {
     server: tokio::task::JoinHandle<()>,
     tasks: Tasks,
     readiness: Readiness,
+    /// The query API, when enabled.
+    pub api: Option<tge_api::Server>,
     /// Breaker and command loops (with `memory_url`).
     memory_loops: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -182,6 +184,18 @@ async fn start_inner(
     })
     .await
     .with_context(|| format!("binding the metrics endpoint on {}", config.metrics_addr))?;
+    let api = if config.api.enabled {
+        let backends = tge_api::connect(&config.api, &config.database_url).await?;
+        let mut api_stop = stop_rx.clone();
+        Some(
+            tge_api::serve(config.api.clone(), backends, async move {
+                let _ = api_stop.wait_for(|s| *s).await;
+            })
+            .await?,
+        )
+    } else {
+        None
+    };
     readiness.set(true);
     tracing::info!(%grpc_addr, %metrics_addr, "queen ready");
     Ok(Running {
@@ -192,6 +206,7 @@ async fn start_inner(
         server,
         tasks,
         readiness,
+        api,
         memory_loops,
     })
 }

@@ -5,11 +5,13 @@
 //! Binaries are taken from `SWARM_BIN_DIR` or the cargo target directory
 //! the test runs from; `infra/dev/test.sh` builds them first.
 
+pub mod api;
 pub mod db;
 pub mod http;
 pub mod procs;
 pub mod wait;
 
+pub use api::{ApiProc, HaproxyProc};
 pub use db::TestDb;
 pub use http::{http_get, metric_value};
 pub use procs::{

@@ -27,13 +27,54 @@ struct Event {
     reports: Vec<(i64, String, Status)>,
     /// (source, fingerprint) of every report with one
     fingerprints: Vec<(String, u64)>,
+    watchlist: bool,
+    first_seen_ms: i64,
+    last_seen_ms: i64,
+    /// Global change sequence of the last change.
+    seq: i64,
+    evidence: Vec<Detection>,
+    history: Vec<HistoryRecord>,
+}
+
+/// A stored document, as the query API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentRecord {
+    pub source_id: String,
+    pub title: String,
+    pub fetched_unix_ms: i64,
+}
+
+/// One version of an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRecord {
+    pub version: i32,
+    pub status: String,
+    pub confidence: f64,
+    pub corroboration: i32,
+    pub changed_unix_ms: i64,
+}
+
+/// Everything known about an event (for the query API of the embedded run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub change: EventChange,
+    pub event_date: Option<String>,
+    pub date_precision: String,
+    pub watchlist: bool,
+    pub first_seen_unix_ms: i64,
+    pub last_seen_unix_ms: i64,
+    /// Global change sequence of its last change (grows with every change).
+    pub seq: i64,
+    pub evidence: Vec<Detection>,
+    pub history: Vec<HistoryRecord>,
 }
 
 #[derive(Default)]
 struct State {
     events: Vec<Event>,
     evidence: HashMap<String, i64>,
-    documents: HashMap<String, ()>,
+    documents: HashMap<String, DocumentRecord>,
+    seq: i64,
 }
 
 /// In-memory event store, optionally journaled: every detection applied is
@@ -93,6 +134,32 @@ impl MemoryEvents {
     pub fn events(&self) -> Vec<EventChange> {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.events.iter().map(change_of).collect()
+    }
+
+    /// Every event with its evidence and history.
+    pub fn records(&self) -> Vec<EventRecord> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state
+            .events
+            .iter()
+            .map(|e| EventRecord {
+                change: change_of(e),
+                event_date: e.event_date.clone(),
+                date_precision: e.precision.clone(),
+                watchlist: e.watchlist,
+                first_seen_unix_ms: e.first_seen_ms,
+                last_seen_unix_ms: e.last_seen_ms,
+                seq: e.seq,
+                evidence: e.evidence.clone(),
+                history: e.history.clone(),
+            })
+            .collect()
+    }
+
+    /// Stored documents by id.
+    pub fn documents(&self) -> HashMap<String, DocumentRecord> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.documents.clone()
     }
 
     /// Events journaled at `path`: replays what is there (a torn last line
@@ -181,11 +248,16 @@ fn change_of(e: &Event) -> EventChange {
 fn apply(state: &mut State, finding: &Finding) -> Outcome {
     match finding {
         Finding::Document(d) => {
-            if state.documents.insert(d.id.clone(), ()).is_none() {
-                Outcome::Stored
-            } else {
-                Outcome::Unchanged
+            if state.documents.contains_key(&d.id) {
+                return Outcome::Unchanged;
             }
+            let record = DocumentRecord {
+                source_id: d.source_id.clone(),
+                title: d.title.clone(),
+                fetched_unix_ms: d.fetched_unix_ms,
+            };
+            state.documents.insert(d.id.clone(), record);
+            Outcome::Stored
         }
         Finding::Candidate(_) | Finding::HotSpots(_) => Outcome::Unchanged,
         Finding::Detection(d) => detection(state, d),
@@ -210,7 +282,7 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
         state.evidence.insert(d.id.clone(), event.id);
         record_status(event, d);
         event.version += 1;
-        return Outcome::Event(change_of(event));
+        return Outcome::Event(changed(event, &mut state.seq, d));
     }
     let key_of = |e: &Event| (project_key(&e.project), symbol_key(e.symbol.as_deref()));
     let has_exact = state
@@ -250,6 +322,12 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
             sources: HashMap::new(),
             reports: Vec::new(),
             fingerprints: Vec::new(),
+            watchlist: false,
+            first_seen_ms: d.observed_unix_ms,
+            last_seen_ms: d.observed_unix_ms,
+            seq: 0,
+            evidence: Vec::new(),
+            history: Vec::new(),
         });
         state.events.len() - 1
     });
@@ -276,7 +354,32 @@ fn detection(state: &mut State, d: &Detection) -> Outcome {
         event.precision = d.date_precision.clone();
     }
     event.version += 1;
-    Outcome::Event(change_of(event))
+    // the evidence shows the copy as a copy
+    let shown = Detection {
+        duplicate_of,
+        ..d.clone()
+    };
+    Outcome::Event(changed(event, &mut state.seq, &shown))
+}
+
+/// Records what the query API shows of a change (evidence, seen times,
+/// change sequence, history) and returns the change.
+fn changed(event: &mut Event, seq: &mut i64, d: &Detection) -> EventChange {
+    event.watchlist |= d.watchlist;
+    event.first_seen_ms = event.first_seen_ms.min(d.observed_unix_ms);
+    event.last_seen_ms = event.last_seen_ms.max(d.observed_unix_ms);
+    event.evidence.push(d.clone());
+    *seq += 1;
+    event.seq = *seq;
+    let change = change_of(event);
+    event.history.push(HistoryRecord {
+        version: change.version,
+        status: change.status.clone(),
+        confidence: change.confidence,
+        corroboration: change.corroboration,
+        changed_unix_ms: swarm_common::time::now_ms(),
+    });
+    change
 }
 
 /// Adds the report's status and recomputes the lifecycle.
@@ -335,6 +438,10 @@ mod tests {
         assert_eq!(events[0].corroboration, 3);
         assert_eq!(events[0].version, 3);
         assert!((events[0].confidence - 0.875).abs() < 1e-9);
+        let records = store.records();
+        assert_eq!(records[0].evidence.len(), 3);
+        assert_eq!(records[0].history.len(), 3);
+        assert_eq!(records[0].seq, 3, "one change sequence number per change");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use sqlx::postgres::PgPoolOptions;
 use crate::finding::Finding;
 
 pub use detection::{EventChange, project_key, symbol_key};
-pub use memory_store::MemoryEvents;
+pub use memory_store::{DocumentRecord, EventRecord, HistoryRecord, MemoryEvents};
 
 /// A synthesis failure.
 #[derive(Debug, thiserror::Error)]

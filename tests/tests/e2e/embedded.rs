@@ -27,6 +27,8 @@ impl Swarm {
             .arg(format!("127.0.0.1:{}", free_port()))
             .arg("--coordinator-addr")
             .arg(format!("127.0.0.1:{}", free_port()))
+            .arg("--api-addr")
+            .arg(format!("127.0.0.1:{}", free_port()))
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--demo-every-secs", "1", "--log-format", "json"])

@@ -2,6 +2,7 @@
 //! the real PostgreSQL. One test binary, one module per area.
 
 mod alerts;
+mod api;
 mod cli;
 mod detection;
 mod embedded;

@@ -51,6 +51,46 @@ pub enum Command {
     /// Periodic schedules.
     #[command(subcommand)]
     Schedules(SchedulesCommand),
+    /// API keys of the query API (kept hashed in PostgreSQL).
+    Keys(KeysArgs),
+}
+
+#[derive(Args)]
+pub struct KeysArgs {
+    /// The database the query API reads.
+    #[arg(
+        long,
+        env = "QUEEN__DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/tge"
+    )]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; it is printed once and only its hash is kept.
+    Create {
+        /// read or admin (admin can also read)
+        #[arg(long, value_parser = parse_scope)]
+        scope: tge_api::keys::Scope,
+        /// A name to recognize it by.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Requests per second (default: the API's `rate_per_sec`).
+        #[arg(long)]
+        rate: Option<f64>,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by id.
+    Revoke { id: i64 },
+}
+
+fn parse_scope(s: &str) -> Result<tge_api::keys::Scope, String> {
+    tge_api::keys::Scope::parse(s)
+        .ok_or_else(|| format!("unknown scope `{s}`; expected read or admin"))
 }
 
 #[derive(Subcommand)]

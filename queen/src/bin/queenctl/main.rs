@@ -2,6 +2,7 @@
 //! scripts; errors go to stderr with a non-zero exit code.
 
 mod args;
+mod keys;
 mod render;
 mod table;
 
@@ -49,6 +50,9 @@ fn status(context: &str) -> impl FnOnce(tonic::Status) -> anyhow::Error + '_ {
 }
 
 async fn execute(cli: &Cli) -> anyhow::Result<String> {
+    if let Command::Keys(keys) = &cli.command {
+        return keys::execute(keys, cli.json).await;
+    }
     let mut client = queen::client::admin(&cli.queen)
         .await
         .with_context(|| format!("cannot reach the queen at {}", cli.queen))?;
@@ -222,6 +226,7 @@ async fn execute(cli: &Cli) -> anyhow::Result<String> {
                 .into_inner();
             render::schedules(std::slice::from_ref(&s), json)
         }
+        Command::Keys(_) => unreachable!("handled above"),
         Command::Schedules(SchedulesCommand::Remove { name }) => {
             client
                 .delete_schedule(DeleteScheduleRequest { name: name.clone() })

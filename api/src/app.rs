@@ -1,0 +1,86 @@
+//! The API's shared state: configuration, store, memory, cache, change
+//! feed, keys and rate limiter.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use memory_coordinator::Memory;
+
+use crate::cache::ResponseCache;
+use crate::changes::{self, ChangeFeed};
+use crate::config::ApiConfig;
+use crate::keys::KeyLookup;
+use crate::rate::RateLimiter;
+use crate::store::EventStore;
+
+/// What the API reads from.
+#[derive(Clone)]
+pub struct Backends {
+    pub store: Arc<dyn EventStore>,
+    /// Live notices, source health; `None` runs without (changes are then
+    /// found every `refresh_ms`).
+    pub memory: Option<Arc<dyn Memory>>,
+    /// Where API keys are kept (`None`: no key is valid).
+    pub keys: Option<sqlx::PgPool>,
+}
+
+/// Cheap-to-clone handle on the API's state.
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+pub struct Inner {
+    pub config: ApiConfig,
+    pub store: Arc<dyn EventStore>,
+    pub memory: Option<Arc<dyn Memory>>,
+    pub cache: Arc<ResponseCache>,
+    pub feed: ChangeFeed,
+    pub keys: KeyLookup,
+    pub limiter: RateLimiter,
+}
+
+impl std::ops::Deref for App {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Builds the state and starts the change feed.
+    pub fn new(config: ApiConfig, backends: Backends) -> Self {
+        let cache = Arc::new(ResponseCache::new(
+            config.cache_entries,
+            Duration::from_millis(config.cache_max_age_ms),
+        ));
+        let feed = changes::start(
+            backends.store.clone(),
+            backends.memory.clone(),
+            cache.clone(),
+            Duration::from_millis(config.refresh_ms),
+        );
+        Self(Arc::new(Inner {
+            keys: KeyLookup::new(backends.keys, Duration::from_millis(config.key_cache_ms)),
+            config,
+            store: backends.store,
+            memory: backends.memory,
+            cache,
+            feed,
+            limiter: RateLimiter::default(),
+        }))
+    }
+
+    /// Whether PostgreSQL (or the in-memory store) and the memory answer.
+    pub async fn check_ready(&self) -> Result<(), String> {
+        self.store
+            .ping()
+            .await
+            .map_err(|e| format!("event store: {e}"))?;
+        if let Some(memory) = &self.memory {
+            memory
+                .get("swarm:api:ready-probe")
+                .await
+                .map_err(|e| format!("memory: {e}"))?;
+        }
+        Ok(())
+    }
+}

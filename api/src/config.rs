@@ -1,0 +1,98 @@
+//! Settings of the query API (the `[api]` section of the queen's config;
+//! `QUEEN__API__…` environment variables override them).
+
+use std::net::SocketAddr;
+
+use serde::Deserialize;
+
+/// Query API settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Serve the API from the queen process.
+    pub enabled: bool,
+    /// HTTP address of the API.
+    pub addr: SocketAddr,
+    /// Memory for live event notices: `redis-cluster://…`, `redis://…` or `local`.
+    pub memory_url: String,
+    /// Let requests without a key read (admin paths always need an admin key).
+    pub anonymous_read: bool,
+    /// Default requests per second of a key (token bucket per key, per replica).
+    pub rate_per_sec: f64,
+    /// Bucket size: requests a key may burst above its rate.
+    pub burst: u32,
+    /// Requests per second of one client address without a key.
+    pub anonymous_rate_per_sec: f64,
+    /// Largest request body (and Content-Length) accepted.
+    pub max_body_bytes: usize,
+    /// Longest time to produce a response (not the SSE stream itself).
+    pub request_timeout_ms: u64,
+    /// Origins allowed by CORS (`*` for any; empty: no CORS headers).
+    pub cors_origins: Vec<String>,
+    /// Changes are looked for at least this often even without a notice:
+    /// the cache's staleness bound when pub/sub is quiet or down.
+    pub refresh_ms: u64,
+    /// Most cached responses (lists + details).
+    pub cache_entries: usize,
+    /// A cached response is never served older than this.
+    pub cache_max_age_ms: u64,
+    /// PostgreSQL connections of the API.
+    pub db_connections: u32,
+    /// Take the client address from `X-Forwarded-For` (behind HAProxy).
+    pub trust_forwarded_for: bool,
+    /// Key lookups are cached this long (a revocation takes effect within it).
+    pub key_cache_ms: u64,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            addr: ([127, 0, 0, 1], 8080).into(),
+            memory_url: "redis-cluster://127.0.0.1:7001?node=127.0.0.1:7002&node=127.0.0.1:7003"
+                .into(),
+            anonymous_read: false,
+            rate_per_sec: 50.0,
+            burst: 100,
+            anonymous_rate_per_sec: 10.0,
+            max_body_bytes: 16 * 1024,
+            request_timeout_ms: 5_000,
+            cors_origins: Vec::new(),
+            refresh_ms: 1_000,
+            cache_entries: 10_000,
+            cache_max_age_ms: 30_000,
+            db_connections: 16,
+            trust_forwarded_for: false,
+            key_cache_ms: 2_000,
+        }
+    }
+}
+
+/// A setting that cannot work.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("api.{0} must be positive")]
+    NotPositive(&'static str),
+}
+
+impl ApiConfig {
+    /// Checks values deserialization cannot.
+    ///
+    /// # Errors
+    ///
+    /// The first problem found.
+    pub fn validate(&self) -> Result<(), Error> {
+        let checks = [
+            ("rate_per_sec", self.rate_per_sec > 0.0),
+            ("burst", self.burst > 0),
+            ("anonymous_rate_per_sec", self.anonymous_rate_per_sec > 0.0),
+            ("request_timeout_ms", self.request_timeout_ms > 0),
+            ("refresh_ms", self.refresh_ms > 0),
+            ("db_connections", self.db_connections > 0),
+        ];
+        match checks.iter().find(|(_, ok)| !ok) {
+            Some((field, _)) => Err(Error::NotPositive(field)),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Middleware in front of every route: request metrics, size and time
+//! limits, authentication with scopes, and per-client rate limits.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::App;
+use crate::keys::Scope;
+use crate::problem::Problem;
+
+/// Paths anyone may call.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/health" | "/ready" | "/api/v1/openapi.json")
+}
+
+/// Paths only admin keys may call.
+pub fn is_admin(path: &str) -> bool {
+    path.starts_with("/api/v1/admin")
+}
+
+/// Low-cardinality route label of a path.
+fn route_label(path: &str) -> &'static str {
+    match path {
+        "/api/v1/tges" => "tges",
+        "/api/v1/projects" => "projects",
+        "/api/v1/sources" => "sources",
+        "/api/v1/stream" => "stream",
+        "/api/v1/openapi.json" => "openapi",
+        "/health" | "/ready" => "ops",
+        p if p.starts_with("/api/v1/tges/") => "tge",
+        p if is_admin(p) => "admin",
+        _ => "other",
+    }
+}
+
+/// Counts and times requests.
+pub async fn measure(req: Request, next: Next) -> Response {
+    let route = route_label(req.uri().path());
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("tge_api_requests_total", "route" => route, "status" => status).increment(1);
+    metrics::histogram!("tge_api_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Refuses bodies over the size limit and answers 503 when a response
+/// takes longer than the time limit.
+pub async fn limits(State(app): State<App>, req: Request, next: Next) -> Response {
+    let max = app.config.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            format!("request bodies are limited to {max} bytes"),
+        )
+        .into_response();
+    }
+    let limit = Duration::from_millis(app.config.request_timeout_ms);
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} ms", limit.as_millis()),
+        )
+        .into_response(),
+    }
+}
+
+/// The key of a request: `Authorization: Bearer <key>` or `X-API-Key`.
+fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return Some(v.strip_prefix("Bearer ").unwrap_or(v).trim());
+    }
+    headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+fn client_address(app: &App, req: &Request) -> String {
+    if app.config.trust_forwarded_for
+        && let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return first.trim().to_string();
+    }
+    req.extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn unauthorized(detail: &str) -> Response {
+    let mut response =
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"tge-api\""),
+    );
+    response
+}
+
+/// Authenticates, checks the scope, takes a rate-limit token.
+pub async fn authorize(State(app): State<App>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if is_public(&path) || req.method() == axum::http::Method::OPTIONS {
+        return next.run(req).await;
+    }
+    let (client, rate) = match presented_key(req.headers()) {
+        Some(key) => match app.keys.find(key).await {
+            Ok(Some(record)) => {
+                if is_admin(&path) && record.scope != Scope::Admin {
+                    return Problem::new(
+                        StatusCode::FORBIDDEN,
+                        "forbidden",
+                        format!("{path} needs a key with the admin scope; this key has scope read"),
+                    )
+                    .into_response();
+                }
+                (
+                    format!("key:{}", record.id),
+                    record.rate_per_sec.unwrap_or(app.config.rate_per_sec),
+                )
+            }
+            Ok(None) => return unauthorized("unknown or revoked API key"),
+            Err(error) => return Problem::from(error).into_response(),
+        },
+        None if app.config.anonymous_read && !is_admin(&path) => (
+            format!("addr:{}", client_address(&app, &req)),
+            app.config.anonymous_rate_per_sec,
+        ),
+        None if is_admin(&path) => {
+            return unauthorized(
+                "admin paths need an API key with the admin scope (Authorization: Bearer <key>)",
+            );
+        }
+        None => {
+            return unauthorized(
+                "an API key is required: send `Authorization: Bearer <key>` or `X-API-Key: <key>`",
+            );
+        }
+    };
+    if let Err(wait) = app.limiter.take(&client, rate, app.config.burst) {
+        metrics::counter!("tge_api_rate_limited_total").increment(1);
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let mut problem = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            format!("rate limit of {rate} requests per second exceeded; retry in {secs} s"),
+        );
+        problem.retry_after_secs = Some(secs);
+        return problem.into_response();
+    }
+    next.run(req).await
+}

@@ -1,0 +1,109 @@
+//! `GET /api/v1/projects` and `GET /api/v1/sources` (with health from the
+//! memory: last error and circuit-breaker state, and the last poll).
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::App;
+use crate::model::{ProjectList, Source, SourceList};
+use crate::problem::Problem;
+use crate::routes::tges::query_problem;
+use crate::time::rfc3339;
+
+/// Parameters of the projects list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProjectParams {
+    /// Name prefix (case insensitive).
+    prefix: Option<String>,
+    /// At most this many (1..1000, default 100).
+    limit: Option<u32>,
+}
+
+/// Projects with TGE events, most recently seen first.
+#[utoipa::path(
+    get, path = "/api/v1/projects", tag = "catalog", params(ProjectParams),
+    responses(
+        (status = 200, description = "Projects", body = ProjectList),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn projects(
+    State(app): State<App>,
+    query: Result<Query<ProjectParams>, QueryRejection>,
+) -> Result<Json<ProjectList>, Problem> {
+    let Query(params) = query.map_err(query_problem)?;
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(Problem::bad_param(
+            "limit",
+            format!("`limit` must be from 1 to 1000; got {limit}"),
+        ));
+    }
+    let prefix = params
+        .prefix
+        .as_deref()
+        .map(memory_coordinator::synth::project_key);
+    let items = app.store.projects(prefix.as_deref(), limit).await?;
+    Ok(Json(ProjectList { items }))
+}
+
+/// Polled sources with their health and last poll.
+#[utoipa::path(
+    get, path = "/api/v1/sources", tag = "catalog",
+    responses((status = 200, description = "Sources", body = SourceList)),
+    security(("api_key" = []))
+)]
+pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem> {
+    use memory_coordinator::layout::source_error_key;
+    use memory_coordinator::reliability::{Phase, shared};
+    let rows = app.store.sources().await?;
+    let now = swarm_common::time::now_ms();
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (mut last_error, mut breaker) = (None, None);
+        if let Some(memory) = &app.memory {
+            last_error = memory
+                .get(&source_error_key(&row.source_id))
+                .await
+                .ok()
+                .flatten();
+            // the breaker api-reliability keeps for the source (closed if none)
+            if let Ok((Some(_), state)) = shared::read(memory.as_ref(), &row.source_id).await {
+                breaker = Some(state.phase_at(now));
+            }
+        }
+        let health = if row.paused {
+            "paused"
+        } else if breaker == Some(Phase::Open) {
+            "open"
+        } else if breaker == Some(Phase::HalfOpen) {
+            "half_open"
+        } else if last_error.is_some() {
+            "failing"
+        } else {
+            "ok"
+        };
+        let breaker = breaker.map(|p| p.name().to_string());
+        items.push(Source {
+            health: health.to_string(),
+            last_fetched: row.last_fetched_us.map(rfc3339),
+            next_poll: (row.next_run_ms > 0).then(|| rfc3339(row.next_run_ms * 1000)),
+            source_id: row.source_id,
+            schedule: row.schedule,
+            url: row.url,
+            kind: row.kind,
+            interval_ms: row.interval_ms,
+            paused: row.paused,
+            documents: row.documents,
+            last_error,
+            breaker,
+        });
+    }
+    Ok(Json(SourceList { items }))
+}

@@ -1,0 +1,71 @@
+//! Where the API reads events: [`EventStore`], with a PostgreSQL
+//! implementation (the coordinator's tables) and an in-memory one over the
+//! embedded run's [`memory_coordinator::synth::MemoryEvents`].
+
+mod memory;
+mod postgres;
+
+pub use memory::{MemoryStore, SourceSchedule};
+pub use postgres::PostgresStore;
+
+use crate::filter::Filter;
+use crate::model::{Event, EventDetail, Project};
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("query `{op}` failed: {source}")]
+    Query {
+        op: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("unexpected data from PostgreSQL: {0}")]
+    Decode(String),
+    #[error("cannot prepare the coordinator's tables: {0}")]
+    Coordinator(#[from] memory_coordinator::synth::Error),
+}
+
+pub(crate) fn query_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |source| Error::Query { op, source }
+}
+
+/// A source as its schedule describes it, with its documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRow {
+    pub source_id: String,
+    pub schedule: String,
+    pub url: String,
+    pub kind: String,
+    pub interval_ms: i64,
+    pub paused: bool,
+    pub next_run_ms: i64,
+    pub last_fetched_us: Option<i64>,
+    pub documents: i64,
+}
+
+/// Read access to events.
+#[async_trait::async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// "postgres" or "memory".
+    fn backend(&self) -> &'static str;
+    /// Events matching `filter`, in its order, after its cursor; at most
+    /// `filter.limit + 1` (one more tells there is a next page).
+    async fn list(&self, filter: &Filter) -> Result<Vec<Event>, Error>;
+    /// One event with evidence and history.
+    async fn detail(&self, id: i64) -> Result<Option<EventDetail>, Error>;
+    /// Projects with events, optionally by name prefix.
+    async fn projects(&self, prefix: Option<&str>, limit: u32) -> Result<Vec<Project>, Error>;
+    /// Sources the queen polls.
+    async fn sources(&self) -> Result<Vec<SourceRow>, Error>;
+    /// Events whose last change is after `seq`, oldest change first.
+    async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>, Error>;
+    /// The newest change sequence number (0 if none).
+    async fn last_seq(&self) -> Result<i64, Error>;
+    /// Whether the store answers.
+    async fn ping(&self) -> Result<(), Error>;
+}
