@@ -168,7 +168,7 @@ async fn publish(memory: &RedisMemory, channel: &str, change: EventChange) -> an
 
 async fn watching(log: &std::path::Path) -> anyhow::Result<()> {
     wait_until(
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the agent to watch events",
         || async {
             std::fs::read_to_string(log)
@@ -220,7 +220,7 @@ async fn a_flaky_webhook_gets_exactly_one_signed_delivery_per_event_update() -> 
 
     publish(&memory, &channel, change(event, 1, "announced")).await?;
     wait_until(
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the delivery to succeed",
         || async { (!receiver.accepted().is_empty()).then_some(()) },
     )
@@ -230,7 +230,7 @@ async fn a_flaky_webhook_gets_exactly_one_signed_delivery_per_event_update() -> 
     // the same notice again (a second watcher, a replay): nothing new is sent
     publish(&memory, &channel, change(event, 1, "announced")).await?;
     wait_until(
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the duplicate task to complete",
         || async { (completed(&queen).await? >= 2).then_some(()) },
     )
@@ -239,7 +239,7 @@ async fn a_flaky_webhook_gets_exactly_one_signed_delivery_per_event_update() -> 
     publish(&memory, &channel, change(event, 2, "announced")).await?;
     publish(&memory, &channel, change(event, 3, "live")).await?;
     wait_until(
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the status change to be delivered",
         || async { (receiver.accepted().len() >= 2).then_some(()) },
     )
@@ -328,7 +328,7 @@ async fn a_dead_target_ends_in_the_dead_letter_list_and_replays_from_queenctl() 
         .to_string();
     let (code, _, err) = queenctl(&queen.addr(), &["dlq", "replay", &id]).await?;
     assert_eq!(code, 0, "{err}");
-    wait_until(Duration::from_secs(20), "the replayed delivery", || async {
+    wait_until(Duration::from_secs(60), "the replayed delivery", || async {
         (receiver.accepted().len() == 1).then_some(())
     })
     .await?;
@@ -430,7 +430,7 @@ async fn slack_discord_telegram_and_email_targets_get_their_own_message_shapes()
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
     let event = i64::from(rand::random::<u32>());
     publish(&memory, &channel, change(event, 1, "announced")).await?;
-    wait_until(Duration::from_secs(20), "three deliveries", || async {
+    wait_until(Duration::from_secs(60), "three deliveries", || async {
         (seen.lock().unwrap().len() >= 3).then_some(())
     })
     .await?;
@@ -444,7 +444,7 @@ async fn slack_discord_telegram_and_email_targets_get_their_own_message_shapes()
     assert_eq!(got[1].1["content"], text.as_str());
     assert_eq!(got[0].1["chat_id"], "-100777");
     assert_eq!(got[0].1["text"], text.as_str());
-    let mail = wait_until(Duration::from_secs(20), "the email", || async {
+    let mail = wait_until(Duration::from_secs(60), "the email", || async {
         mails.lock().unwrap().first().cloned()
     })
     .await?;
