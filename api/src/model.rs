@@ -49,6 +49,11 @@ pub struct Evidence {
     pub status: String,
     pub confidence: f64,
     pub observed_at: String,
+    /// The source whose earlier report this one nearly duplicates (a
+    /// syndicated copy: evidence, not corroboration).
+    pub duplicate_of: Option<String>,
+    /// A report that the TGE was postponed or cancelled (status only).
+    pub status_only: bool,
 }
 
 /// One version of an event.

@@ -147,6 +147,8 @@ impl EventStore for MemoryStore {
                 status: d.status.name().to_string(),
                 confidence: d.confidence,
                 observed_at: rfc3339(d.observed_unix_ms * 1000),
+                duplicate_of: d.duplicate_of.clone(),
+                status_only: d.status_only,
             })
             .collect();
         evidence.sort_by(|a, b| a.observed_at.cmp(&b.observed_at));

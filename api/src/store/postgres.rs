@@ -196,7 +196,8 @@ impl EventStore for PostgresStore {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {EVENT_COLUMNS},
                (SELECT coalesce(json_agg(json_build_array(v.finding_id, v.document_id, d.title,
-                    v.source_id, v.source_kind, v.url, v.snippet, v.status, v.confidence, {})
+                    v.source_id, v.source_kind, v.url, v.snippet, v.status, v.confidence, {},
+                    v.duplicate_of, v.status_only)
                     ORDER BY v.observed_at, v.finding_id), '[]')
                 FROM evidence v LEFT JOIN documents d ON d.id = v.document_id
                 WHERE v.event_id = e.id)::text,
@@ -225,6 +226,8 @@ impl EventStore for PostgresStore {
             String,
             f64,
             i64,
+            Option<String>,
+            bool,
         );
         let evidence: Vec<EvidenceRow> = serde_json::from_str(row.get::<&str, _>(13))
             .map_err(|e| Error::Decode(format!("evidence: {e}")))?;
@@ -246,6 +249,8 @@ impl EventStore for PostgresStore {
                     status: v.7,
                     confidence: v.8,
                     observed_at: rfc3339(v.9),
+                    duplicate_of: v.10,
+                    status_only: v.11,
                 })
                 .collect(),
             history: history

@@ -260,6 +260,11 @@ async fn the_list_filters_sorts_and_explains_bad_parameters() -> anyhow::Result<
     assert_eq!(status, StatusCode::OK);
     assert_eq!(detail["project"], "Nova Labs");
     assert_eq!(detail["evidence"][0]["source_kind"], "rss");
+    assert_eq!(
+        detail["evidence"][0]["duplicate_of"],
+        serde_json::Value::Null
+    );
+    assert_eq!(detail["evidence"][0]["status_only"], false);
     assert!(
         detail["first_seen"]
             .as_str()
