@@ -93,14 +93,19 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn client_address(app: &App, req: &Request) -> String {
+    // the proxy appends the address it saw: trust the LAST entry only (a
+    // client can put anything in front of it)
     if app.config.trust_forwarded_for
-        && let Some(first) = req
+        && let Some(last) = req
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty())
     {
-        return first.trim().to_string();
+        return last.to_string();
     }
     req.extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()

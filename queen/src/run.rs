@@ -132,6 +132,25 @@ async fn start_inner(
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .map_err(|e| anyhow::anyhow!("source `{id}`: {e}"))?;
     }
+    // sources live in the configuration: a `source:` schedule whose table
+    // was removed stops polling
+    let stale: Vec<String> = queen
+        .lock()
+        .schedules()
+        .into_iter()
+        .map(|s| s.name)
+        .filter(|name| {
+            name.strip_prefix(crate::sources::SCHEDULE_PREFIX)
+                .is_some_and(|id| !config.sources.contains_key(id))
+        })
+        .collect();
+    for name in stale {
+        queen
+            .with_durable(|s, _| s.delete_schedule(&name))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tracing::info!(schedule = %name, "source no longer configured: its schedule is removed");
+    }
     if !config.sources.is_empty() {
         tracing::info!(
             sources = config.sources.len(),
@@ -272,4 +291,80 @@ pub async fn run(config: QueenConfig, shutdown: impl Future<Output = ()>) -> any
     shutdown.await;
     running.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{SourceConfig, SourceKind};
+
+    fn source(url: &str) -> SourceConfig {
+        SourceConfig {
+            kind: SourceKind::Rss,
+            url: url.into(),
+            interval_ms: 60_000,
+            paused: false,
+            priority: None,
+            json: None,
+            html: None,
+            query: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_source_removed_from_the_config_stops_being_polled() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+        let config = |ids: &[&str]| QueenConfig {
+            grpc_addr: ([127, 0, 0, 1], 0).into(),
+            metrics_addr: ([127, 0, 0, 1], 0).into(),
+            store: StoreKind::Memory,
+            sources: ids
+                .iter()
+                .map(|id| (id.to_string(), source("https://news.example.test/feed")))
+                .collect(),
+            shutdown_grace_ms: 100,
+            ..QueenConfig::default()
+        };
+        let names = |running: &Running| -> Vec<String> {
+            let mut names: Vec<String> = running
+                .queen
+                .lock()
+                .schedules()
+                .into_iter()
+                .map(|s| s.name)
+                .collect();
+            names.sort();
+            names
+        };
+        let first = start_with_store(config(&["a", "b"]), store.clone())
+            .await
+            .expect("first start");
+        first
+            .queen
+            .with_durable(|s, now| {
+                s.upsert_schedule(
+                    swarm_proto::v1::Schedule {
+                        name: "nightly-report".into(),
+                        task: source("https://x.test/").schedule("x").task,
+                        interval_ms: 60_000,
+                        ..Default::default()
+                    },
+                    now,
+                )
+            })
+            .await
+            .expect("durable")
+            .expect("schedule");
+        assert_eq!(names(&first), ["nightly-report", "source:a", "source:b"]);
+        first.stop().await;
+        let second = start_with_store(config(&["a"]), store)
+            .await
+            .expect("restart");
+        assert_eq!(
+            names(&second),
+            ["nightly-report", "source:a"],
+            "b left the config; other schedules stay"
+        );
+        second.stop().await;
+    }
 }

@@ -56,9 +56,13 @@ pub struct Validators {
 pub enum Fetched {
     /// 304: nothing changed since the validators were stored.
     NotModified,
+    /// A new body. Its validators are not stored yet: the caller commits
+    /// them with [`Fetcher::commit`] once the body is processed, so a body
+    /// that failed half-way is fetched again instead of answered with 304.
     Body {
         bytes: Vec<u8>,
         content_type: Option<String>,
+        validators: Validators,
     },
 }
 
@@ -251,16 +255,30 @@ impl Fetcher {
             }
             bytes.extend_from_slice(&chunk);
         }
-        if fresh != Validators::default() {
-            let value = serde_json::to_string(&fresh).unwrap_or_default();
-            self.memory.set(&key, &value, VALIDATORS_TTL).await?;
-        }
+
         metrics::counter!("swarm_scrape_fetches_total", "result" => "ok").increment(1);
         metrics::counter!("swarm_scrape_bytes_total").increment(bytes.len() as u64);
         Ok(Fetched::Body {
             bytes,
             content_type,
+            validators: fresh,
         })
+    }
+
+    /// Stores the validators of a processed body for the next conditional
+    /// GET of `source_id`.
+    ///
+    /// # Errors
+    ///
+    /// The shared memory failed.
+    pub async fn commit(&self, source_id: &str, validators: &Validators) -> Result<(), Error> {
+        if *validators != Validators::default() {
+            let value = serde_json::to_string(validators).unwrap_or_default();
+            self.memory
+                .set(&validators_key(source_id), &value, VALIDATORS_TTL)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Whether robots.txt of `url`'s origin lets us fetch it.
@@ -301,7 +319,16 @@ impl Fetcher {
         if !status.is_success() {
             return None;
         }
-        let bytes = response.bytes().await.ok()?;
+        let mut response = response;
+        let mut bytes = Vec::new();
+        // read at most the cap: a huge robots.txt costs no more memory
+        while bytes.len() < ROBOTS_MAX_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(_) => return None,
+            }
+        }
         let body = String::from_utf8_lossy(&bytes[..bytes.len().min(ROBOTS_MAX_BYTES)]);
         Some(Rules::parse(&body, PRODUCT_TOKEN))
     }

@@ -140,7 +140,7 @@ impl Handler for ScrapeHandler {
         let extras = Extras {
             bearer: bearer.as_deref(),
         };
-        let body = match self
+        let (body, validators) = match self
             .fetcher
             .fetch_with(&source.source_id, &url, extras)
             .await
@@ -151,7 +151,9 @@ impl Handler for ScrapeHandler {
                     summary: "not modified".into(),
                 });
             }
-            Ok(Fetched::Body { bytes, .. }) => bytes,
+            Ok(Fetched::Body {
+                bytes, validators, ..
+            }) => (bytes, validators),
             Err(error) => {
                 let retryable = error.retryable();
                 return self.fail(&source, error.to_string(), retryable).await;
@@ -170,6 +172,10 @@ impl Handler for ScrapeHandler {
             .emit(&source, &items)
             .await
             .map_err(|e| HandlerError::retryable(format!("shared memory: {e}")))?;
+        // processed: only now may the next poll be answered "not modified"
+        if let Err(error) = self.fetcher.commit(&source.source_id, &validators).await {
+            tracing::warn!(%error, "cannot keep the source's validators");
+        }
         if let Some(Some(newest)) = newest {
             let key = cursor_key(&source.source_id);
             if let Err(error) = self.memory.set(&key, &newest, CURSOR_TTL).await {

@@ -103,10 +103,7 @@ impl Journal {
     fn record(&mut self, findings: &[Finding]) -> Result<(), Error> {
         use std::io::Write;
         let mut text = String::new();
-        for f in findings
-            .iter()
-            .filter(|f| matches!(f, Finding::Detection(_)))
-        {
+        for f in findings {
             text.push_str(&serde_json::to_string(f).map_err(|e| self.error(e))?);
             text.push('\n');
         }
@@ -216,13 +213,23 @@ impl MemoryEvents {
     ///
     /// The journal cannot be written (nothing is applied).
     pub fn apply_batch(&self, findings: &[Finding]) -> Result<Vec<Outcome>, Error> {
+        // one lock for journal and state: the journal's order is the order
+        // of application, so a replay gives every event the same id
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(journal) = &self.journal {
+            let new: Vec<Finding> = findings
+                .iter()
+                .filter(|f| match f {
+                    Finding::Detection(d) => !state.evidence.contains_key(&d.id),
+                    _ => false,
+                })
+                .cloned()
+                .collect();
             journal
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .record(findings)?;
+                .record(&new)?;
         }
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         Ok(findings.iter().map(|f| apply(&mut state, f)).collect())
     }
 }

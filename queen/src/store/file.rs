@@ -71,7 +71,14 @@ impl FileStore {
         })
     }
 
-    fn append(&self, record: &Record) -> impl FnOnce() -> Result<(), Error> + Send + 'static {
+    /// Appends `record` and syncs; then, under the same lock, applies
+    /// `then` to the state — so a compaction never sees a journaled batch
+    /// missing from the state it rewrites the journal from.
+    fn append(
+        &self,
+        record: &Record,
+        then: Option<Batch>,
+    ) -> impl FnOnce() -> Result<(), Error> + Send + 'static {
         let line = serde_json::to_string(record).map(|mut l| {
             l.push('\n');
             l
@@ -90,6 +97,9 @@ impl FileStore {
                 .and_then(|()| inner.file.sync_data())
                 .map_err(journal_err(&path))?;
             inner.written += line.len() as u64;
+            if let Some(batch) = then {
+                inner.state.apply(&batch);
+            }
             Ok(())
         }
     }
@@ -146,7 +156,7 @@ fn compact(path: &Path, state: &State) -> Result<File, Error> {
     };
     let aside = path.with_extension("compacting");
     let err = journal_err(path);
-    let write = || -> std::io::Result<()> {
+    let write = || -> std::io::Result<File> {
         let mut file = File::create(&aside)?;
         for record in [Record::Epoch { epoch: state.epoch }, Record::Batch(batch)] {
             let line = serde_json::to_string(&record).map_err(std::io::Error::other)?;
@@ -154,17 +164,16 @@ fn compact(path: &Path, state: &State) -> Result<File, Error> {
             file.write_all(b"\n")?;
         }
         file.sync_all()?;
+        // the handle to append with, taken before the rename: if anything
+        // fails, the old journal and its handle stay in use
+        let appender = OpenOptions::new().append(true).open(&aside)?;
         std::fs::rename(&aside, path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             File::open(dir)?.sync_all()?;
         }
-        Ok(())
+        Ok(appender)
     };
-    write().map_err(err)?;
-    OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(journal_err(path))
+    write().map_err(err)
 }
 
 #[async_trait::async_trait]
@@ -179,7 +188,7 @@ impl Store for FileStore {
             inner.state.epoch += 1;
             inner.state.epoch
         };
-        let append = self.append(&Record::Epoch { epoch });
+        let append = self.append(&Record::Epoch { epoch }, None);
         run_blocking(append).await?;
         Ok(epoch)
     }
@@ -190,23 +199,22 @@ impl Store for FileStore {
 
     async fn apply(&self, batch: &Batch, _retry: bool) -> Result<(), Error> {
         // journal first: the batch is durable before the state shows it
-        let append = self.append(&Record::Batch(clone_batch(batch)));
-        run_blocking(append).await?;
-        self.lock().state.apply(batch);
-        Ok(())
+        let append = self.append(&Record::Batch(clone_batch(batch)), Some(clone_batch(batch)));
+        run_blocking(append).await
     }
 
     async fn maintain(&self) -> Result<(), Error> {
-        let mut inner = self.lock();
-        if inner.written > COMPACT_BYTES {
-            inner.file = compact(&self.path, &inner.state)?;
-            inner.written = inner
-                .file
-                .metadata()
-                .map_err(journal_err(&self.path))?
-                .len();
-        }
-        Ok(())
+        let (inner, path) = (self.inner.clone(), self.path.clone());
+        run_blocking(move || {
+            let mut inner = inner.lock().unwrap_or_else(|p| p.into_inner());
+            if inner.written > COMPACT_BYTES {
+                let file = compact(&path, &inner.state)?;
+                inner.written = file.metadata().map_err(journal_err(&path))?.len();
+                inner.file = file;
+            }
+            Ok(())
+        })
+        .await
     }
 }
 
