@@ -43,6 +43,18 @@ pub enum Slot {
     Detail(i64),
 }
 
+/// Removes a slot's in-flight entry when dropped.
+struct Leave<'a> {
+    inflight: &'a Mutex<HashMap<Slot, Arc<tokio::sync::Mutex<()>>>>,
+    slot: Slot,
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        lock(self.inflight).remove(&self.slot);
+    }
+}
+
 /// Cache of list and detail responses.
 pub struct ResponseCache {
     lists: Mutex<HashMap<String, Cached>>,
@@ -119,6 +131,12 @@ impl ResponseCache {
             .entry(slot.clone())
             .or_default()
             .clone();
+        // the entry goes when this call ends, finished or dropped (a client
+        // that disconnects mid-query must not leave it behind)
+        let _leave = Leave {
+            inflight: &self.inflight,
+            slot: slot.clone(),
+        };
         let _turn = gate.lock().await;
         if let Some(hit) = self.peek(&slot) {
             return Ok(hit);
@@ -131,7 +149,6 @@ impl ResponseCache {
                 Slot::Detail(id) => self.put_detail(id, generation, cached.clone()),
             }
         }
-        lock(&self.inflight).remove(&slot);
         result
     }
 
@@ -257,6 +274,18 @@ mod tests {
             assert!(t.await.unwrap().is_ok());
         }
         assert_eq!(computed.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_computation_leaves_nothing_behind() {
+        let cache = ResponseCache::new(10, Duration::from_secs(60));
+        let slow = cache.get_or_compute(Slot::List("q=1".into()), || async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok::<_, ()>(Vec::new())
+        });
+        // the client went away: the query future is dropped mid-way
+        assert!(tokio::time::timeout(Duration::from_millis(20), slow).await.is_err());
+        assert!(lock(&cache.inflight).is_empty());
     }
 
     #[test]
