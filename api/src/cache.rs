@@ -284,7 +284,11 @@ mod tests {
             Ok::<_, ()>(Vec::new())
         });
         // the client went away: the query future is dropped mid-way
-        assert!(tokio::time::timeout(Duration::from_millis(20), slow).await.is_err());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), slow)
+                .await
+                .is_err()
+        );
         assert!(lock(&cache.inflight).is_empty());
     }
 

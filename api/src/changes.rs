@@ -19,8 +19,10 @@ use crate::cache::ResponseCache;
 use crate::model::Event;
 use crate::store::EventStore;
 
-/// Sequence numbers re-read on every look (late commits).
-const LOOK_BACK: i64 = 64;
+/// Sequence numbers re-read on every look: a transaction that took its
+/// numbers early but committed late (a coordinator lane of a few hundred
+/// reports, several lanes and replicas at once) still lands inside it.
+const LOOK_BACK: i64 = 2_048;
 /// Changes read per query.
 const BATCH: u32 = 1_000;
 
@@ -129,8 +131,11 @@ async fn follow(
             _ = wake.notified() => {}
             _ = tokio::time::sleep(refresh) => {}
         }
+        // page through everything after the look-back point: a window full
+        // of changes already sent must not hide the newer ones behind it
+        let mut from = (last - LOOK_BACK).max(0);
         loop {
-            let changes = match store.changes_since((last - LOOK_BACK).max(0), BATCH).await {
+            let changes = match store.changes_since(from, BATCH).await {
                 Ok(changes) => changes,
                 Err(error) => {
                     tracing::warn!(%error, "reading changes failed");
@@ -138,20 +143,22 @@ async fn follow(
                 }
             };
             let full = changes.len() as u32 == BATCH;
+            if let Some(max) = changes.iter().map(|e| e.change_seq).max() {
+                from = from.max(max);
+            }
             let new: Vec<Event> = changes
                 .into_iter()
                 .filter(|e| sent.get(&e.id).is_none_or(|s| *s < e.change_seq))
                 .collect();
-            if new.is_empty() {
-                break;
-            }
-            let ids: Vec<i64> = new.iter().map(|e| e.id).collect();
-            cache.invalidate(&ids);
-            for event in new {
-                last = last.max(event.change_seq);
-                sent.insert(event.id, event.change_seq);
-                metrics::counter!("tge_api_changes_total").increment(1);
-                let _ = tx.send(Arc::new(Change::of(event)));
+            if !new.is_empty() {
+                let ids: Vec<i64> = new.iter().map(|e| e.id).collect();
+                cache.invalidate(&ids);
+                for event in new {
+                    last = last.max(event.change_seq);
+                    sent.insert(event.id, event.change_seq);
+                    metrics::counter!("tge_api_changes_total").increment(1);
+                    let _ = tx.send(Arc::new(Change::of(event)));
+                }
             }
             if !full {
                 break;
