@@ -329,31 +329,37 @@ async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> 
     done
 }
 
-/// After a lane failed: each finding in its own transaction. If none goes
-/// through, the database is the problem: nothing is acknowledged (all stay
-/// pending). Otherwise a finding that still fails is poison: it is set aside
-/// in the dead stream and acknowledged, so it stops blocking the others.
+/// After a lane failed: each finding in its own transaction (a transient
+/// failure — deadlock, lost connection — gets one more try). A finding that
+/// still fails transiently stays pending (redelivered later); one that fails
+/// for good is poison: set aside in the dead stream and acknowledged, so it
+/// stops blocking the others.
 async fn one_by_one(
     shared: &Shared,
     lane: &[(String, Envelope<Finding>)],
 ) -> Vec<(String, Option<Outcome>)> {
     let mut applied = Vec::new();
-    let mut failed = Vec::new();
+    let mut poison = Vec::new();
+    let mut pending = 0usize;
     for (id, env) in lane {
-        match shared.synth.apply(&env.body).await {
+        let mut result = shared.synth.apply(&env.body).await;
+        if matches!(&result, Err(e) if e.is_transient()) {
+            result = shared.synth.apply(&env.body).await;
+        }
+        match result {
             Ok(outcome) => applied.push((id.clone(), Some(outcome))),
-            Err(error) => failed.push((id, env, error)),
+            Err(error) if error.is_transient() => {
+                pending += 1;
+                tracing::warn!(%error, id = %id, "finding failed transiently; it stays pending");
+            }
+            Err(error) => poison.push((id, env, error)),
         }
     }
-    if applied.is_empty() {
-        tracing::error!(
-            findings = lane.len(),
-            "synthesis failed for every finding; they stay pending"
-        );
-        return Vec::new();
+    if pending > 0 {
+        tracing::error!(pending, "findings stay pending for redelivery");
     }
     let dead = format!("{}:dead", shared.options.stream);
-    for (id, env, error) in failed {
+    for (id, env, error) in poison {
         tracing::error!(%error, id = %id, "finding fails on its own; set aside");
         metrics::counter!("swarm_findings_processed_total", "outcome" => "poison").increment(1);
         if shared
