@@ -7,6 +7,7 @@
 //! submitted to the queen directly, without waiting for a poll.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +26,9 @@ use crate::parse;
 const LEASE: Duration = Duration::from_secs(30);
 /// How often the holder renews it.
 const RENEW_EVERY: Duration = Duration::from_secs(10);
+/// A listener no poll asked for within this long stops (its source was
+/// removed or paused); the source's interval must be shorter.
+const UNWANTED_AFTER: Duration = Duration::from_secs(15 * 60);
 /// Largest message read (a bigger one is a recorded source error).
 const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
@@ -42,7 +46,15 @@ pub struct Listeners {
     emitter: Emitter,
     queen_addr: Option<String>,
     replica: String,
-    running: Mutex<HashMap<String, JoinHandle<()>>>,
+    running: Mutex<HashMap<String, Running>>,
+}
+
+/// A listener of this replica: its task, the spec it listens with, and when
+/// a poll last asked for it.
+struct Running {
+    task: JoinHandle<()>,
+    spec: FetchSource,
+    last_ensured: Arc<AtomicI64>,
 }
 
 impl Listeners {
@@ -67,12 +79,26 @@ impl Listeners {
         let Some(queen) = self.queen_addr.clone() else {
             return Err("push sources need the queen's address to submit follow-ups".into());
         };
-        {
+        let changed = {
             let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            running.retain(|_, task| !task.is_finished());
-            if running.contains_key(&source.source_id) {
-                return Ok(Ensured::AlreadyRunningHere);
+            running.retain(|_, r| !r.task.is_finished());
+            match running.get(&source.source_id) {
+                Some(r) if r.spec == *source => {
+                    r.last_ensured
+                        .store(swarm_common::time::now_ms(), Ordering::Relaxed);
+                    return Ok(Ensured::AlreadyRunningHere);
+                }
+                Some(r) => {
+                    // the URL or the mapping changed: listen again with the new one
+                    r.task.abort();
+                    running.remove(&source.source_id);
+                    true
+                }
+                None => false,
             }
+        };
+        if changed {
+            return self.start(source, queen).await;
         }
         let key = listener_key(&source.source_id);
         let won = self
@@ -83,18 +109,32 @@ impl Listeners {
         if !won {
             return Ok(Ensured::HeldElsewhere);
         }
+        self.start(source, queen).await
+    }
+
+    /// Starts this replica's listener of `source` (the lease is held).
+    async fn start(&self, source: &FetchSource, queen: String) -> Result<Ensured, String> {
+        let last_ensured = Arc::new(AtomicI64::new(swarm_common::time::now_ms()));
         let listener = Listener {
             memory: self.memory.clone(),
             emitter: self.emitter.clone(),
             queen,
             replica: self.replica.clone(),
             source: source.clone(),
+            last_ensured: last_ensured.clone(),
         };
         let task = tokio::spawn(listener.run());
         self.running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(source.source_id.clone(), task);
+            .insert(
+                source.source_id.clone(),
+                Running {
+                    task,
+                    spec: source.clone(),
+                    last_ensured,
+                },
+            );
         Ok(Ensured::Started)
     }
 }
@@ -102,8 +142,8 @@ impl Listeners {
 impl Drop for Listeners {
     fn drop(&mut self) {
         let running = self.running.get_mut().unwrap_or_else(|p| p.into_inner());
-        for task in running.values() {
-            task.abort();
+        for r in running.values() {
+            r.task.abort();
         }
     }
 }
@@ -115,6 +155,8 @@ struct Listener {
     queen: String,
     replica: String,
     source: FetchSource,
+    /// When a poll last asked for this listener.
+    last_ensured: Arc<AtomicI64>,
 }
 
 impl Listener {
@@ -147,20 +189,30 @@ impl Listener {
         }
     }
 
-    /// Renews the lease if this replica still holds it.
+    /// Renews the lease if this replica still holds it (compare-and-set:
+    /// two replicas can never both believe they hold it), and stops when
+    /// no poll of the source asked for the listener for a while (the
+    /// source was removed or paused).
     async fn still_holder(&self) -> bool {
-        let key = listener_key(&self.source.source_id);
-        match self.memory.get(&key).await {
-            Ok(Some(holder)) if holder == self.replica => {
-                self.memory.set(&key, &self.replica, LEASE).await.is_ok()
-            }
-            Ok(None) => self
-                .memory
-                .set_if_absent(&key, &self.replica, LEASE)
-                .await
-                .unwrap_or(false),
-            _ => false,
+        let idle_ms = swarm_common::time::now_ms() - self.last_ensured.load(Ordering::Relaxed);
+        if idle_ms > UNWANTED_AFTER.as_millis() as i64 {
+            tracing::info!(source = %self.source.source_id, "no poll asked for the listener lately; stopping");
+            return false;
         }
+        let key = listener_key(&self.source.source_id);
+        let mine = Some(self.replica.as_str());
+        for expected in [mine, None] {
+            match self
+                .memory
+                .compare_and_set(&key, expected, &self.replica, LEASE)
+                .await
+            {
+                Ok(true) => return true,
+                Ok(false) => {}
+                Err(_) => return false,
+            }
+        }
+        false
     }
 
     /// One connection, until it closes or fails.
