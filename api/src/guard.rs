@@ -113,6 +113,24 @@ fn client_address(app: &App, req: &Request) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Unknown keys an address may present before it has to wait...
+const BAD_KEY_BURST: u32 = 20;
+/// ...and how many more per second after that.
+const BAD_KEY_RATE: f64 = 1.0;
+
+/// 429 with `Retry-After`.
+fn too_many(detail: &str, wait: Duration) -> Response {
+    metrics::counter!("tge_api_rate_limited_total").increment(1);
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut problem = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        format!("{detail}; retry in {secs} s"),
+    );
+    problem.retry_after_secs = Some(secs);
+    problem.into_response()
+}
+
 fn unauthorized(detail: &str) -> Response {
     let mut response =
         Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).into_response();
@@ -129,7 +147,25 @@ pub async fn authorize(State(app): State<App>, req: Request, next: Next) -> Resp
     if is_public(&path) || req.method() == axum::http::Method::OPTIONS {
         return next.run(req).await;
     }
+    // guessing keys costs a lookup each: an address that presented
+    // `BAD_KEY_BURST` unknown keys waits before it may present another
+    let guesser = format!("badkey:{}", client_address(&app, &req));
+    let bad_key_rate = BAD_KEY_RATE;
     let (client, rate) = match presented_key(req.headers()) {
+        Some(_)
+            if app
+                .limiter
+                .check(&guesser, bad_key_rate, BAD_KEY_BURST)
+                .is_err() =>
+        {
+            return too_many(
+                "too many unknown API keys from this address",
+                app.limiter
+                    .check(&guesser, bad_key_rate, BAD_KEY_BURST)
+                    .err()
+                    .unwrap_or(Duration::from_secs(1)),
+            );
+        }
         Some(key) => match app.keys.find(key).await {
             Ok(Some(record)) => {
                 if is_admin(&path) && record.scope != Scope::Admin {
@@ -145,7 +181,10 @@ pub async fn authorize(State(app): State<App>, req: Request, next: Next) -> Resp
                     record.rate_per_sec.unwrap_or(app.config.rate_per_sec),
                 )
             }
-            Ok(None) => return unauthorized("unknown or revoked API key"),
+            Ok(None) => {
+                let _ = app.limiter.take(&guesser, bad_key_rate, BAD_KEY_BURST);
+                return unauthorized("unknown or revoked API key");
+            }
             Err(error) => return Problem::from(error).into_response(),
         },
         None if app.config.anonymous_read && !is_admin(&path) => (
@@ -164,15 +203,10 @@ pub async fn authorize(State(app): State<App>, req: Request, next: Next) -> Resp
         }
     };
     if let Err(wait) = app.limiter.take(&client, rate, app.config.burst) {
-        metrics::counter!("tge_api_rate_limited_total").increment(1);
-        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-        let mut problem = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            format!("rate limit of {rate} requests per second exceeded; retry in {secs} s"),
+        return too_many(
+            &format!("rate limit of {rate} requests per second exceeded"),
+            wait,
         );
-        problem.retry_after_secs = Some(secs);
-        return problem.into_response();
     }
     next.run(req).await
 }

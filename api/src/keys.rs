@@ -176,7 +176,11 @@ fn lock(cache: &Mutex<LookupCache>) -> std::sync::MutexGuard<'_, LookupCache> {
 fn store(cache: &Mutex<LookupCache>, digest: Vec<u8>, record: Option<KeyRecord>) {
     let mut cache = lock(cache);
     if cache.len() > 10_000 {
-        cache.clear();
+        // guessed keys go first; real ones stay cached
+        cache.retain(|_, e| e.record.is_some());
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
     }
     cache.insert(
         digest,

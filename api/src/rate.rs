@@ -45,9 +45,39 @@ impl RateLimiter {
     }
 }
 
+impl RateLimiter {
+    /// Whether `client`'s bucket has a token, without taking it; when
+    /// empty, how long until one is back.
+    pub fn check(&self, client: &str, rate: f64, burst: u32) -> Result<(), Duration> {
+        let buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(bucket) = buckets.get(client) else {
+            return Ok(());
+        };
+        let burst = f64::from(burst.max(1));
+        let tokens = (bucket.tokens + bucket.at.elapsed().as_secs_f64() * rate).min(burst);
+        if tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - tokens) / rate))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_does_not_take() {
+        let limiter = RateLimiter::default();
+        assert!(limiter.check("k", 1.0, 1).is_ok(), "an unknown client may");
+        assert!(limiter.take("k", 1.0, 1).is_ok());
+        assert!(limiter.check("k", 1.0, 1).is_err());
+        assert!(
+            limiter.check("k", 1.0, 1).is_err(),
+            "checking twice takes nothing"
+        );
+    }
 
     #[test]
     fn a_burst_then_refusals_with_a_wait() {

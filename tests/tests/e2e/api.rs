@@ -713,6 +713,21 @@ async fn keys_scopes_rate_limits_and_request_limits() -> anyhow::Result<()> {
     let (code, out, _) = keys(&db, &["list"]).await?;
     assert_eq!(code, 0);
     assert!(out.contains("reader") && out.contains("REVOKED"), "{out}");
+
+    // guessing keys: after a burst of unknown keys the address must wait
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        statuses.push(
+            get(&url("/api/v1/tges"), Some(&format!("tge_guess{i:04}")))
+                .await?
+                .0,
+        );
+    }
+    assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
+    assert!(
+        statuses[20..].contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
     db.drop_db().await;
     Ok(())
 }
