@@ -12,7 +12,7 @@ use memory_coordinator::layout::{cursor_key, source_error_key};
 use swarm_proto::v1::{FetchSource, task_payload};
 
 use crate::emit::Emitter;
-use crate::fetch::{Extras, Fetched, Fetcher};
+use crate::fetch::{Extras, Fetched, Fetcher, Validators};
 use crate::push::{Ensured, Listeners};
 use crate::{parse, x_search};
 
@@ -140,32 +140,49 @@ impl Handler for ScrapeHandler {
         let extras = Extras {
             bearer: bearer.as_deref(),
         };
-        let (body, validators) = match self
-            .fetcher
-            .fetch_with(&source.source_id, &url, extras)
-            .await
-        {
-            Ok(Fetched::NotModified) => {
-                return Ok(Done {
-                    follow_ups: Vec::new(),
-                    summary: "not modified".into(),
-                });
+        let mut items = Vec::new();
+        let mut validators = Validators::default();
+        let mut page = Some(url.clone());
+        let mut pages = 0;
+        // one page for every kind but X search, which follows next_token
+        while let Some(page_url) = page.take() {
+            pages += 1;
+            let body = match self
+                .fetcher
+                .fetch_with(&source.source_id, &page_url, extras)
+                .await
+            {
+                Ok(Fetched::NotModified) if pages == 1 => {
+                    return Ok(Done {
+                        follow_ups: Vec::new(),
+                        summary: "not modified".into(),
+                    });
+                }
+                Ok(Fetched::NotModified) => break,
+                Ok(Fetched::Body {
+                    bytes,
+                    validators: fresh,
+                    ..
+                }) => {
+                    validators = fresh;
+                    bytes
+                }
+                Err(error) => {
+                    let retryable = error.retryable();
+                    return self.fail(&source, error.to_string(), retryable).await;
+                }
+            };
+            match parse::items(&source, &body) {
+                Ok(more) => items.extend(more),
+                Err(malformed) => {
+                    let message = format!("{} ({})", malformed, source.url);
+                    return self.fail(&source, message, false).await;
+                }
             }
-            Ok(Fetched::Body {
-                bytes, validators, ..
-            }) => (bytes, validators),
-            Err(error) => {
-                let retryable = error.retryable();
-                return self.fail(&source, error.to_string(), retryable).await;
+            if source.source_kind == "x_search" && pages < x_search::MAX_PAGES {
+                page = x_search::next_token(&body).and_then(|t| x_search::page_url(&url, &t));
             }
-        };
-        let mut items = match parse::items(&source, &body) {
-            Ok(items) => items,
-            Err(malformed) => {
-                let message = format!("{} ({})", malformed, source.url);
-                return self.fail(&source, message, false).await;
-            }
-        };
+        }
         let newest = (source.source_kind == "x_search").then(|| x_search::finish(&mut items));
         let follow_ups = self
             .emitter

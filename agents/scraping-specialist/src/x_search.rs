@@ -38,6 +38,27 @@ pub fn request_url(
     Ok(url.to_string())
 }
 
+/// Most pages read per poll (a burst beyond `MAX_PAGES` × 100 new posts
+/// between two polls is read from the newest down, the rest skipped).
+pub const MAX_PAGES: usize = 10;
+
+/// The next page's token of an answer (`meta.next_token`), if any.
+pub fn next_token(body: &[u8]) -> Option<String> {
+    let answer: serde_json::Value = serde_json::from_slice(body).ok()?;
+    answer
+        .pointer("/meta/next_token")?
+        .as_str()
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+/// `first_page` (a [`request_url`]) asking for the page of `token`.
+pub fn page_url(first_page: &str, token: &str) -> Option<String> {
+    let mut url = reqwest::Url::parse(first_page).ok()?;
+    url.query_pairs_mut().append_pair("pagination_token", token);
+    Some(url.to_string())
+}
+
 /// Gives each post its public URL; returns the newest post id.
 pub fn finish(items: &mut [Item]) -> Option<String> {
     for item in items.iter_mut() {
@@ -76,5 +97,15 @@ mod tests {
         assert_eq!(finish(&mut items).as_deref(), Some("1866"));
         assert_eq!(items[0].url, "https://x.com/i/status/900");
         assert!(request_url("not a url", "q", None).is_err());
+        assert_eq!(
+            next_token(br#"{"data":[],"meta":{"next_token":"b26v89c19zqg8o3fo7"}}"#).as_deref(),
+            Some("b26v89c19zqg8o3fo7")
+        );
+        assert_eq!(next_token(br#"{"meta":{"result_count":0}}"#), None);
+        assert!(
+            page_url(&url, "tok")
+                .unwrap()
+                .ends_with("&pagination_token=tok")
+        );
     }
 }

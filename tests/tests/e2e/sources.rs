@@ -23,8 +23,8 @@ const INTERVAL_MS: u64 = 3_000;
 struct Site {
     /// RSS items (link, title, text) published so far.
     news: Mutex<Vec<(String, String, String)>>,
-    /// `since_id` values the fake X API was asked with.
-    x_since: Mutex<Vec<Option<String>>>,
+    /// (`since_id`, `pagination_token`) of each request to the fake X API.
+    x_since: Mutex<Vec<(Option<String>, Option<String>)>>,
     /// Requests to the robots-disallowed path (must stay 0).
     private_hits: Mutex<u32>,
 }
@@ -65,17 +65,24 @@ async fn x_search(
             r#"{"title":"Unauthorized"}"#.into(),
         );
     }
-    site.x_since
-        .lock()
-        .unwrap()
-        .push(q.get("since_id").cloned());
+    site.x_since.lock().unwrap().push((
+        q.get("since_id").cloned(),
+        q.get("pagination_token").cloned(),
+    ));
     if q.contains_key("since_id") {
         return (StatusCode::OK, r#"{"meta":{"result_count":0}}"#.into());
+    }
+    if q.get("pagination_token").map(String::as_str) == Some("older-1") {
+        // the second page: older posts of the same burst
+        let body = r#"{"data":[
+          {"id":"1865999999999999990","text":"The Marshlight airdrop claim is live now: $MRSH token generation event happening today.","created_at":"2026-12-01T10:00:00.000Z"}
+        ],"meta":{"result_count":1}}"#;
+        return (StatusCode::OK, body.into());
     }
     let body = r#"{"data":[
       {"id":"1866000000000000002","text":"The Tollgate Network airdrop claim is live now: $TOLL token generation event happening today.","created_at":"2026-12-01T12:00:00.000Z"},
       {"id":"1866000000000000001","text":"gm to everyone building this week","created_at":"2026-12-01T11:00:00.000Z"}
-    ],"meta":{"newest_id":"1866000000000000002"}}"#;
+    ],"meta":{"newest_id":"1866000000000000002","next_token":"older-1"}}"#;
     (StatusCode::OK, body.into())
 }
 
@@ -219,8 +226,14 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
         specialist("data-quality", &queen.addr(), &stream, &[])?,
     ];
 
-    // every kind of source yields its event
-    let expected = ["Brackenridge", "Kestrel Finance", "Opalwave", "Tollgate"];
+    // every kind of source yields its event (X: both pages of the burst)
+    let expected = [
+        "Brackenridge",
+        "Kestrel Finance",
+        "Marshlight",
+        "Opalwave",
+        "Tollgate",
+    ];
     let found = wait_until(Duration::from_secs(40), "an event per source kind", || {
         let db = &db;
         async move {
@@ -250,7 +263,7 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
     assert_eq!(symbol("Tollgate").as_deref(), Some("TOLL"), "{found:?}");
     assert_eq!(
         found.len(),
-        4,
+        5,
         "the digest, maintenance notice, market wrap and gm post are no events: {found:?}"
     );
 
@@ -293,12 +306,21 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
     // the X cursor: later polls ask only for newer posts
     wait_until(Duration::from_secs(10), "a second X poll", || {
         let site = site.clone();
-        async move { (site.x_since.lock().unwrap().len() >= 2).then_some(()) }
+        async move { (site.x_since.lock().unwrap().len() >= 3).then_some(()) }
     })
     .await?;
     let since = site.x_since.lock().unwrap().clone();
-    assert_eq!(since[0], None);
-    assert_eq!(since[1].as_deref(), Some("1866000000000000002"));
+    assert_eq!(since[0], (None, None));
+    assert_eq!(
+        since[1],
+        (None, Some("older-1".to_string())),
+        "the next page"
+    );
+    assert_eq!(
+        since[2],
+        (Some("1866000000000000002".to_string()), None),
+        "the next poll starts after the newest post"
+    );
 
     // robots.txt: the disallowed source is never fetched and its error is recorded
     assert_eq!(*site.private_hits.lock().unwrap(), 0);
