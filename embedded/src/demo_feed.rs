@@ -44,6 +44,11 @@ const ITEMS: &[(&str, &str)] = &[
     ),
 ];
 
+/// How many items the demo feed shows in all.
+pub fn item_count() -> usize {
+    ITEMS.len()
+}
+
 fn rss(count: usize, base: &str) -> String {
     let items: String = ITEMS
         .iter()

@@ -313,3 +313,8 @@ async fn serve_api(
 
 /// Events synthesized so far by a run (for tests of the embedded mode).
 pub use memory_coordinator::synth::MemoryEvents;
+
+/// How many items the bundled demo feed shows in all.
+pub fn demo_items() -> usize {
+    demo_feed::item_count()
+}

@@ -8,6 +8,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use swarm_proto::AgentKind;
 use swarm_tests::{bin, free_port, wait_until};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -16,13 +17,15 @@ use tokio::process::{Child, Command};
 struct Swarm {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
+    grpc_port: u16,
 }
 
 impl Swarm {
     fn start(data_dir: &Path) -> anyhow::Result<Self> {
+        let grpc_port = free_port();
         let mut child = Command::new(bin("swarm"))
             .arg("--grpc-addr")
-            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg(format!("127.0.0.1:{grpc_port}"))
             .arg("--metrics-addr")
             .arg(format!("127.0.0.1:{}", free_port()))
             .arg("--coordinator-addr")
@@ -49,7 +52,29 @@ impl Swarm {
                 sink.lock().unwrap_or_else(|p| p.into_inner()).push(line);
             }
         });
-        Ok(Self { child, lines })
+        Ok(Self {
+            child,
+            lines,
+            grpc_port,
+        })
+    }
+
+    /// Whether every demo item was analyzed and every candidate validated.
+    async fn demo_processed(&self) -> Option<()> {
+        let addr = format!("http://127.0.0.1:{}", self.grpc_port);
+        let mut admin = queen::client::admin(&addr).await.ok()?;
+        let stats = admin
+            .get_stats(swarm_proto::v1::GetStatsRequest {})
+            .await
+            .ok()?
+            .into_inner();
+        let kind = |k: AgentKind| stats.kinds.iter().find(|s| s.kind == k as i32);
+        let analyzed = kind(AgentKind::KeywordPrecision)?.completed;
+        // ready or in an agent's hands (a retry waiting on its backoff is
+        // not the feed's doing)
+        let validating = kind(AgentKind::DataQuality)
+            .map(|k| k.ready_by_priority.iter().sum::<u64>() + k.leased)?;
+        (analyzed >= swarm::demo_items() as u64 && validating == 0).then_some(())
     }
 
     /// Log records whose message is `message`.
@@ -94,8 +119,31 @@ async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result
             "{wanted} not in {projects:?}"
         );
     }
-    // give the feed time to show every item, negatives included
-    tokio::time::sleep(Duration::from_secs(8)).await;
+    // every item shown and analyzed, negatives included
+    wait_until(
+        Duration::from_secs(60),
+        "every demo item to be processed",
+        || swarm.demo_processed(),
+    )
+    .await
+    .map_err(|e| {
+        let (code, out, err) = std::process::Command::new(bin("queenctl"))
+            .args([
+                "--queen",
+                &format!("http://127.0.0.1:{}", swarm.grpc_port),
+                "stats",
+            ])
+            .output()
+            .map(|o| {
+                (
+                    o.status.code(),
+                    String::from_utf8_lossy(&o.stdout).to_string(),
+                    String::from_utf8_lossy(&o.stderr).to_string(),
+                )
+            })
+            .unwrap_or((None, String::new(), String::new()));
+        anyhow::anyhow!("{e}; stats ({code:?}):\n{out}{err}\nlog:\n{}", swarm.log())
+    })?;
     let all = swarm.detected();
     for negative in ["Marlow", "Pellin", "Brightfold", "Orinth"] {
         assert!(

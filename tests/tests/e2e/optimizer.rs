@@ -148,7 +148,13 @@ async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -
         "{seen:?}"
     );
     // and stays within the bounds on later runs
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let runs = optimizer_runs(&queen).await.unwrap_or(0);
+    wait_until(
+        Duration::from_secs(20),
+        "two more optimizer runs",
+        || async { (optimizer_runs(&queen).await? >= runs + 2).then_some(()) },
+    )
+    .await?;
     assert_eq!(intervals(&queen, &names).await, Some(vec![200, 1600]));
     assert!(queen.log_text().contains("poll interval adapted"));
     // hot-spot and interval gauges on the optimizer
@@ -197,6 +203,17 @@ async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -
     assert!(out.contains("MS P50/P99"), "{out}");
     db.drop_db().await;
     Ok(())
+}
+
+/// Optimizer tasks completed so far.
+async fn optimizer_runs(queen: &QueenProc) -> Option<u64> {
+    let mut admin = queen.admin().await.ok()?;
+    let stats = admin.get_stats(GetStatsRequest {}).await.ok()?.into_inner();
+    stats
+        .kinds
+        .iter()
+        .find(|k| k.kind == AgentKind::PerformanceOptimizer as i32)
+        .map(|k| k.completed)
 }
 
 fn noops(n: usize) -> Vec<TaskSpec> {

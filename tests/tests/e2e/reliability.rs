@@ -192,16 +192,19 @@ async fn a_failing_source_opens_its_breaker_polls_stop_and_a_probe_closes_it() -
     .await?;
     assert_eq!(source.hits(), 3, "three failures in a row open the breaker");
 
-    // open: the queen holds the polls, nothing reaches the source
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(source.hits(), 3, "no poll while the breaker is open");
-    let metrics = http_get(&format!("http://127.0.0.1:{}/metrics", queen.metrics_port)).await?;
-    let skipped = metric_value(
-        &metrics,
-        r#"swarm_polls_skipped_total{reason="breaker_open"}"#,
-    )
-    .unwrap_or(0.0);
+    // open: the queen holds the polls (it skips several), nothing reaches the source
+    let metrics_url = format!("http://127.0.0.1:{}/metrics", queen.metrics_port);
+    let skipped = wait_until(Duration::from_secs(10), "three skipped polls", || async {
+        let metrics = http_get(&metrics_url).await.ok()?;
+        metric_value(
+            &metrics,
+            r#"swarm_polls_skipped_total{reason="breaker_open"}"#,
+        )
+        .filter(|n| *n >= 3.0)
+    })
+    .await?;
     assert!(skipped >= 3.0, "the queen skipped the schedule ({skipped})");
+    assert_eq!(source.hits(), 3, "no poll while the breaker is open");
 
     // the source recovers; after the cool-down one probe closes the breaker
     source.healthy.store(true, Ordering::SeqCst);
