@@ -33,3 +33,17 @@ pub fn metric_value(exposition: &str, metric: &str) -> Option<f64> {
             .ok()
     })
 }
+
+/// An RSS 2.0 document with one item per (link, title, text).
+pub fn rss<S: AsRef<str>>(items: &[(S, S, S)]) -> String {
+    let body: String = items
+        .iter()
+        .map(|(link, title, text)| {
+            let (link, title, text) = (link.as_ref(), title.as_ref(), text.as_ref());
+            format!("<item><guid>{link}</guid><link>{link}</link><title>{title}</title><description>{text}</description></item>")
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>test</title>{body}</channel></rss>"#
+    )
+}

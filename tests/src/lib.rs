@@ -13,7 +13,7 @@ pub mod wait;
 
 pub use api::{ApiProc, HaproxyProc};
 pub use db::TestDb;
-pub use http::{http_get, metric_value};
+pub use http::{http_get, metric_value, rss};
 pub use procs::{
     AgentProc, CoordinatorProc, QueenProc, bin, free_port, infra_script, queenctl, queenctl_env,
     redis_cluster_url, specialist,

@@ -7,21 +7,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use memory_coordinator::Memory;
-use swarm_proto::v1::{FetchSource, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
+use swarm_proto::v1::{SubmitTasksRequest, TaskSpec};
 use swarm_proto::{AgentKind, TaskState};
-use swarm_tests::{CoordinatorProc, QueenProc, TestDb, redis_cluster_url, specialist, wait_until};
-
-fn rss(items: &[(&str, &str, &str)]) -> String {
-    let body: String = items
-        .iter()
-        .map(|(link, title, text)| {
-            format!("<item><guid>{link}</guid><link>{link}</link><title>{title}</title><description>{text}</description></item>")
-        })
-        .collect();
-    format!(
-        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>test</title>{body}</channel></rss>"#
-    )
-}
+use swarm_tests::{
+    CoordinatorProc, QueenProc, TestDb, redis_cluster_url, rss, specialist, wait_until,
+};
 
 async fn feed_server() -> anyhow::Result<u16> {
     let outlet_a = rss(&[
@@ -122,16 +112,8 @@ async fn feed_server() -> anyhow::Result<u16> {
 
 fn fetch(source_id: &str, url: &str) -> TaskSpec {
     TaskSpec {
-        payload: Some(TaskPayload {
-            kind: Some(task_payload::Kind::FetchSource(FetchSource {
-                source_id: source_id.into(),
-                url: url.into(),
-                source_kind: "rss".into(),
-                ..FetchSource::default()
-            })),
-        }),
         max_attempts: 2,
-        ..TaskSpec::default()
+        ..crate::reliability::fetch(source_id, url)
     }
 }
 

@@ -13,7 +13,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use futures_util::SinkExt;
-use swarm_tests::{CoordinatorProc, QueenProc, TestDb, redis_cluster_url, specialist, wait_until};
+use swarm_tests::{
+    CoordinatorProc, QueenProc, TestDb, redis_cluster_url, rss, specialist, wait_until,
+};
 use tokio_tungstenite::tungstenite::Message;
 
 /// Poll interval of the configured sources.
@@ -27,18 +29,6 @@ struct Site {
     x_since: Mutex<Vec<(Option<String>, Option<String>)>>,
     /// Requests to the robots-disallowed path (must stay 0).
     private_hits: Mutex<u32>,
-}
-
-fn rss(items: &[(String, String, String)]) -> String {
-    let body: String = items
-        .iter()
-        .map(|(link, title, text)| {
-            format!("<item><guid>{link}</guid><link>{link}</link><title>{title}</title><description>{text}</description></item>")
-        })
-        .collect();
-    format!(
-        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{body}</channel></rss>"#
-    )
 }
 
 const EXCHANGE_PAGE: &str = r#"<html><body><ul>
@@ -103,7 +93,7 @@ async fn site_server(site: Arc<Site>) -> anyhow::Result<u16> {
             "/private/feed.xml",
             get(|State(site): State<Arc<Site>>| async move {
                 *site.private_hits.lock().unwrap() += 1;
-                rss(&[])
+                rss::<&str>(&[])
             }),
         )
         .with_state(site);
