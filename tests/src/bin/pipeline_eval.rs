@@ -28,8 +28,9 @@ struct Args {
     /// Upper bound of the whole run.
     #[arg(long, default_value_t = 600)]
     timeout_secs: u64,
-    /// Poll interval of the feeds (at least 500).
-    #[arg(long, default_value_t = 500)]
+    /// Poll interval of the feeds (the embedded swarm polls at most once a
+    /// second).
+    #[arg(long, default_value_t = 1000)]
     poll_ms: u64,
     /// Seconds without a new event or analyzed document that count as quiet.
     #[arg(long, default_value_t = 3)]
@@ -54,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
         rate: args.rate,
         limit: args.limit,
         timeout: Duration::from_secs(args.timeout_secs),
-        poll_ms: args.poll_ms.max(queen::sources::MIN_INTERVAL_MS),
+        poll_ms: args.poll_ms.max(1_000),
         quiet: Duration::from_secs(args.quiet_secs),
         ..Options::new(labelled)
     };

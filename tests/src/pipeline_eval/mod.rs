@@ -38,7 +38,8 @@ pub struct Options {
     pub limit: Option<usize>,
     /// Upper bound of the whole run (feeds, swarm, reading back).
     pub timeout: Duration,
-    /// Poll interval of every feed.
+    /// Poll interval of every feed (the embedded optimizer raises anything
+    /// under 1 s to 1 s at start).
     pub poll_ms: u64,
     /// The pipeline counts as quiet after this long without a new
     /// event, event change or analyzed document (and nothing in flight).
@@ -46,7 +47,7 @@ pub struct Options {
 }
 
 impl Options {
-    /// Defaults for `labelled`: 4 items/s, polls every 500 ms, quiet after
+    /// Defaults for `labelled`: 4 items/s, polls every second, quiet after
     /// 3 s, at most 10 minutes.
     pub fn new(labelled: PathBuf) -> Self {
         Self {
@@ -54,7 +55,7 @@ impl Options {
             rate: 4.0,
             limit: None,
             timeout: Duration::from_secs(600),
-            poll_ms: 500,
+            poll_ms: 1_000,
             quiet: Duration::from_secs(3),
         }
     }
@@ -68,7 +69,10 @@ pub fn default_labelled() -> Option<PathBuf> {
         root.join("../shared/detection/real-dev.jsonl"),
         PathBuf::from("../shared/detection/real-dev.jsonl"),
     ];
-    candidates.into_iter().find(|p| p.is_file())
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
 }
 
 /// Runs the harness and scores the run.

@@ -61,7 +61,8 @@ impl Swarm {
             demo_feed: false,
             sources,
             data_dir: None,
-            // the optimizer would stretch the short poll intervals
+            // the optimizer runs once at start (keeping intervals within
+            // 1-60 s), then not again: it would stretch quiet feeds' polls
             optimize_every: Duration::from_secs(24 * 3600),
             x_bearer_token: Some(x_token.to_string()),
             ..swarm::Options::default()
