@@ -19,7 +19,7 @@ use crate::cues::Cue;
 use crate::rules::{Analysis, Signal};
 
 /// Version of the feature layout (part of the model file).
-pub const FEATURE_VERSION: u32 = 1;
+pub const FEATURE_VERSION: u32 = 2;
 /// log2 of the number of hashed buckets.
 pub const BITS: u32 = 18;
 /// Number of hashed buckets.
@@ -51,6 +51,7 @@ impl Features {
 
 /// One namespace of hashed keys being collected.
 struct Group {
+    name: String,
     seed: u64,
     keys: Vec<u32>,
 }
@@ -58,6 +59,7 @@ struct Group {
 impl Group {
     fn new(name: &str) -> Self {
         Self {
+            name: name.to_string(),
             seed: fnv(FNV_OFFSET, name.as_bytes()),
             keys: Vec::with_capacity(256),
         }
@@ -72,14 +74,29 @@ impl Group {
     }
 
     /// Adds the group's keys (binary presence, scaled to unit length).
-    fn finish(mut self, into: &mut Vec<(u32, f32)>) {
+    fn finish(self, into: &mut Vec<(u32, f32)>) {
+        let w = group_weight(&self.name);
+        self.finish_scaled(into, w);
+    }
+
+    fn finish_scaled(mut self, into: &mut Vec<(u32, f32)>, scale: f32) {
         self.keys.sort_unstable();
         self.keys.dedup();
         if self.keys.is_empty() {
             return;
         }
-        let value = 1.0 / (self.keys.len() as f32).sqrt();
+        let value = scale / (self.keys.len() as f32).sqrt();
         into.extend(self.keys.into_iter().map(|k| (k, value)));
+    }
+}
+
+/// Weight of a group (chosen by grouped cross-validation on the shared
+/// development set: the title's own n-grams added nothing the word group
+/// does not carry).
+fn group_weight(name: &str) -> f32 {
+    match name {
+        "title" => 0.0,
+        _ => 1.0,
     }
 }
 
@@ -192,7 +209,11 @@ fn add_char_grams(group: &mut Group, text: &str) {
         window[3] = c;
         filled = (filled + 1).min(4);
         if filled >= 3 {
-            group.add_hash(window[1..].iter().fold(FNV_OFFSET ^ 3, |h, &c| fnv_char(h, c)));
+            group.add_hash(
+                window[1..]
+                    .iter()
+                    .fold(FNV_OFFSET ^ 3, |h, &c| fnv_char(h, c)),
+            );
         }
         if filled >= 4 {
             group.add_hash(window.iter().fold(FNV_OFFSET ^ 4, |h, &c| fnv_char(h, c)));
@@ -231,7 +252,7 @@ pub struct Shapes {
 
 /// The features of `text` (normalized, title first) with the rules'
 /// `analysis`.
-pub fn extract(text: &str, analysis: &Analysis, shapes: Shapes) -> Features {
+pub fn extract(text: &str, analysis: &Analysis, shapes: Shapes, frames: &[String]) -> Features {
     let mut pairs: Vec<(u32, f32)> = Vec::with_capacity(1024);
     let mut scratch = Vec::with_capacity(512);
     let body = head(text, HEAD_BYTES);
@@ -278,6 +299,9 @@ pub fn extract(text: &str, analysis: &Analysis, shapes: Shapes) -> Features {
         if flag {
             rule.add(&format!("shape:{name}"));
         }
+    }
+    for frame in frames {
+        rule.add(&format!("frame:{frame}"));
     }
     let length = match text.len() {
         0..=120 => "xs",
@@ -342,7 +366,7 @@ mod tests {
         let rules = crate::rules::Rules::new();
         let text = "Binance Will List Orvane (ORV)\nOrvane token launch on May 3.";
         let analysis = rules.analyze(text, None, &crate::Config::default());
-        let f = extract(text, &analysis, Shapes::default());
+        let f = extract(text, &analysis, Shapes::default(), &[]);
         let mut sorted = f.indices.clone();
         sorted.dedup();
         assert_eq!(sorted.len(), f.indices.len());

@@ -19,6 +19,7 @@
 //! - [`agent`] — the agent's task handler (AnalyzeDocument → candidate).
 
 pub mod agent;
+pub mod attribution;
 pub mod config;
 pub mod cues;
 pub mod cues_intl;
@@ -26,6 +27,7 @@ pub mod dates;
 pub mod entities;
 pub mod eval;
 pub mod features;
+pub mod frames;
 pub mod linear;
 pub mod model;
 pub mod model_file;
@@ -126,6 +128,7 @@ impl StatusUpdate {
 pub struct Classifier {
     config: Config,
     rules: rules::Rules,
+    frames: frames::Frames,
     model: model_file::Model,
 }
 
@@ -140,6 +143,7 @@ impl Classifier {
         Self {
             config,
             rules: rules::Rules::new(),
+            frames: frames::Frames::new(),
             model,
         }
     }
@@ -174,7 +178,8 @@ impl Classifier {
                 has_cashtag: text.contains('$') && self.rules.has_ticker(&text),
                 has_name_ticker: text.contains('(') && self.rules.has_ticker(&text),
             };
-            features::extract(&text, &analysis, shapes)
+            let frames = self.frames.keys(title, &text);
+            features::extract(&text, &analysis, shapes, &frames)
         });
         Reading {
             text,
@@ -219,18 +224,20 @@ impl Classifier {
         let mut project = analysis.who.project.clone();
         let mut symbol = analysis.who.symbol.clone();
         let mut snippet = focus.trim().to_string();
-        let status_update = if is_tge {
-            None
-        } else {
-            self.status_update(&text, &analysis.hits)
-                .map(|(update, at, who)| {
+        // a postponed TGE is still a scheduled one (the labelling rule);
+        // a cancelled one is not: either way the status travels with it
+        let status_update = self
+            .status_update(&text, &analysis.hits)
+            .map(|(update, at, who)| {
+                if !is_tge {
                     project = who.project;
                     symbol = who.symbol;
                     snippet = at;
-                    reasons.push(format!("reports the TGE {}", update.name()));
-                    update
-                })
-        };
+                }
+                reasons.push(format!("reports the TGE {}", update.name()));
+                update
+            });
+        let is_tge = is_tge && status_update != Some(StatusUpdate::Cancelled);
         let event_date = match self.rules.dates.find(focus, now) {
             found if found.value.is_some() => found,
             _ => self.rules.dates.find(&text, now),
@@ -335,18 +342,58 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any Unicode text: no panic, a probability, spans inside the
+        /// normalized text on char boundaries.
+        #[test]
+        fn any_text_classifies_without_panicking(title in "\\PC{0,40}", text in "\\PC{0,400}") {
+            let d = classifier().classify(&Document { title, text, ..doc("") });
+            proptest::prop_assert!((0.0..=1.0).contains(&d.confidence));
+            for span in &d.evidence {
+                proptest::prop_assert!(span.start <= span.end);
+            }
+        }
+
+        /// Texts built from the tricky pieces real feeds carry.
+        #[test]
+        fn feed_like_text_classifies_without_panicking(parts in proptest::collection::vec(
+            proptest::sample::select(vec!["”", "’s", "TGE", "(TGE)", "$ABC", "Dec.", "May 3", "上线", "空投", "에어드랍",
+                "токен", ".", "..", "&amp;", "&#8217;", "**", "[x](y)", "\n", " ", "🚀", "Binance Will List", "(ZZ)", "2026-13-45", "Q5"]), 0..40)) {
+            let text: String = parts.concat();
+            let d = classifier().classify(&doc(&text));
+            proptest::prop_assert!((0.0..=1.0).contains(&d.confidence));
+        }
+
+        #[test]
+        fn sentences_dates_and_names_never_panic(text in "\\PC{0,300}") {
+            for (s, e) in sentences::split(&text) {
+                proptest::prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+            }
+            let rules = rules::Rules::new();
+            let _ = rules.dates.find(&text, 1_796_000_000_000);
+            let _ = rules.entities.attribute(&text, &text, &Config::default());
+        }
+    }
+
+    fn classifier() -> &'static Classifier {
+        static C: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
+        C.get_or_init(Classifier::default)
+    }
+
     #[test]
     fn postponements_and_cancellations_are_status_updates_not_announcements() {
         let d = classify(&doc(
             "Marrowind postpones its token generation event after an audit finding.",
         ));
-        assert!(!d.is_tge);
         assert_eq!(d.status_update, Some(StatusUpdate::Postponed));
         assert_eq!(d.project.as_deref(), Some("Marrowind"));
         let d = classify(&doc(
             "Soltern Labs cancels its token launch, citing regulatory uncertainty.",
         ));
         assert_eq!(d.status_update, Some(StatusUpdate::Cancelled));
+        assert!(!d.is_tge, "a cancelled TGE is not announced");
         assert_eq!(d.project.as_deref(), Some("Soltern Labs"));
         for text in [
             "Rumours that Ferrox delayed its TGE are false, the team says.",

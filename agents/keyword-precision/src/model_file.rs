@@ -167,7 +167,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], ModelError> {
-        let end = self.at.checked_add(n).ok_or(ModelError::Truncated(self.at))?;
+        let end = self
+            .at
+            .checked_add(n)
+            .ok_or(ModelError::Truncated(self.at))?;
         let slice = self
             .bytes
             .get(self.at..end)
@@ -223,10 +226,7 @@ mod tests {
         assert_eq!(back.linear.weights[3], 0.5);
         assert_eq!(back.linear.weights[features::DIM - 1], -1.25);
         assert_eq!(back.platt, model.platt);
-        assert!(matches!(
-            Model::from_bytes(b"nope"),
-            Err(ModelError::Magic)
-        ));
+        assert!(matches!(Model::from_bytes(b"nope"), Err(ModelError::Magic)));
         assert!(matches!(
             Model::from_bytes(&bytes[..bytes.len() - 2]),
             Err(ModelError::Truncated(_))

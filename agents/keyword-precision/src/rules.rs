@@ -268,7 +268,11 @@ impl Rules {
             .captures_iter(&text[best.start..best.end])
             .any(|c| c[1].parse::<i64>().is_ok_and(|y| y <= published_year));
         if past_year && published.is_some() {
-            apply(Signal::PastYear, weights::RETROSPECTIVE, "a past year".into());
+            apply(
+                Signal::PastYear,
+                weights::RETROSPECTIVE,
+                "a past year".into(),
+            );
         }
         let existing_elsewhere = hits
             .iter()

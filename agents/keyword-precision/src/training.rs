@@ -181,7 +181,10 @@ mod tests {
         let b = ex("2", Some("orvane"), true);
         assert_eq!(group_of(&a), group_of(&b));
         assert_eq!(fold_of(&group_of(&a), 5), fold_of(&group_of(&b), 5));
-        assert_ne!(group_of(&ex("3", None, false)), group_of(&ex("4", None, false)));
+        assert_ne!(
+            group_of(&ex("3", None, false)),
+            group_of(&ex("4", None, false))
+        );
         let spread: std::collections::HashSet<usize> =
             (0..200).map(|i| fold_of(&format!("id:{i}"), 5)).collect();
         assert_eq!(spread.len(), 5);
