@@ -24,6 +24,15 @@ pub fn document_text(title: &str, text: &str) -> String {
 
 /// `raw` made plain (see the module documentation).
 pub fn normalize(raw: &str) -> String {
+    // most feed text is already plain: nothing to do
+    let plain = raw.is_ascii()
+        && !raw.bytes().any(|b| b"&*_`[]#>\r\t".contains(&b))
+        && !raw.contains("  ")
+        && !raw.contains(" \n")
+        && !raw.ends_with(' ');
+    if plain {
+        return raw.to_string();
+    }
     let decoded;
     let raw = if raw.contains('&') {
         decoded = decode_entities(raw);

@@ -196,8 +196,11 @@ impl Rules {
             }
         }
         let Some(best) = best else {
-            // no sentence to rest on: still say who the text is about
-            analysis.who = self.entities.attribute(text, first_line(text), config);
+            // no sentence to rest on: still say who a text on the topic
+            // of tokens is about (the others are not read further)
+            if analysis.hits.iter().any(|h| h.cue == Cue::Topic) {
+                analysis.who = self.entities.attribute(text, first_line(text), config);
+            }
             return analysis;
         };
         let mut score = best.score;
