@@ -90,6 +90,7 @@ impl Handler for QualityHandler {
             fingerprint: neardup::simhash(text),
             duplicate_of: None,
             status_only: status_update.is_some(),
+            language: validate::language(&c.language),
         };
         let status_only = status_update.is_some();
         let envelope = Envelope::new("data-quality", Finding::Detection(detection));

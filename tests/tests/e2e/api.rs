@@ -265,6 +265,7 @@ async fn the_list_filters_sorts_and_explains_bad_parameters() -> anyhow::Result<
         serde_json::Value::Null
     );
     assert_eq!(detail["evidence"][0]["status_only"], false);
+    assert_eq!(detail["evidence"][0]["language"], "en");
     assert!(
         detail["first_seen"]
             .as_str()
@@ -427,6 +428,7 @@ fn detection(id: &str, project: &str, source: &str, confidence: f64) -> Finding 
         fingerprint: None,
         duplicate_of: None,
         status_only: false,
+        language: Some("en".into()),
     })
 }
 
