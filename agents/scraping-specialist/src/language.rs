@@ -151,14 +151,38 @@ mod tests {
     #[test]
     fn short_announcements_are_detected() {
         let samples = [
-            ("zh", "知岚协议宣布将于三月十四日进行代币生成活动，空投领取同日开放。"),
-            ("ja", "ミナトラボは三月十四日にトークン生成イベントを実施すると発表しました。"),
-            ("ko", "하람 네트워크는 3월 14일에 토큰 생성 이벤트를 진행한다고 발표했습니다."),
-            ("ru", "Проект Велмора объявил, что генерация токенов пройдёт четырнадцатого марта."),
-            ("es", "El proyecto Velmora anunció que su evento de generación de tokens será el catorce de marzo."),
-            ("pt", "O projeto Velmora anunciou que o evento de geração de tokens acontece em março, com resgate no mesmo dia."),
-            ("tr", "Velmora projesi token üretim etkinliğinin on dört martta yapılacağını duyurdu."),
-            ("en", "Velmora Network announced that its token generation event takes place on March 14."),
+            (
+                "zh",
+                "知岚协议宣布将于三月十四日进行代币生成活动，空投领取同日开放。",
+            ),
+            (
+                "ja",
+                "ミナトラボは三月十四日にトークン生成イベントを実施すると発表しました。",
+            ),
+            (
+                "ko",
+                "하람 네트워크는 3월 14일에 토큰 생성 이벤트를 진행한다고 발표했습니다.",
+            ),
+            (
+                "ru",
+                "Проект Велмора объявил, что генерация токенов пройдёт четырнадцатого марта.",
+            ),
+            (
+                "es",
+                "El proyecto Velmora anunció que su evento de generación de tokens será el catorce de marzo.",
+            ),
+            (
+                "pt",
+                "O projeto Velmora anunciou que o evento de geração de tokens acontece em março, com resgate no mesmo dia.",
+            ),
+            (
+                "tr",
+                "Velmora projesi token üretim etkinliğinin on dört martta yapılacağını duyurdu.",
+            ),
+            (
+                "en",
+                "Velmora Network announced that its token generation event takes place on March 14.",
+            ),
         ];
         for (expected, text) in samples {
             assert_eq!(detect(text), Some(expected), "{text}");
@@ -170,7 +194,11 @@ mod tests {
     fn a_stated_tag_wins_and_is_normalised() {
         let english = "Velmora Network announced its token generation event.";
         assert_eq!(of(Some("pt-BR"), "", english).as_deref(), Some("pt"));
-        assert_eq!(of(Some("und"), "", english).as_deref(), Some("en"), "und is no tag");
+        assert_eq!(
+            of(Some("und"), "", english).as_deref(),
+            Some("en"),
+            "und is no tag"
+        );
         assert_eq!(of(Some(""), "", english).as_deref(), Some("en"));
         for (tag, code) in [
             ("en-us", "en"),

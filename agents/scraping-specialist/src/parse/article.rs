@@ -29,15 +29,64 @@ const JUNK_TAGS: &[&str] = &[
 ];
 /// Class or id words (split at `-`, `_`, spaces) of page furniture.
 const JUNK_WORDS: &[&str] = &[
-    "share", "sharing", "social", "related", "newsletter", "subscribe", "cookie", "cookies",
-    "consent", "comments", "comment", "sidebar", "breadcrumb", "breadcrumbs", "promo", "advert",
-    "ads", "popup", "modal", "banner", "navbar", "menu",
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "newsletter",
+    "subscribe",
+    "cookie",
+    "cookies",
+    "consent",
+    "comments",
+    "comment",
+    "sidebar",
+    "breadcrumb",
+    "breadcrumbs",
+    "promo",
+    "advert",
+    "ads",
+    "popup",
+    "modal",
+    "banner",
+    "navbar",
+    "menu",
 ];
 /// Elements that end a run of text (their text is its own block).
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
-    "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tr", "td", "th",
-    "br", "hr", "figure", "figcaption", "address", "details", "summary", "body",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "br",
+    "hr",
+    "figure",
+    "figcaption",
+    "address",
+    "details",
+    "summary",
+    "body",
 ];
 
 /// The main text of the HTML page `body`, at most `max_bytes` bytes;
@@ -216,8 +265,17 @@ mod tests {
         assert!(text.contains("The team’s points program"), "{text}");
         assert!(text.starts_with("Fernhollow sets a date\n"), "{text}");
         for junk in [
-            "Home", "Markets", "Airdrops", "cookies", "Share on", "Tags", "Related", "rights",
-            "Subscribe", "var ads", "color",
+            "Home",
+            "Markets",
+            "Airdrops",
+            "cookies",
+            "Share on",
+            "Tags",
+            "Related",
+            "rights",
+            "Subscribe",
+            "var ads",
+            "color",
         ] {
             assert!(!text.contains(junk), "{junk} kept: {text}");
         }
@@ -265,12 +323,18 @@ mod tests {
     fn bad_bytes_and_empty_pages_do_not_fail() {
         assert_eq!(main_text(b"", CAP), "");
         assert_eq!(main_text(b"\xff\xfe\x00\x01", CAP), "");
-        assert_eq!(main_text(b"<html><body><nav>only a menu</nav></body></html>", CAP), "");
+        assert_eq!(
+            main_text(b"<html><body><nav>only a menu</nav></body></html>", CAP),
+            ""
+        );
         let mut broken = b"<html><body><article><p>Velmora token generation event on June 3, 2027 \xff\xfe with VLM claims opening the same day for everyone who bridged.".to_vec();
         broken.extend_from_slice(b"</p><p>unclosed <b>tags <i>everywhere");
         let text = main_text(&broken, CAP);
         assert!(text.contains("Velmora token generation event"), "{text}");
-        assert!(text.contains('\u{fffd}'), "invalid bytes are replaced: {text}");
+        assert!(
+            text.contains('\u{fffd}'),
+            "invalid bytes are replaced: {text}"
+        );
         assert!(text.ends_with("unclosed tags everywhere"), "{text}");
     }
 
@@ -284,7 +348,11 @@ mod tests {
         page.push_str("</article></body></html>");
         assert!(page.len() > 4 * 1024 * 1024);
         let text = main_text(page.as_bytes(), CAP);
-        assert!(text.len() <= CAP && text.len() > CAP - 200, "{}", text.len());
+        assert!(
+            text.len() <= CAP && text.len() > CAP - 200,
+            "{}",
+            text.len()
+        );
         assert!(text.starts_with("Kestrune airdrop claim is live"));
         // multi-byte text is cut at a char boundary
         let cjk = format!("<article><p>{}</p></article>", "代币生成活动".repeat(2_000));
