@@ -181,7 +181,15 @@ impl Handler for ScrapeHandler {
                 }
             };
             match parse::items(&source, &body) {
-                Ok(more) => items.extend(more),
+                Ok(mut more) => {
+                    if source.source_kind == "x_search" {
+                        let links = x_search::links(&body);
+                        for post in &mut more {
+                            post.link = links.get(&post.guid).cloned();
+                        }
+                    }
+                    items.extend(more);
+                }
                 Err(malformed) => {
                     let message = format!("{} ({})", malformed, source.url);
                     return self.fail(&source, message, false).await;

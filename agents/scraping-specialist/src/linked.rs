@@ -151,14 +151,18 @@ impl LinkedPages {
     }
 
     /// The page `item` links to, when its own text is short and the link
-    /// is a web page (an X post's URL or a push message is not).
+    /// is a web page: its `link`, else (but for X posts and push messages)
+    /// its URL.
     fn page_of(&self, source_kind: &str, item: &Item) -> Option<String> {
-        if matches!(source_kind, "x_search" | "websocket")
-            || item.text.chars().count() >= self.options.min_text_chars
-        {
+        if source_kind == "websocket" || item.text.chars().count() >= self.options.min_text_chars {
             return None;
         }
-        let url = reqwest::Url::parse(&item.url).ok()?;
+        let link = match &item.link {
+            Some(link) => link,
+            None if source_kind == "x_search" => return None,
+            None => &item.url,
+        };
+        let url = reqwest::Url::parse(link).ok()?;
         (matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
             .then(|| url.to_string())
     }
@@ -233,6 +237,7 @@ mod tests {
             text: text.into(),
             published_unix_ms: None,
             language: None,
+            link: None,
         }
     }
 
@@ -253,6 +258,12 @@ mod tests {
         assert!(page("rss", &item("urn:uuid:1234", "")).is_none());
         assert!(page("rss", &item("ftp://news.test/a", "")).is_none());
         assert!(page("x_search", &item("https://x.com/i/status/1", "")).is_none());
+        let mut post = item("https://x.com/i/status/2", "TGE today https://t.co/x");
+        post.link = Some("https://blog.fernhollow.test/tge".into());
+        assert_eq!(
+            page("x_search", &post).as_deref(),
+            Some("https://blog.fernhollow.test/tge")
+        );
         assert!(page("websocket", &item("https://ex.test/n/1", "")).is_none());
         // 399 characters of CJK are more than 400 bytes, still short
         let cjk = "代".repeat(399);

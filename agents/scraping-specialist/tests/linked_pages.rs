@@ -304,6 +304,7 @@ async fn every_failure_has_its_outcome_and_keeps_the_item() {
             text: "Summary.".into(),
             published_unix_ms: None,
             language: None,
+            link: None,
         })
         .collect();
     let outcomes = pages.enrich(&fetcher, "rss", &mut items).await;

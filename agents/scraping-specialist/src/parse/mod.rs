@@ -23,6 +23,9 @@ pub struct Item {
     pub published_unix_ms: Option<i64>,
     /// Language tag when the source states one (`en`, `pt-BR`).
     pub language: Option<String>,
+    /// The web page the item points to when that is not `url` (an X
+    /// post's first link); read for the full text like `url` otherwise.
+    pub link: Option<String>,
 }
 
 /// A body that cannot be read; the text says what it was meant to be
