@@ -62,10 +62,39 @@ pub fn normalise(tag: &str) -> Option<String> {
     }
 }
 
-/// The language whatlang finds in `text`, if it is sure enough.
+/// The language whatlang finds in `text`, if it is sure enough; else
+/// English for plain-ASCII text with English function words (whatlang is
+/// unsure of short English full of names and tickers: "QLN claim portal").
 pub fn detect(text: &str) -> Option<&'static str> {
     let info = whatlang::detect(text)?;
-    (info.confidence() >= MIN_CONFIDENCE).then(|| iso639_1(info.lang()))
+    if info.confidence() >= MIN_CONFIDENCE {
+        return Some(iso639_1(info.lang()));
+    }
+    looks_english(text).then_some("en")
+}
+
+/// Words common in English and rare as words of other Latin-script
+/// languages (no "a", "on", "to": Romance and Slavic words too).
+const ENGLISH_FUNCTION_WORDS: &[&str] = &[
+    "the", "its", "is", "are", "was", "will", "with", "for", "of", "and", "at", "has", "have",
+    "this", "that", "from", "by", "be", "been", "it", "after", "before",
+];
+
+/// Whether `text` is ASCII-only and uses English function words at least
+/// twice.
+fn looks_english(text: &str) -> bool {
+    if !text.is_ascii() {
+        return false;
+    }
+    let uses = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| {
+            ENGLISH_FUNCTION_WORDS
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(w))
+        })
+        .count();
+    uses >= 2
 }
 
 /// ISO 639-1 code of a whatlang language.
@@ -188,6 +217,23 @@ mod tests {
             assert_eq!(detect(text), Some(expected), "{text}");
             assert_eq!(of(None, "", text).as_deref(), Some(expected), "{text}");
         }
+    }
+
+    #[test]
+    fn short_english_full_of_names_is_english() {
+        // whatlang alone says French, unsure, for the first
+        let text = "QLN claim portal\nThe Quillnet airdrop claim portal opens on March 14, 2027, the day of its TGE.";
+        assert_eq!(detect(text), Some("en"));
+        assert_eq!(
+            detect("Nimbleaf cancels its TGE\nNimbleaf cancels its token generation event."),
+            Some("en")
+        );
+        assert_eq!(detect("Fernhollow sets a date"), None, "too little to tell");
+        assert_ne!(
+            detect("El proyecto Velmora anunció su TGE."),
+            Some("en"),
+            "not ASCII: never taken for English"
+        );
     }
 
     #[test]
