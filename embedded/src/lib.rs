@@ -57,6 +57,9 @@ pub struct Options {
     pub alerts: AlertConfig,
     /// How often the performance-optimizer runs.
     pub optimize_every: Duration,
+    /// Bearer token of the X API for `x_search` sources (default:
+    /// `SWARM_X_BEARER_TOKEN`).
+    pub x_bearer_token: Option<String>,
 }
 
 impl Default for Options {
@@ -74,6 +77,7 @@ impl Default for Options {
             data_dir: None,
             alerts: AlertConfig::default(),
             optimize_every: Duration::from_secs(30),
+            x_bearer_token: std::env::var("SWARM_X_BEARER_TOKEN").ok(),
         }
     }
 }
@@ -82,7 +86,7 @@ fn handler_for(
     kind: AgentKind,
     memory: &Arc<dyn Memory>,
     queen_addr: &str,
-    alerts: &AlertConfig,
+    options: &Options,
 ) -> anyhow::Result<Arc<dyn Handler>> {
     let breaker = || SharedBreaker::new(memory.clone(), BreakerPolicy::default());
     Ok(match kind {
@@ -94,7 +98,7 @@ fn handler_for(
             let fetcher = scraping_specialist::fetch::Fetcher::new(memory.clone(), fetch)?;
             let settings = scraping_specialist::handler::ScrapeSettings {
                 queen_addr: Some(queen_addr.to_string()),
-                x_bearer_token: std::env::var("SWARM_X_BEARER_TOKEN").ok(),
+                x_bearer_token: options.x_bearer_token.clone(),
                 linked: scraping_specialist::linked::LinkedOptions::default(),
             };
             let scrape = scraping_specialist::handler::ScrapeHandler::with_settings(
@@ -116,7 +120,7 @@ fn handler_for(
             Arc::new(data_quality::handler::QualityHandler::new(memory.clone()))
         }
         AgentKind::ApiReliability => Arc::new(api_reliability::handler::ReliabilityHandler::new(
-            alerts.clone(),
+            options.alerts.clone(),
             memory.clone(),
             breaker(),
         )?),
@@ -221,7 +225,7 @@ pub async fn run(
         let mut agent = AgentOptions::new(queen_addr.clone(), kind);
         agent.agent_id = format!("{}-embedded", kind.name());
         agent.capacity = options.capacity;
-        let handler = handler_for(kind, &memory, &queen_addr, &options.alerts)?;
+        let handler = handler_for(kind, &memory, &queen_addr, &options)?;
         agents.push(tokio::spawn(agent_runtime::run(
             agent,
             handler,

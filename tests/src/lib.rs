@@ -4,10 +4,15 @@
 //!
 //! Binaries are taken from `SWARM_BIN_DIR` or the cargo target directory
 //! the test runs from; `infra/dev/test.sh` builds them first.
+//!
+//! [`pipeline_eval`] is the live-feed harness behind the `pipeline-eval`
+//! command: labelled texts served as feeds to the one-process swarm, its
+//! events scored.
 
 pub mod api;
 pub mod db;
 pub mod http;
+pub mod pipeline_eval;
 pub mod procs;
 pub mod wait;
 

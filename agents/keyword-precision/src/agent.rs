@@ -54,7 +54,7 @@ impl Handler for KeywordHandler {
         });
         let status_update = decision
             .status_update
-            .filter(|_| decision.project.is_some());
+            .filter(|_| decision.project.is_some() && !decision.is_tge);
         if !decision.is_tge && status_update.is_none() {
             return Ok(Done {
                 follow_ups: Vec::new(),

@@ -36,6 +36,9 @@ pub enum Cue {
     NotToken,
     /// Explainers and guides ("what is a TGE", "how to").
     Explainer,
+    /// On the topic of tokens, not yet an event: "airdrop", "listing",
+    /// "token" (see [`crate::cues_intl::TOPIC`]).
+    Topic,
 }
 
 const PHRASES: &[(&str, Cue)] = &[
@@ -595,6 +598,9 @@ const PATTERN_GATE: &[&str] = &["token", "generate", "mint", "debut", "$", "live
 /// The compiled lexicon.
 pub struct Lexicon {
     matcher: AhoCorasick,
+    /// The phrases of `matcher`, by pattern index: text, cue, and whether
+    /// a match needs word boundaries (ASCII phrases do).
+    phrases: Vec<(String, Cue, bool)>,
     gate: AhoCorasick,
     patterns: Vec<(regex::Regex, Cue)>,
 }
@@ -626,10 +632,17 @@ impl Lexicon {
     ///
     /// Never: the phrase list is fixed and valid.
     pub fn new() -> Self {
+        let phrases: Vec<(String, Cue, bool)> = crate::cues_intl::all_phrases(PHRASES)
+            .into_iter()
+            .map(|(p, cue)| {
+                let bounded = p.is_ascii();
+                (p, cue, bounded)
+            })
+            .collect();
         let matcher = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
-            .build(PHRASES.iter().map(|(p, _)| p))
+            .build(phrases.iter().map(|(p, _, _)| p))
             .expect("the built-in lexicon compiles");
         let patterns = PATTERNS
             .iter()
@@ -641,6 +654,7 @@ impl Lexicon {
             .expect("the pattern gate compiles");
         Self {
             matcher,
+            phrases,
             gate,
             patterns,
         }
@@ -670,17 +684,20 @@ impl Lexicon {
         self.matcher
             .find_iter(text)
             .filter(|m| {
+                let (phrase, _, bounded) = &self.phrases[m.pattern().as_usize()];
+                if !bounded {
+                    return true;
+                }
                 let before = m.start() == 0 || !is_word_byte(bytes[m.start() - 1]);
                 let after = m.end() == bytes.len() || !is_word_byte(bytes[m.end()]);
                 // "impersonat" is a stem: allow letters after it
-                let phrase = PHRASES[m.pattern().as_usize()].0;
                 let stem = phrase == "impersonat";
                 before
                     && (after || stem)
                     && !(phrase == "may" && is_month_may(text, m.start(), m.end()))
             })
             .map(|m| Hit {
-                cue: PHRASES[m.pattern().as_usize()].1,
+                cue: self.phrases[m.pattern().as_usize()].1,
                 start: m.start(),
                 end: m.end(),
             })

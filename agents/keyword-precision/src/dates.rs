@@ -44,6 +44,12 @@ fn month_index(name: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
+/// Unix ms of the start (UTC) of an ISO day `YYYY-MM-DD`.
+pub fn parse_iso_day(day: &str) -> Option<i64> {
+    let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
+}
+
 /// (year, month, day) of a unix time in milliseconds (UTC).
 pub fn civil(ms: i64) -> (i64, u32, u32) {
     let days = ms.div_euclid(86_400_000);

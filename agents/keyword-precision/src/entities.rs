@@ -4,6 +4,7 @@
 
 use regex::Regex;
 
+use crate::attribution::{self, Candidates};
 use crate::config::{Config, WatchedProject};
 
 /// A project and ticker attributed to a text.
@@ -256,8 +257,9 @@ impl EntityFinder {
         }
     }
 
-    /// Attributes `text` (with `focus`, the decisive sentence, searched
-    /// first) to a project and ticker.
+    /// Attributes `text` (with `focus`, the decisive sentence) to a
+    /// project and ticker: the watchlist first, then the best-ranked of
+    /// the names the text offers ([`crate::attribution`]).
     pub fn attribute(&self, text: &str, focus: &str, config: &Config) -> Attribution {
         if let Some(w) = watched(text, config) {
             return Attribution {
@@ -266,15 +268,33 @@ impl EntityFinder {
                 watchlist: true,
             };
         }
-        let symbol = self.symbol(focus).or_else(|| self.symbol(text));
-        // an alert's "Project:" line or a "$TICKER (Name)" beats a looser
-        // pattern in the deciding sentence
-        let project = self
-            .strong(focus)
-            .or_else(|| self.strong(text))
-            .or_else(|| self.project(focus))
-            .or_else(|| self.project(text));
-        let project = project.or_else(|| symbol.clone());
+        let mut candidates = Candidates::new(text, focus);
+        // an alert's "Project:" line, "$TICKER (Name)"
+        for c in self.labelled.captures_iter(text) {
+            if let Some(name) = clean(&c[1]) {
+                candidates.propose(&name, None, 5.0);
+            }
+        }
+        for c in self.ticker_name.captures_iter(text) {
+            if let Some(name) = clean(&c[1]) {
+                let symbol = c[0].trim_start_matches('$').split(['(', ' ']).next();
+                candidates.propose(&name, symbol, 4.0);
+            }
+        }
+        attribution::propose_pairs(text, &mut candidates);
+        // the open-world patterns, in the deciding sentence first
+        for (scope, base) in [(focus, 2.5), (text, 1.5)] {
+            for (rank, name) in self.project_names(scope).into_iter().enumerate() {
+                candidates.propose(&name, None, base - 0.1 * rank.min(5) as f64);
+            }
+        }
+        let best = candidates.best();
+        let symbol = best
+            .as_ref()
+            .and_then(|b| b.symbol.clone())
+            .or_else(|| self.symbol(focus))
+            .or_else(|| self.symbol(text));
+        let project = best.map(|b| b.name).or_else(|| symbol.clone());
         Attribution {
             project,
             symbol,
@@ -304,17 +324,9 @@ impl EntityFinder {
             })
     }
 
-    /// Names stated outright: a labelled line, `$TICKER (Name)`.
-    fn strong(&self, text: &str) -> Option<String> {
-        [&self.labelled, &self.ticker_name]
-            .into_iter()
-            .flat_map(|p| p.captures_iter(text))
-            .find_map(|c| clean(&c[1]))
-    }
-
-    fn project(&self, text: &str) -> Option<String> {
+    /// Names the open-world patterns find in `text`, in pattern order.
+    fn project_names(&self, text: &str) -> Vec<String> {
         let patterns = [
-            &self.name_ticker,
             &self.listed,
             &self.possessive,
             &self.name_verb,
@@ -323,20 +335,19 @@ impl EntityFinder {
             &self.team,
             &self.signature,
             &self.after_tge,
+            &self.lower_before_cue,
         ];
+        let mut names = Vec::new();
         for pattern in patterns {
-            for c in pattern.captures_iter(text) {
-                if let Some(name) = clean(&c[1]) {
-                    return Some(name);
+            for c in pattern.captures_iter(text).take(3) {
+                if let Some(name) = clean(&c[1])
+                    && !names.contains(&name)
+                {
+                    names.push(name);
                 }
             }
         }
-        for c in self.lower_before_cue.captures_iter(text) {
-            if let Some(name) = clean(&c[1]) {
-                return Some(name);
-            }
-        }
-        None
+        names
     }
 }
 
@@ -386,6 +397,29 @@ fn clean(raw: &str) -> Option<String> {
         return None;
     }
     Some(name.to_string())
+}
+
+/// Whether `word` (lowercase) is a filler word that is never a name.
+pub fn is_not_a_name(word: &str) -> bool {
+    NOT_NAMES.contains(&word)
+}
+
+/// How many times `needle` stands as a whole word in `haystack_lower`.
+pub fn count_word(haystack_lower: &str, needle: &str) -> usize {
+    let needle = needle.to_lowercase();
+    if needle.is_empty() {
+        return 0;
+    }
+    let bytes = haystack_lower.as_bytes();
+    haystack_lower
+        .match_indices(&needle)
+        .filter(|(i, m)| {
+            let before = *i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+            let end = i + m.len();
+            let after = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+            before && after
+        })
+        .count()
 }
 
 /// Whether `needle` stands as a whole word in `haystack_lower`.

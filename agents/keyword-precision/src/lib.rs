@@ -3,9 +3,15 @@
 //! listing of a new token), for which project, when, with what probability
 //! and on what evidence.
 //!
-//! - [`cues`] — the lexicon (Aho-Corasick, word boundaries);
+//! - [`normalize`] — entities, curly quotes, markdown made plain;
+//! - [`cues`], [`cues_intl`] — the lexicon (Aho-Corasick), English and
+//!   other languages;
 //! - [`sentences`] — cues are judged in the sentence they stand in;
-//! - [`model`] — cue weights and the logistic probability;
+//! - [`model`] — hand-set cue weights: the rules' score of a sentence;
+//! - [`rules`] — the rules' reading of a whole text;
+//! - [`features`] — hashed n-grams and rule features for the model;
+//! - [`linear`], [`model_file`] — the learned, calibrated model;
+//! - [`training`] — `train` and grouped cross-validation;
 //! - [`entities`] — watchlist gazetteer and open-world project detection;
 //! - [`dates`] — event date and its precision;
 //! - [`config`] — watchlist and tokens that already trade;
@@ -13,68 +19,28 @@
 //! - [`agent`] — the agent's task handler (AnalyzeDocument → candidate).
 
 pub mod agent;
+pub mod attribution;
 pub mod config;
 pub mod cues;
+pub mod cues_intl;
 pub mod dates;
 pub mod entities;
 pub mod eval;
+pub mod features;
+pub mod frames;
+pub mod linear;
 pub mod model;
+pub mod model_file;
+pub mod normalize;
 pub mod patterns;
+pub mod rules;
 pub mod sentences;
+pub mod training;
 
 use serde::{Deserialize, Serialize};
 
 pub use config::Config;
 pub use dates::{EventDate, Precision};
-
-/// Words that place a text in crypto (so "TGE" is a token event there).
-const CRYPTO_WORDS: &[&str] = &[
-    "token",
-    "tokens",
-    "crypto",
-    "blockchain",
-    "airdrop",
-    "web3",
-    "on-chain",
-    "onchain",
-    "wallet",
-    "wallets",
-    "defi",
-    "protocol",
-    "mainnet",
-    "staking",
-    "stakers",
-    "dao",
-    "claim",
-    "launchpool",
-    "tokenomics",
-    "chain",
-    "l1",
-    "l2",
-    "layer-2",
-    "dex",
-    "nft",
-    "binance",
-    "coinbase",
-    "okx",
-    "bybit",
-    "kucoin",
-    "bitget",
-    "uniswap",
-    "solana",
-    "ethereum",
-    "bitcoin",
-    "btc",
-    "eth",
-    "testnet",
-    "validators",
-    "fdv",
-    "ticker",
-    "listing",
-    "usdt",
-    "stablecoin",
-    "points",
-];
 
 /// What is classified.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -84,7 +50,9 @@ pub struct Document {
     #[serde(default)]
     pub title: String,
     pub text: String,
-    /// Publish time (unix ms) to resolve dates like "tomorrow"; 0 = now.
+    /// Publish time (unix ms) to resolve dates like "tomorrow"; 0 =
+    /// unknown (dates resolve against now; "already trades" is judged
+    /// only for long-known tokens).
     #[serde(default)]
     pub published_unix_ms: i64,
 }
@@ -154,264 +122,132 @@ impl StatusUpdate {
     }
 }
 
-impl Decision {
-    /// The answer for a text that mentions no token event at all.
-    fn not_a_token_event() -> Self {
-        Decision {
-            is_tge: false,
-            project: None,
-            symbol: None,
-            watchlist: false,
-            event_date: EventDate {
-                value: None,
-                precision: Precision::Unknown,
-            },
-            confidence: model::probability(model::weights::BIAS - 3.0),
-            evidence: Vec::new(),
-            snippet: String::new(),
-            reasons: vec!["no token event mentioned".into()],
-            status_update: None,
-        }
-    }
-}
-
-/// The classifier, with its compiled lexicon and patterns.
+/// The classifier: the rules (lexicon, names, dates) and the learned,
+/// calibrated model that turns their reading and the text's n-grams into
+/// P(TGE).
 pub struct Classifier {
     config: Config,
-    lexicon: cues::Lexicon,
-    entities: entities::EntityFinder,
-    dates: dates::DateFinder,
-    ticker: regex::Regex,
-    /// "Tech Growth Expo (TGE)", "TGE (Total Gym Experience)".
-    acronym: regex::Regex,
-    year: regex::Regex,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    rules: rules::Rules,
+    frames: frames::Frames,
+    model: model_file::Model,
 }
 
 impl Classifier {
-    /// A classifier with `config`.
-    ///
-    /// # Panics
-    ///
-    /// Never: every pattern is fixed and valid.
+    /// A classifier with `config` and the bundled model.
     pub fn new(config: Config) -> Self {
+        Self::with_model(config, model_file::Model::bundled())
+    }
+
+    /// A classifier with `config` and `model`.
+    pub fn with_model(config: Config, model: model_file::Model) -> Self {
         Self {
             config,
-            lexicon: cues::Lexicon::new(),
-            entities: entities::EntityFinder::new(),
-            dates: dates::DateFinder::new(),
-            ticker: patterns::compile(r"\$[A-Za-z][A-Za-z0-9]{1,9}\b|\([A-Z][A-Z0-9]{1,9}\)"),
-            acronym: patterns::compile(
-                r"\bT[a-z]+\s+G[a-z]+\s+E[a-z]+\s*\(TGE\b|\bTGE\s*\((?:[Tt]he\s+)?T[a-z]+\s+G[a-z]+\s+E[a-z]+\)",
-            ),
-            // a year used as an attribute of the TGE: "its 2022 token generation event"
-            year: patterns::compile(r"(?i)\b(20\d\d)\s+(?:tges?|token\s+generation)\b"),
+            rules: rules::Rules::new(),
+            frames: frames::Frames::new(),
+            model,
+        }
+    }
+
+    /// The rules (for training and evaluation, which featurize texts).
+    pub fn rules(&self) -> &rules::Rules {
+        &self.rules
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The normalized text, the rules' reading and the model's features
+    /// of `doc`; `None` features when the text has no token word at all.
+    pub fn read(&self, doc: &Document) -> Reading {
+        let text = normalize::document_text(&doc.title, &doc.text);
+        let published = (doc.published_unix_ms > 0).then_some(doc.published_unix_ms);
+        let analysis = self.rules.analyze(&text, published, &self.config);
+        let on_topic = analysis
+            .hits
+            .iter()
+            .any(|h| h.cue == cues::Cue::Topic || rules::is_event_cue(h.cue));
+        let features = on_topic.then(|| {
+            let focus = analysis.focus.map(|(s, e)| &text[s..e]).unwrap_or_default();
+            let title = rules::first_line(&text);
+            let now = published.unwrap_or_else(swarm_now_ms);
+            let shapes = features::Shapes {
+                has_date: self.rules.dates.find(focus, now).value.is_some(),
+                has_ticker_in_title: self.rules.has_ticker(title),
+                has_cashtag: text.contains('$') && self.rules.has_ticker(&text),
+                has_name_ticker: text.contains('(') && self.rules.has_ticker(&text),
+            };
+            let frames = self.frames.keys(title, &text);
+            features::extract(&text, &analysis, shapes, &frames)
+        });
+        Reading {
+            text,
+            published,
+            analysis,
+            features,
+        }
+    }
+
+    /// P(TGE) of a reading.
+    pub fn probability(&self, reading: &Reading) -> f64 {
+        match &reading.features {
+            Some(x) => self.model.probability(x),
+            None => self.model.gated_probability,
         }
     }
 
     /// Classifies one document.
     pub fn classify(&self, doc: &Document) -> Decision {
-        let text = if doc.title.is_empty() {
-            doc.text.clone()
-        } else {
-            format!("{}\n{}", doc.title, doc.text)
-        };
-        let published = if doc.published_unix_ms > 0 {
-            doc.published_unix_ms
-        } else {
-            now_ms()
-        };
-        let hits = self.lexicon.hits(&text);
-        let mut best: Option<model::SentenceScore> = None;
-        let event_cue = |h: &cues::Hit| {
-            matches!(
-                h.cue,
-                cues::Cue::Tge
-                    | cues::Cue::Launch
-                    | cues::Cue::Claim
-                    | cues::Cue::Listing
-                    | cues::Cue::NewTokenVenue
-            )
-        };
-        if !hits.iter().any(event_cue) {
-            return Decision::not_a_token_event();
-        }
-        for (start, end) in sentences::split(&text) {
-            let in_sentence: Vec<cues::Hit> = hits
-                .iter()
-                .copied()
-                .filter(|h| h.start >= start && h.end <= end)
-                .collect();
-            if !in_sentence.iter().any(event_cue) {
-                continue;
-            }
-            let sentence = &text[start..end];
-            let has_date = self.dates.find(sentence, published).value.is_some();
-            let has_ticker = self.ticker.is_match(sentence);
-            if let Some(s) =
-                model::score_sentence(&text, (start, end), &in_sentence, has_date, has_ticker)
-                && best.as_ref().is_none_or(|b| s.score > b.score)
-            {
-                best = Some(s);
-            }
-        }
-        let Some(best) = best else {
-            return Decision::not_a_token_event();
-        };
-        let mut score = best.score;
-        let mut reasons = best.reasons.clone();
-        let lower = text.to_lowercase();
-        let crypto_context = hits.iter().any(|h| {
-            matches!(
-                h.cue,
-                cues::Cue::Launch | cues::Cue::Claim | cues::Cue::NewTokenVenue
-            ) || (h.cue == cues::Cue::Tge && h.end - h.start > 4)
-        }) || self
-            .ticker
-            .find_iter(&text)
-            .any(|m| !m.as_str().eq_ignore_ascii_case("(TGE)"))
-            || CRYPTO_WORDS
-                .iter()
-                .any(|w| entities::contains_word(&lower, w));
-        let in_best = |h: &&cues::Hit| h.start >= best.start && h.end <= best.end;
-        let only_bare_tge = hits
-            .iter()
-            .filter(in_best)
-            .filter(|h| matches!(h.cue, cues::Cue::Tge | cues::Cue::Launch | cues::Cue::Claim))
-            .all(|h| h.cue == cues::Cue::Tge && h.end - h.start <= 4);
-        if !crypto_context {
-            if hits.iter().any(|h| h.cue == cues::Cue::OtherSense) {
-                score += model::weights::OTHER_SENSE;
-                reasons.push(format!(
-                    "another sense of TGE ({:+.1})",
-                    model::weights::OTHER_SENSE
-                ));
-            } else {
-                // bare "TGE" or a claim portal outside crypto: another world
-                let weight = if only_bare_tge {
-                    model::weights::BARE_TGE
-                } else {
-                    model::weights::BARE_TGE / 2.0
-                };
-                score += weight;
-                reasons.push(format!("no crypto context ({weight:+.1})"));
-            }
-        }
-        if self.acronym.is_match(&text) {
-            score += model::weights::OTHER_SENSE;
-            reasons.push(format!(
-                "TGE spelled out as something else ({:+.1})",
-                model::weights::OTHER_SENSE
-            ));
-        }
-        let headline_explainer = sentences::split(&text).first().is_some_and(|(s0, e0)| {
-            hits.iter()
-                .any(|h| h.cue == cues::Cue::Explainer && h.start >= *s0 && h.end <= *e0)
-        });
-        let explainer_here = hits
-            .iter()
-            .filter(in_best)
-            .any(|h| h.cue == cues::Cue::Explainer);
-        if headline_explainer && !explainer_here {
-            score += model::weights::EXPLAINER;
-            reasons.push(format!("an explainer ({:+.1})", model::weights::EXPLAINER));
-        }
-        let (published_year, _, _) = dates::civil(published);
-        let past_year = self
-            .year
-            .captures_iter(&text[best.start..best.end])
-            .any(|c| c[1].parse::<i64>().is_ok_and(|y| y <= published_year));
-        if past_year {
-            score += model::weights::RETROSPECTIVE;
-            reasons.push(format!(
-                "a past year ({:+.1})",
-                model::weights::RETROSPECTIVE
-            ));
-        }
-        let existing_elsewhere = hits
-            .iter()
-            .any(|h| h.cue == cues::Cue::ExistingToken && !in_best(&h));
-        let existing_here = hits
-            .iter()
-            .filter(in_best)
-            .any(|h| h.cue == cues::Cue::ExistingToken);
-        let other_senses: std::collections::HashSet<&str> = hits
-            .iter()
-            .filter(|h| h.cue == cues::Cue::OtherSense)
-            .map(|h| &text[h.start..h.end])
-            .collect();
-        if crypto_context && other_senses.len() >= 2 {
-            score += model::weights::OTHER_SENSE_MIXED;
-            reasons.push(format!(
-                "words of another world: {other_senses:?} ({:+.1})",
-                model::weights::OTHER_SENSE_MIXED
-            ));
-        }
-        if existing_elsewhere && !existing_here {
-            score += model::weights::EXISTING_NEARBY;
-            reasons.push(format!(
-                "an existing token nearby ({:+.1})",
-                model::weights::EXISTING_NEARBY
-            ));
-        }
-        let focus = &text[best.start..best.end];
-        let who = self.entities.attribute(&text, focus, &self.config);
-        let focus_lower = focus.to_lowercase();
-        let known = who
-            .symbol
-            .as_deref()
-            .is_some_and(|s| self.config.is_known_token(s))
-            || who.project.as_deref().is_some_and(|p| {
-                self.config.is_known_token(p)
-                    && entities::contains_word(&focus_lower, &p.to_lowercase())
-            });
-        if known {
-            score += model::weights::KNOWN_TOKEN;
-            reasons.push(format!(
-                "token already trades ({:+.1})",
-                model::weights::KNOWN_TOKEN
-            ));
-        }
-        let confidence = model::probability(score);
+        let reading = self.read(doc);
+        let confidence = self.probability(&reading);
+        let Reading {
+            text,
+            published,
+            analysis,
+            ..
+        } = reading;
         let is_tge = confidence >= self.config.threshold;
-        let evidence = hits
-            .iter()
-            .filter(|h| h.start >= best.start && h.end <= best.end)
+        let now = published.unwrap_or_else(swarm_now_ms);
+        let (focus_start, focus_end) = analysis.focus.unwrap_or((0, first_line(&text).len()));
+        let focus = &text[focus_start..focus_end];
+        let evidence = analysis
+            .focus_hits()
             .map(|h| Span {
                 start: h.start,
                 end: h.end,
                 text: text[h.start..h.end].to_string(),
             })
             .collect();
-        let mut project = who.project;
-        let mut symbol = who.symbol;
+        let mut reasons = analysis.reasons.clone();
+        reasons.push(format!("model P(TGE) {confidence:.3}"));
+        let mut project = analysis.who.project.clone();
+        let mut symbol = analysis.who.symbol.clone();
         let mut snippet = focus.trim().to_string();
-        let status_update = if is_tge {
-            None
-        } else {
-            self.status_update(&text, &hits).map(|(update, at, who)| {
-                project = who.project;
-                symbol = who.symbol;
-                snippet = at;
+        // a postponed TGE is still a scheduled one (the labelling rule);
+        // a cancelled one is not: either way the status travels with it
+        let status_update = self
+            .status_update(&text, &analysis.hits)
+            .map(|(update, at, who)| {
+                if !is_tge {
+                    project = who.project;
+                    symbol = who.symbol;
+                    snippet = at;
+                }
                 reasons.push(format!("reports the TGE {}", update.name()));
                 update
-            })
+            });
+        let is_tge = is_tge && status_update != Some(StatusUpdate::Cancelled);
+        let event_date = match self.rules.dates.find(focus, now) {
+            found if found.value.is_some() => found,
+            _ => self.rules.dates.find(&text, now),
         };
         Decision {
             is_tge,
             project,
             symbol,
-            watchlist: who.watchlist,
-            event_date: self.dates.find(focus, published).value.map_or_else(
-                || self.dates.find(&text, published),
-                |_| self.dates.find(focus, published),
-            ),
+            watchlist: analysis.who.watchlist,
+            event_date,
             confidence,
             evidence,
             snippet,
@@ -453,13 +289,33 @@ impl Classifier {
                 continue;
             };
             let sentence = &text[start..end];
-            let who = self.entities.attribute(text, sentence, &self.config);
+            let who = self.rules.entities.attribute(text, sentence, &self.config);
             if who.project.is_some() {
                 return Some((update, sentence.trim().to_string(), who));
             }
         }
         None
     }
+}
+
+/// What the classifier read in a document.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The normalized text (title first).
+    pub text: String,
+    pub published: Option<i64>,
+    pub analysis: rules::Analysis,
+    /// The model's input; `None` when the text has no token word at all.
+    pub features: Option<features::Features>,
+}
+
+use rules::first_line;
+
+fn swarm_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl Default for Classifier {
@@ -486,18 +342,58 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any Unicode text: no panic, a probability, spans inside the
+        /// normalized text on char boundaries.
+        #[test]
+        fn any_text_classifies_without_panicking(title in "\\PC{0,40}", text in "\\PC{0,400}") {
+            let d = classifier().classify(&Document { title, text, ..doc("") });
+            proptest::prop_assert!((0.0..=1.0).contains(&d.confidence));
+            for span in &d.evidence {
+                proptest::prop_assert!(span.start <= span.end);
+            }
+        }
+
+        /// Texts built from the tricky pieces real feeds carry.
+        #[test]
+        fn feed_like_text_classifies_without_panicking(parts in proptest::collection::vec(
+            proptest::sample::select(vec!["”", "’s", "TGE", "(TGE)", "$ABC", "Dec.", "May 3", "上线", "空投", "에어드랍",
+                "токен", ".", "..", "&amp;", "&#8217;", "**", "[x](y)", "\n", " ", "🚀", "Binance Will List", "(ZZ)", "2026-13-45", "Q5"]), 0..40)) {
+            let text: String = parts.concat();
+            let d = classifier().classify(&doc(&text));
+            proptest::prop_assert!((0.0..=1.0).contains(&d.confidence));
+        }
+
+        #[test]
+        fn sentences_dates_and_names_never_panic(text in "\\PC{0,300}") {
+            for (s, e) in sentences::split(&text) {
+                proptest::prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+            }
+            let rules = rules::Rules::new();
+            let _ = rules.dates.find(&text, 1_796_000_000_000);
+            let _ = rules.entities.attribute(&text, &text, &Config::default());
+        }
+    }
+
+    fn classifier() -> &'static Classifier {
+        static C: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
+        C.get_or_init(Classifier::default)
+    }
+
     #[test]
     fn postponements_and_cancellations_are_status_updates_not_announcements() {
         let d = classify(&doc(
             "Marrowind postpones its token generation event after an audit finding.",
         ));
-        assert!(!d.is_tge);
         assert_eq!(d.status_update, Some(StatusUpdate::Postponed));
         assert_eq!(d.project.as_deref(), Some("Marrowind"));
         let d = classify(&doc(
             "Soltern Labs cancels its token launch, citing regulatory uncertainty.",
         ));
         assert_eq!(d.status_update, Some(StatusUpdate::Cancelled));
+        assert!(!d.is_tge, "a cancelled TGE is not announced");
         assert_eq!(d.project.as_deref(), Some("Soltern Labs"));
         for text in [
             "Rumours that Ferrox delayed its TGE are false, the team says.",

@@ -1,12 +1,15 @@
-//! `keyword-precision classify` (JSONL `{"id","text"}` in, decisions out)
-//! and `keyword-precision eval` (labelled JSONL in, metrics out).
+//! `keyword-precision classify` (JSONL `{"id","text"}` in, decisions out),
+//! `keyword-precision train` (labelled JSONL in, model file out) and
+//! `keyword-precision eval` (labelled JSONL in, metrics out; `--cv K` for
+//! project-grouped cross-validation).
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use keyword_precision::{Classifier, Config, Document, eval};
+use keyword_precision::model_file::Model;
+use keyword_precision::{Classifier, Config, Document, eval, linear, training};
 
 #[derive(Parser)]
 #[command(version, about = "Decide which documents announce a TGE")]
@@ -14,6 +17,9 @@ struct Args {
     /// Watchlist and known tokens (TOML).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// A model file (`keyword-precision train`) instead of the bundled one.
+    #[arg(long, global = true)]
+    model: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -27,15 +33,50 @@ enum Command {
     },
     /// Read `{"id","text"}` lines on stdin, write one decision per line.
     Classify,
+    /// Train the model on labelled JSONL files and write the model file.
+    Train {
+        /// Labelled files (`{"id","text","label","project"}`; label
+        /// true/false or "tge"/"not_tge").
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where the model goes.
+        #[arg(long, default_value = "agents/keyword-precision/model/tge.model")]
+        out: PathBuf,
+        #[arg(long, default_value_t = linear::Settings::default().epochs)]
+        epochs: usize,
+        #[arg(long, default_value_t = linear::Settings::default().l2)]
+        l2: f64,
+    },
     /// Read labelled lines (`{"id","text","label","project"}`) from a file
-    /// (or stdin), print precision, recall, F1, attribution, Brier score
-    /// and the confusion cases.
+    /// (or stdin), print precision, recall, F1, attribution, Brier score,
+    /// the reliability table and the confusion cases.
     Eval {
         file: Option<PathBuf>,
+        /// Project-grouped K-fold cross-validation on FILE instead of the
+        /// loaded model: each fold is classified by a model trained on the
+        /// other folds (plus `--extra`).
+        #[arg(long, value_name = "K")]
+        cv: Option<usize>,
+        /// More labelled files to train on in every fold (never tested on).
+        #[arg(long, value_name = "FILE")]
+        extra: Vec<PathBuf>,
+        #[arg(long, default_value_t = linear::Settings::default().epochs)]
+        epochs: usize,
+        #[arg(long, default_value_t = linear::Settings::default().l2)]
+        l2: f64,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Do not list the misclassified examples.
+        #[arg(long)]
+        quiet: bool,
     },
+}
+
+fn read_examples(path: &PathBuf) -> anyhow::Result<Vec<eval::Example>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    eval::parse_examples(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -48,8 +89,46 @@ fn main() -> anyhow::Result<()> {
         .with_context(|| format!("parsing {}", path.display()))?,
         None => Config::default(),
     };
-    let classifier = Classifier::new(config);
+    let model = match &args.model {
+        Some(path) => Model::from_bytes(
+            &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        )
+        .with_context(|| format!("loading the model {}", path.display()))?,
+        None => Model::bundled(),
+    };
+    let settings = linear::Settings::default();
+    let classifier = Classifier::with_model(config.clone(), model);
     match args.command {
+        Command::Train {
+            files,
+            out,
+            epochs,
+            l2,
+        } => {
+            let mut examples = Vec::new();
+            for path in &files {
+                examples.extend(read_examples(path)?);
+            }
+            let settings = linear::Settings {
+                epochs,
+                l2,
+                ..settings
+            };
+            let model = training::train(&examples, &config, settings);
+            let bytes = model.to_bytes();
+            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            let nonzero = model.linear.weights.iter().filter(|w| **w != 0.0).count();
+            println!(
+                "trained on {} examples ({} TGE) → {} ({} bytes, {nonzero} weights, Platt a={:.3} b={:.3}, gated P={:.4})",
+                examples.len(),
+                examples.iter().filter(|e| e.label).count(),
+                out.display(),
+                bytes.len(),
+                model.platt.a,
+                model.platt.b,
+                model.gated_probability
+            );
+        }
         Command::Run { agent } => run_agent(classifier, agent)?,
         Command::Classify => {
             let stdin = std::io::stdin();
@@ -79,52 +158,41 @@ fn main() -> anyhow::Result<()> {
             }
             out.flush()?;
         }
-        Command::Eval { file, json } => {
-            let text = match &file {
-                Some(path) => std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?,
-                None => std::io::read_to_string(std::io::stdin())?,
+        Command::Eval {
+            file,
+            cv,
+            extra,
+            epochs,
+            l2,
+            json,
+            quiet,
+        } => {
+            let examples = match &file {
+                Some(path) => read_examples(path)?,
+                None => eval::parse_examples(&std::io::read_to_string(std::io::stdin())?)
+                    .map_err(|e| anyhow::anyhow!("stdin: {e}"))?,
             };
-            let mut examples = Vec::new();
-            for (n, line) in text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-            {
-                examples.push(
-                    serde_json::from_str::<eval::Example>(line)
-                        .with_context(|| format!("line {} is not a labelled example", n + 1))?,
-                );
-            }
-            let report = eval::evaluate(&classifier, &examples);
+            let report = match cv {
+                Some(k) => {
+                    let mut more = Vec::new();
+                    for path in &extra {
+                        more.extend(read_examples(path)?);
+                    }
+                    let settings = linear::Settings {
+                        epochs,
+                        l2,
+                        ..settings
+                    };
+                    let decisions =
+                        training::cross_validate(&examples, &more, k, &config, settings);
+                    eval::report(&examples, &decisions)
+                }
+                None => eval::evaluate(&classifier, &examples),
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                println!(
-                    "examples {}  positives {}\nprecision {:.3}  recall {:.3}  F1 {:.3}\nattribution accuracy {:.3}  Brier {:.4}\nTP {}  FP {}  FN {}",
-                    report.examples,
-                    report.positives,
-                    report.precision,
-                    report.recall,
-                    report.f1,
-                    report.attribution_accuracy,
-                    report.brier,
-                    report.true_positives,
-                    report.false_positives,
-                    report.false_negatives
-                );
-                for case in &report.cases {
-                    println!(
-                        "\n[{}] {} p={:.2} expected={:?} got={:?} ({})\n  {}",
-                        case.kind,
-                        case.id,
-                        case.confidence,
-                        case.expected_project,
-                        case.predicted_project,
-                        case.category.as_deref().unwrap_or("-"),
-                        case.text
-                    );
-                }
+                print!("{}", report.render(!quiet));
             }
         }
     }

@@ -17,8 +17,10 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
                 let prev = if i > 0 { bytes[i - 1] } else { b' ' };
                 // "Dec. 2", "Jan. 5": an abbreviated month, not an end
                 let word_start = text[..i]
-                    .rfind(|c: char| !c.is_ascii_alphabetic())
-                    .map_or(0, |p| p + 1);
+                    .char_indices()
+                    .rev()
+                    .find(|(_, c)| !c.is_ascii_alphabetic())
+                    .map_or(0, |(p, c)| p + c.len_utf8());
                 let abbreviation = i - word_start <= 4
                     && [
                         "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",

@@ -10,6 +10,7 @@ mod faults;
 mod memory;
 mod optimizer;
 mod pipeline;
+mod pipeline_eval;
 mod protocol;
 mod queue;
 mod reliability;
