@@ -54,6 +54,10 @@ pub struct Evidence {
     pub duplicate_of: Option<String>,
     /// A report that the TGE was postponed or cancelled (status only).
     pub status_only: bool,
+    /// ISO 639-1 code of the document's language (`en`, `zh`, `ja`):
+    /// stated by the source or detected from the text; null when unknown.
+    #[schema(example = "en")]
+    pub language: Option<String>,
 }
 
 /// One version of an event.

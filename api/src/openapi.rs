@@ -72,5 +72,7 @@ mod tests {
             .unwrap();
         assert!(params.iter().any(|p| p["name"] == "min_confidence"));
         assert!(doc["components"]["schemas"]["EventDetail"].is_object());
+        let evidence = &doc["components"]["schemas"]["Evidence"]["properties"];
+        assert!(evidence["language"].is_object(), "{evidence}");
     }
 }

@@ -99,6 +99,7 @@ fn handler_for(
             let settings = scraping_specialist::handler::ScrapeSettings {
                 queen_addr: Some(queen_addr.to_string()),
                 x_bearer_token: options.x_bearer_token.clone(),
+                linked: scraping_specialist::linked::LinkedOptions::default(),
             };
             let scrape = scraping_specialist::handler::ScrapeHandler::with_settings(
                 fetcher,

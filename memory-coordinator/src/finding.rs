@@ -185,6 +185,10 @@ pub struct Detection {
     /// creates an event or adds corroboration.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub status_only: bool,
+    /// ISO 639-1 code of the reporting document's language, when known
+    /// (absent in reports journaled before it was carried).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 #[cfg(test)]

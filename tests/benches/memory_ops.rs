@@ -145,6 +145,7 @@ fn detection(i: usize) -> Finding {
         fingerprint: None,
         duplicate_of: None,
         status_only: false,
+        language: None,
     })
 }
 

@@ -90,6 +90,7 @@ impl Handler for QualityHandler {
             fingerprint: neardup::simhash(text),
             duplicate_of: None,
             status_only: status_update.is_some(),
+            language: validate::language(&c.language),
         };
         let status_only = status_update.is_some();
         let envelope = Envelope::new("data-quality", Finding::Detection(detection));
@@ -118,5 +119,66 @@ impl Handler for QualityHandler {
             follow_ups: Vec::new(),
             summary: format!("detection of {project} recorded"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use memory_coordinator::LocalMemory;
+    use memory_coordinator::layout::findings_stream;
+    use swarm_proto::v1::{Task, TaskPayload, TaskSpec, ValidateCandidate};
+
+    use super::*;
+
+    fn validate(language: &str) -> TaskContext {
+        TaskContext {
+            task: Task {
+                spec: Some(TaskSpec {
+                    payload: Some(TaskPayload {
+                        kind: Some(task_payload::Kind::ValidateCandidate(ValidateCandidate {
+                            candidate_id: format!("c-{language}"),
+                            document_id: "doc-1".into(),
+                            project: "Fernhollow Protocol".into(),
+                            confidence: 0.9,
+                            event_date: "2027-08-12".into(),
+                            source_id: "outlet".into(),
+                            snippet: "Fernhollow Protocol holds its TGE on August 12, 2027.".into(),
+                            language: language.into(),
+                            ..ValidateCandidate::default()
+                        })),
+                    }),
+                    ..TaskSpec::default()
+                }),
+                ..Task::default()
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn the_documents_language_reaches_the_detection() {
+        let memory: Arc<dyn Memory> = Arc::new(LocalMemory::default());
+        let handler = QualityHandler::new(memory.clone());
+        for language in ["zh-Hans", "", "not a tag"] {
+            handler.handle(validate(language)).await.unwrap();
+        }
+        let recorded = memory.recent(&findings_stream(), 10).await.unwrap();
+        let mut languages: Vec<(String, Option<String>)> = recorded
+            .iter()
+            .filter_map(
+                |d| match Envelope::<Finding>::from_bytes(&d.payload).ok()?.body {
+                    Finding::Detection(d) => Some((d.id, d.language)),
+                    _ => None,
+                },
+            )
+            .collect();
+        languages.sort();
+        assert_eq!(
+            languages,
+            [
+                ("det-c-".to_string(), None),
+                ("det-c-not a tag".to_string(), None),
+                ("det-c-zh-Hans".to_string(), Some("zh".to_string())),
+            ]
+        );
     }
 }

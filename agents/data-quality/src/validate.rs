@@ -56,6 +56,15 @@ pub fn date(raw: &str) -> (Option<String>, String) {
     (Some(raw.to_string()), precision.into())
 }
 
+/// A language code (ISO 639-1, or a three-letter ISO 639 code): the
+/// primary subtag of the tag, lower-cased (`EN-us` → `en`); anything else
+/// (empty, digits, a free-text name) is unknown.
+pub fn language(raw: &str) -> Option<String> {
+    let primary = raw.trim().split(['-', '_']).next().unwrap_or("");
+    let ok = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
+    ok.then(|| primary.to_ascii_lowercase())
+}
+
 /// The lifecycle status a report states.
 pub fn status(snippet: &str, has_date: bool) -> Status {
     let s = snippet.to_lowercase();
@@ -102,6 +111,17 @@ pub fn sanitize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn language_codes_are_normalized_or_dropped() {
+        assert_eq!(language("zh").as_deref(), Some("zh"));
+        assert_eq!(language(" EN-us ").as_deref(), Some("en"));
+        assert_eq!(language("pt_BR").as_deref(), Some("pt"));
+        assert_eq!(language("fil").as_deref(), Some("fil"));
+        for bad in ["", "e", "english", "12", "x1", "日本"] {
+            assert_eq!(language(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn validates_and_normalizes() {

@@ -110,6 +110,7 @@ impl Handler for KeywordHandler {
                     observed_unix_ms: swarm_common::time::now_ms(),
                     watchlist: decision.watchlist,
                     source_kind: doc.source_kind.clone(),
+                    language: doc.language.clone(),
                     text: bounded_text(&doc.title, &doc.text),
                     status_update: status_update
                         .map(|u| u.name().to_string())

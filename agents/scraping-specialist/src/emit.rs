@@ -1,9 +1,12 @@
 //! From parsed items to the pipeline: first-seen dedup by canonical URL
 //! (shared by every replica), a `Document` finding per new item on the
 //! findings stream, and the `AnalyzeDocument` follow-up for
-//! keyword-precision. The item is marked seen only after its finding is
-//! appended, so a failure in between repeats work instead of losing it.
+//! keyword-precision, both carrying the document's language (stated by the
+//! source or detected, [`crate::language`]). The item is marked seen only
+//! after its finding is appended, so a failure in between repeats work
+//! instead of losing it.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +16,7 @@ use memory_coordinator::{Envelope, Finding, Memory};
 use swarm_proto::v1::{AnalyzeDocument, FetchSource, TaskPayload, TaskSpec, task_payload};
 use swarm_proto::{AgentKind, Priority};
 
+use crate::language;
 use crate::parse::Item;
 
 /// How long an item counts as seen.
@@ -54,14 +58,59 @@ impl Emitter {
         source: &FetchSource,
         items: &[Item],
     ) -> Result<Vec<TaskSpec>, memory_coordinator::Error> {
+        let fresh = self.unseen(source, items).await?;
+        self.emit_unseen(source, &fresh).await
+    }
+
+    /// The items of `source` not seen before (each once), for work that
+    /// only new items deserve (reading their linked pages) before
+    /// [`Emitter::emit_unseen`].
+    ///
+    /// # Errors
+    ///
+    /// The shared memory failed.
+    pub async fn unseen(
+        &self,
+        source: &FetchSource,
+        items: &[Item],
+    ) -> Result<Vec<Item>, memory_coordinator::Error> {
+        let mut ids = HashSet::new();
+        let mut fresh = Vec::new();
+        for item in items {
+            let id = document_id(&item.url);
+            if !ids.insert(id.clone()) {
+                continue;
+            }
+            if self
+                .memory
+                .get(&seen_key(&source.source_id, &id))
+                .await?
+                .is_none()
+            {
+                fresh.push(item.clone());
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Emits `items` (from [`Emitter::unseen`]): a `Document` finding each,
+    /// marked seen after it is appended; returns the `AnalyzeDocument`
+    /// follow-ups of the items this replica marked first.
+    ///
+    /// # Errors
+    ///
+    /// As [`Emitter::emit`].
+    pub async fn emit_unseen(
+        &self,
+        source: &FetchSource,
+        items: &[Item],
+    ) -> Result<Vec<TaskSpec>, memory_coordinator::Error> {
         let fetched_at = swarm_common::time::now_ms();
         let mut follow_ups = Vec::new();
         for item in items {
             let id = document_id(&item.url);
             let seen = seen_key(&source.source_id, &id);
-            if self.memory.get(&seen).await?.is_some() {
-                continue;
-            }
+            let language = language::of(item.language.as_deref(), &item.title, &item.text);
             let finding = Finding::Document(Document {
                 id: id.clone(),
                 source_id: source.source_id.clone(),
@@ -71,7 +120,7 @@ impl Emitter {
                 text: item.text.clone(),
                 published_unix_ms: item.published_unix_ms,
                 fetched_unix_ms: fetched_at,
-                language: item.language.clone(),
+                language: language.clone(),
             });
             self.memory
                 .append(
@@ -83,14 +132,26 @@ impl Emitter {
             if !self.memory.set_if_absent(&seen, "1", SEEN_TTL).await? {
                 continue; // another replica emitted it at the same moment
             }
-            follow_ups.push(analyze_task(source, item, &id, fetched_at));
+            follow_ups.push(analyze_task(
+                source,
+                item,
+                &id,
+                fetched_at,
+                language.unwrap_or_default(),
+            ));
         }
         metrics::counter!("swarm_scrape_documents_total").increment(follow_ups.len() as u64);
         Ok(follow_ups)
     }
 }
 
-fn analyze_task(source: &FetchSource, item: &Item, id: &str, fetched_at: i64) -> TaskSpec {
+fn analyze_task(
+    source: &FetchSource,
+    item: &Item,
+    id: &str,
+    fetched_at: i64,
+    language: String,
+) -> TaskSpec {
     TaskSpec {
         kind: AgentKind::KeywordPrecision as i32,
         payload: Some(TaskPayload {
@@ -102,6 +163,7 @@ fn analyze_task(source: &FetchSource, item: &Item, id: &str, fetched_at: i64) ->
                 text: item.text.clone(),
                 published_unix_ms: item.published_unix_ms.unwrap_or(fetched_at),
                 source_kind: source.source_kind.clone(),
+                language,
             })),
         }),
         priority: Priority::High as i32,

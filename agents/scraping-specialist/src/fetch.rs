@@ -66,6 +66,32 @@ pub enum Fetched {
     },
 }
 
+/// A linked page read by [`Fetcher::fetch_page`].
+#[derive(Debug)]
+pub struct Page {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+/// What kind of body a request takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accept {
+    /// A source: whatever its kind reads.
+    Any,
+    /// A linked page: HTML only (any other type is refused unread).
+    Html,
+}
+
+/// Whether a `Content-Type` is HTML (a missing one is given the benefit
+/// of the doubt: the extractor finds nothing in a body that is not).
+fn is_html(content_type: Option<&str>) -> bool {
+    let Some(value) = content_type else {
+        return true;
+    };
+    let media = value.split(';').next().unwrap_or("").trim();
+    media.eq_ignore_ascii_case("text/html") || media.eq_ignore_ascii_case("application/xhtml+xml")
+}
+
 /// Why a fetch failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -87,6 +113,10 @@ pub enum Error {
     Disallowed { url: String },
     #[error("{url} sent more than {limit} bytes")]
     TooLarge { url: String, limit: usize },
+    #[error("request to {url} timed out")]
+    Timeout { url: String },
+    #[error("{url} is not an HTML page ({content_type})")]
+    NotHtml { url: String, content_type: String },
     #[error("shared memory: {0}")]
     Memory(#[from] memory_coordinator::Error),
 }
@@ -96,8 +126,11 @@ impl Error {
     pub fn retryable(&self) -> bool {
         match self {
             Error::Request { retryable, .. } | Error::Status { retryable, .. } => *retryable,
-            Error::Memory(_) => true,
-            Error::Url(_) | Error::TooLarge { .. } | Error::Disallowed { .. } => false,
+            Error::Memory(_) | Error::Timeout { .. } => true,
+            Error::Url(_)
+            | Error::TooLarge { .. }
+            | Error::Disallowed { .. }
+            | Error::NotHtml { .. } => false,
         }
     }
 }
@@ -165,6 +198,70 @@ impl Fetcher {
         url: &str,
         extras: Extras<'_>,
     ) -> Result<Fetched, Error> {
+        let key = validators_key(source_id);
+        let validators: Validators = self
+            .memory
+            .get(&key)
+            .await?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default();
+        let fetched = self.get(url, extras, &validators, Accept::Any).await;
+        let result = match &fetched {
+            Ok(Fetched::NotModified) => Some("not_modified"),
+            Ok(Fetched::Body { bytes, .. }) => {
+                metrics::counter!("swarm_scrape_bytes_total").increment(bytes.len() as u64);
+                Some("ok")
+            }
+            Err(Error::Disallowed { .. }) => Some("robots_disallowed"),
+            Err(Error::Status { .. }) => Some("http_error"),
+            Err(Error::TooLarge { .. }) => Some("too_large"),
+            Err(_) => None,
+        };
+        if let Some(result) = result {
+            metrics::counter!("swarm_scrape_fetches_total", "result" => result).increment(1);
+        }
+        fetched
+    }
+
+    /// Fetches the HTML page an item links to, with the same politeness as
+    /// a source (User-Agent, timeouts, robots.txt, the host's shared
+    /// bucket, the body cap) but no conditional GET: a page is read once.
+    ///
+    /// # Errors
+    ///
+    /// As [`Fetcher::fetch`], and [`Error::NotHtml`] for any other kind of
+    /// body (refused before it is read).
+    pub async fn fetch_page(&self, url: &str) -> Result<Page, Error> {
+        match self
+            .get(url, Extras::default(), &Validators::default(), Accept::Html)
+            .await?
+        {
+            Fetched::Body {
+                bytes,
+                content_type,
+                ..
+            } => Ok(Page {
+                bytes,
+                content_type,
+            }),
+            // no validators were sent: a 304 is the server's error
+            Fetched::NotModified => Err(Error::Status {
+                url: url.to_string(),
+                status: 304,
+                retryable: false,
+            }),
+        }
+    }
+
+    /// One polite GET: robots.txt, the host's bucket, `validators` sent,
+    /// the status checked, the body read up to the cap.
+    async fn get(
+        &self,
+        url: &str,
+        extras: Extras<'_>,
+        validators: &Validators,
+        accept: Accept,
+    ) -> Result<Fetched, Error> {
         let parsed = reqwest::Url::parse(url).map_err(|_| Error::Url(url.to_string()))?;
         let host = parsed
             .host_str()
@@ -174,20 +271,11 @@ impl Fetcher {
             && extras.bearer.is_none()
             && !self.robots_allow(&parsed).await?
         {
-            metrics::counter!("swarm_scrape_fetches_total", "result" => "robots_disallowed")
-                .increment(1);
             return Err(Error::Disallowed {
                 url: url.to_string(),
             });
         }
         self.wait_for_token(&host).await?;
-        let key = validators_key(source_id);
-        let validators: Validators = self
-            .memory
-            .get(&key)
-            .await?
-            .and_then(|v| serde_json::from_str(&v).ok())
-            .unwrap_or_default();
         let mut request = self.client.get(parsed);
         if let Some(token) = extras.bearer {
             request = request.bearer_auth(token);
@@ -198,19 +286,28 @@ impl Fetcher {
         if let Some(lm) = &validators.last_modified {
             request = request.header("If-Modified-Since", lm);
         }
-        let mut response = request.send().await.map_err(|e| Error::Request {
-            url: url.to_string(),
-            message: e.to_string(),
-            retryable: true,
-        })?;
+        if accept == Accept::Html {
+            request = request.header("Accept", "text/html,application/xhtml+xml;q=0.9");
+        }
+        let request_error = |e: reqwest::Error| {
+            if e.is_timeout() {
+                Error::Timeout {
+                    url: url.to_string(),
+                }
+            } else {
+                Error::Request {
+                    url: url.to_string(),
+                    message: e.to_string(),
+                    retryable: true,
+                }
+            }
+        };
+        let mut response = request.send().await.map_err(request_error)?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
-            metrics::counter!("swarm_scrape_fetches_total", "result" => "not_modified")
-                .increment(1);
             return Ok(Fetched::NotModified);
         }
         if !status.is_success() {
-            metrics::counter!("swarm_scrape_fetches_total", "result" => "http_error").increment(1);
             return Err(Error::Status {
                 url: url.to_string(),
                 status: status.as_u16(),
@@ -230,6 +327,12 @@ impl Fetcher {
             last_modified: header("last-modified"),
         };
         let content_type = header("content-type");
+        if accept == Accept::Html && !is_html(content_type.as_deref()) {
+            return Err(Error::NotHtml {
+                url: url.to_string(),
+                content_type: content_type.unwrap_or_default(),
+            });
+        }
         if response
             .content_length()
             .is_some_and(|n| n as usize > self.options.max_body_bytes)
@@ -240,14 +343,8 @@ impl Fetcher {
             });
         }
         let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| Error::Request {
-            url: url.to_string(),
-            message: e.to_string(),
-            retryable: true,
-        })? {
+        while let Some(chunk) = response.chunk().await.map_err(request_error)? {
             if bytes.len() + chunk.len() > self.options.max_body_bytes {
-                metrics::counter!("swarm_scrape_fetches_total", "result" => "too_large")
-                    .increment(1);
                 return Err(Error::TooLarge {
                     url: url.to_string(),
                     limit: self.options.max_body_bytes,
@@ -255,9 +352,6 @@ impl Fetcher {
             }
             bytes.extend_from_slice(&chunk);
         }
-
-        metrics::counter!("swarm_scrape_fetches_total", "result" => "ok").increment(1);
-        metrics::counter!("swarm_scrape_bytes_total").increment(bytes.len() as u64);
         Ok(Fetched::Body {
             bytes,
             content_type,

@@ -1,7 +1,9 @@
 //! The agent's `FetchSource` handler: fetch (or make sure a push listener
-//! runs), parse by the source's kind, emit what is new. A body that cannot
-//! be read is a recorded source error and a permanent failure of the
-//! task; network trouble is retryable.
+//! runs), parse by the source's kind, read the linked pages of new items
+//! that bring only a headline ([`crate::linked`]), emit what is new. A body
+//! that cannot be read is a recorded source error and a permanent failure
+//! of the task; network trouble is retryable; a linked page that cannot be
+//! read is neither.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +15,7 @@ use swarm_proto::v1::{FetchSource, task_payload};
 
 use crate::emit::Emitter;
 use crate::fetch::{Extras, Fetched, Fetcher, Validators};
+use crate::linked::{LinkedOptions, LinkedPages};
 use crate::push::{Ensured, Listeners};
 use crate::{parse, x_search};
 
@@ -30,6 +33,8 @@ pub struct ScrapeSettings {
     pub queen_addr: Option<String>,
     /// Bearer token of the X API (x_search sources).
     pub x_bearer_token: Option<String>,
+    /// How the pages of headline-only items are read.
+    pub linked: LinkedOptions,
 }
 
 /// Fetches sources and emits documents.
@@ -38,6 +43,7 @@ pub struct ScrapeHandler {
     memory: Arc<dyn Memory>,
     emitter: Emitter,
     listeners: Listeners,
+    linked: LinkedPages,
     settings: ScrapeSettings,
 }
 
@@ -56,11 +62,13 @@ impl ScrapeHandler {
         let emitter = Emitter::new(memory.clone());
         let listeners =
             Listeners::new(memory.clone(), emitter.clone(), settings.queen_addr.clone());
+        let linked = LinkedPages::new(memory.clone(), settings.linked.clone());
         Self {
             fetcher,
             memory,
             emitter,
             listeners,
+            linked,
             settings,
         }
     }
@@ -173,7 +181,15 @@ impl Handler for ScrapeHandler {
                 }
             };
             match parse::items(&source, &body) {
-                Ok(more) => items.extend(more),
+                Ok(mut more) => {
+                    if source.source_kind == "x_search" {
+                        let links = x_search::links(&body);
+                        for post in &mut more {
+                            post.link = links.get(&post.guid).cloned();
+                        }
+                    }
+                    items.extend(more);
+                }
                 Err(malformed) => {
                     let message = format!("{} ({})", malformed, source.url);
                     return self.fail(&source, message, false).await;
@@ -184,11 +200,20 @@ impl Handler for ScrapeHandler {
             }
         }
         let newest = (source.source_kind == "x_search").then(|| x_search::finish(&mut items));
+        let memory_error = |e| HandlerError::retryable(format!("shared memory: {e}"));
+        let mut fresh = self
+            .emitter
+            .unseen(&source, &items)
+            .await
+            .map_err(memory_error)?;
+        self.linked
+            .enrich(&self.fetcher, &source.source_kind, &mut fresh)
+            .await;
         let follow_ups = self
             .emitter
-            .emit(&source, &items)
+            .emit_unseen(&source, &fresh)
             .await
-            .map_err(|e| HandlerError::retryable(format!("shared memory: {e}")))?;
+            .map_err(memory_error)?;
         // processed: only now may the next poll be answered "not modified"
         if let Err(error) = self.fetcher.commit(&source.source_id, &validators).await {
             tracing::warn!(%error, "cannot keep the source's validators");

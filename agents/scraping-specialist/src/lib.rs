@@ -8,6 +8,9 @@
 //! - [`parse`] — RSS 2.0, Atom and JSON Feed (feed-rs), JSON APIs (field
 //!   mapping), HTML pages (CSS selectors) into items with the markup
 //!   removed; a broken body is an error, never a crash;
+//! - [`linked`] — the main text of the page a headline-only item links
+//!   to, fetched as politely as a source ([`parse::article`] extracts it);
+//! - [`language`] — the document's language, stated or detected (ISO 639-1);
 //! - [`x_search`] — X recent search requests with a `since_id` cursor;
 //! - [`push`] — WebSocket announcement streams, one listener per source
 //!   across replicas;
@@ -21,6 +24,8 @@ pub mod emit;
 pub mod fetch;
 pub mod guard;
 pub mod handler;
+pub mod language;
+pub mod linked;
 pub mod parse;
 pub mod push;
 pub mod robots;

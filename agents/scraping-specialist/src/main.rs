@@ -8,6 +8,7 @@ use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
 use scraping_specialist::fetch::{FetchOptions, Fetcher};
 use scraping_specialist::guard::Guarded;
 use scraping_specialist::handler::{ScrapeHandler, ScrapeSettings};
+use scraping_specialist::linked::LinkedOptions;
 
 #[derive(Parser)]
 #[command(version, about = "TGE Swarm scraping-specialist agent")]
@@ -35,6 +36,13 @@ enum Command {
         /// Bearer token for X recent-search sources.
         #[arg(long, env = "SWARM_X_BEARER_TOKEN", hide_env_values = true)]
         x_bearer_token: Option<String>,
+        /// Most linked pages read per poll (of new items with only a title
+        /// or a short summary; 0 reads none).
+        #[arg(long, default_value_t = 10)]
+        linked_pages_per_poll: usize,
+        /// Linked pages fetched at the same time.
+        #[arg(long, default_value_t = 4)]
+        linked_page_concurrency: usize,
         #[command(flatten)]
         breaker: BreakerPolicy,
     },
@@ -48,6 +56,8 @@ async fn main() -> anyhow::Result<()> {
         max_body_bytes,
         respect_robots,
         x_bearer_token,
+        linked_pages_per_poll,
+        linked_page_concurrency,
         breaker,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("scraping-specialist", &agent.telemetry)?;
@@ -61,6 +71,12 @@ async fn main() -> anyhow::Result<()> {
     let settings = ScrapeSettings {
         queen_addr: Some(agent.queen.clone()),
         x_bearer_token,
+        linked: LinkedOptions {
+            max_per_poll: linked_pages_per_poll,
+            concurrency: linked_page_concurrency,
+            breaker: breaker.clone(),
+            ..LinkedOptions::default()
+        },
     };
     let scrape = ScrapeHandler::with_settings(
         Fetcher::new(memory.clone(), fetch)?,

@@ -1,7 +1,10 @@
 //! X (Twitter) v2 recent search as a source: the request URL (query,
-//! fields, `since_id` from the cursor kept in the shared memory) and the
-//! post URLs of the answer's items. The bearer token is the scraper's own
+//! fields, `since_id` from the cursor kept in the shared memory), the post
+//! URLs of the answer's items and the first outside page each post links
+//! to (read for its full text). The bearer token is the scraper's own
 //! secret (`SWARM_X_BEARER_TOKEN`), never carried in a task.
+
+use std::collections::HashMap;
 
 use crate::parse::Item;
 
@@ -30,7 +33,7 @@ pub fn request_url(
         pairs
             .append_pair("query", query)
             .append_pair("max_results", &MAX_RESULTS.to_string())
-            .append_pair("tweet.fields", "created_at,lang,author_id");
+            .append_pair("tweet.fields", "created_at,lang,author_id,entities");
         if let Some(id) = since_id {
             pairs.append_pair("since_id", id);
         }
@@ -57,6 +60,51 @@ pub fn page_url(first_page: &str, token: &str) -> Option<String> {
     let mut url = reqwest::Url::parse(first_page).ok()?;
     url.query_pairs_mut().append_pair("pagination_token", token);
     Some(url.to_string())
+}
+
+/// The first link of each post of an answer to a page outside X
+/// (`entities.urls[].unwound_url`, else `expanded_url`), by post id.
+pub fn links(body: &[u8]) -> HashMap<String, String> {
+    let Ok(answer) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return HashMap::new();
+    };
+    let posts = answer.get("data").and_then(|d| d.as_array());
+    posts
+        .into_iter()
+        .flatten()
+        .filter_map(|post| {
+            let id = post.get("id")?.as_str()?;
+            let link = post
+                .pointer("/entities/urls")?
+                .as_array()?
+                .iter()
+                .filter_map(|u| {
+                    u.get("unwound_url")
+                        .or_else(|| u.get("expanded_url"))?
+                        .as_str()
+                })
+                .find(|url| outside_x(url))?;
+            Some((id.to_string(), link.to_string()))
+        })
+        .collect()
+}
+
+/// Whether `url` is a web page off X (links to posts, photos and
+/// profiles are not).
+fn outside_x(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = parsed.host_str().unwrap_or("").trim_start_matches("www.");
+    matches!(parsed.scheme(), "http" | "https")
+        && ![
+            "x.com",
+            "twitter.com",
+            "t.co",
+            "mobile.twitter.com",
+            "pic.twitter.com",
+        ]
+        .contains(&host)
 }
 
 /// Gives each post its public URL; returns the newest post id.
@@ -92,6 +140,7 @@ mod tests {
             text: "t".into(),
             published_unix_ms: None,
             language: None,
+            link: None,
         };
         let mut items = vec![item("900"), item("1866"), item("1000")];
         assert_eq!(finish(&mut items).as_deref(), Some("1866"));
@@ -107,5 +156,22 @@ mod tests {
                 .unwrap()
                 .ends_with("&pagination_token=tok")
         );
+    }
+
+    #[test]
+    fn posts_link_to_their_first_outside_page() {
+        let body = br#"{"data":[
+          {"id":"1","text":"Big news https://t.co/a","entities":{"urls":[
+            {"url":"https://t.co/q","expanded_url":"https://x.com/other/status/9"},
+            {"url":"https://t.co/a","expanded_url":"https://t.co/a","unwound_url":"https://blog.fernhollow.test/tge"}]}},
+          {"id":"2","text":"no links"},
+          {"id":"3","text":"photo","entities":{"urls":[{"expanded_url":"https://twitter.com/u/status/3/photo/1"}]}},
+          {"id":"4","text":"news","entities":{"urls":[{"expanded_url":"https://news.example.test/a"}]}}
+        ]}"#;
+        let links = links(body);
+        assert_eq!(links.len(), 2, "{links:?}");
+        assert_eq!(links["1"], "https://blog.fernhollow.test/tge");
+        assert_eq!(links["4"], "https://news.example.test/a");
+        assert!(super::links(b"not json").is_empty());
     }
 }

@@ -149,6 +149,7 @@ impl EventStore for MemoryStore {
                 observed_at: rfc3339(d.observed_unix_ms * 1000),
                 duplicate_of: d.duplicate_of.clone(),
                 status_only: d.status_only,
+                language: d.language.clone(),
             })
             .collect();
         evidence.sort_by(|a, b| a.observed_at.cmp(&b.observed_at));
@@ -287,6 +288,7 @@ mod tests {
             fingerprint: None,
             duplicate_of: None,
             status_only: false,
+            language: Some("en".into()),
         })
     }
 
@@ -359,5 +361,29 @@ mod tests {
         assert_eq!(seen, expected);
         let changes = store.changes_since(8, 100).await.unwrap();
         assert_eq!(names(&changes), ["Proj 8", "Proj 9"]);
+    }
+
+    #[tokio::test]
+    async fn evidence_shows_the_document_language() {
+        let events = Arc::new(MemoryEvents::default());
+        let mut unknown = detection("b", "Proj", "rss", 0.8, 2_000);
+        if let Finding::Detection(d) = &mut unknown {
+            d.language = None;
+        }
+        events
+            .apply_batch(&[detection("a", "Proj", "rss", 0.9, 1_000), unknown])
+            .unwrap();
+        let store = MemoryStore::new(events, Arc::new(Vec::new));
+        let id = store.list(&filter(&[])).await.unwrap()[0].id;
+        let detail = store.detail(id).await.unwrap().unwrap();
+        let languages: Vec<Option<&str>> = detail
+            .evidence
+            .iter()
+            .map(|v| v.language.as_deref())
+            .collect();
+        assert_eq!(languages, [Some("en"), None]);
+        let json = serde_json::to_value(&detail).unwrap();
+        assert_eq!(json["evidence"][0]["language"], "en");
+        assert!(json["evidence"][1]["language"].is_null());
     }
 }

@@ -197,7 +197,7 @@ impl EventStore for PostgresStore {
             "SELECT {EVENT_COLUMNS},
                (SELECT coalesce(json_agg(json_build_array(v.finding_id, v.document_id, d.title,
                     v.source_id, v.source_kind, v.url, v.snippet, v.status, v.confidence, {},
-                    v.duplicate_of, v.status_only)
+                    v.duplicate_of, v.status_only, v.language)
                     ORDER BY v.observed_at, v.finding_id), '[]')
                 FROM evidence v LEFT JOIN documents d ON d.id = v.document_id
                 WHERE v.event_id = e.id)::text,
@@ -228,6 +228,7 @@ impl EventStore for PostgresStore {
             i64,
             Option<String>,
             bool,
+            Option<String>,
         );
         let evidence: Vec<EvidenceRow> = serde_json::from_str(row.get::<&str, _>(13))
             .map_err(|e| Error::Decode(format!("evidence: {e}")))?;
@@ -251,6 +252,7 @@ impl EventStore for PostgresStore {
                     observed_at: rfc3339(v.9),
                     duplicate_of: v.10,
                     status_only: v.11,
+                    language: v.12,
                 })
                 .collect(),
             history: history

@@ -195,8 +195,9 @@ async fn insert_evidence(
     }
     let inserted = sqlx::query(
         "INSERT INTO evidence (finding_id, event_id, document_id, source_id, source_kind, url,
-            snippet, status, confidence, observed_at, duplicate_of, status_only, fingerprint)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10), $11, $12, $13)
+            snippet, status, confidence, observed_at, duplicate_of, status_only, fingerprint,
+            language)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10), $11, $12, $13, $14)
          ON CONFLICT (finding_id) DO NOTHING",
     )
     .bind(&d.id)
@@ -212,6 +213,7 @@ async fn insert_evidence(
     .bind(&duplicate_of)
     .bind(d.status_only)
     .bind(d.fingerprint.map(|f| f as i64))
+    .bind(&d.language)
     .execute(&mut *tx)
     .await
     .map_err(query_err("insert evidence"))?

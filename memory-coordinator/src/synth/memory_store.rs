@@ -424,6 +424,7 @@ mod tests {
             fingerprint: None,
             duplicate_of: None,
             status_only: false,
+            language: None,
         })
     }
 

@@ -314,6 +314,7 @@ mod tests {
                 observed_at: seen.into(),
                 duplicate_of: None,
                 status_only: false,
+                language: None,
             })
             .collect();
         EventDetail {

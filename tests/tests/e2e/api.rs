@@ -111,9 +111,9 @@ async fn insert(db: &TestDb, s: &Seed) -> anyhow::Result<i64> {
     .await?;
     sqlx::query(
         "INSERT INTO evidence (finding_id, event_id, document_id, source_id, source_kind, url,
-            snippet, status, confidence, observed_at)
+            snippet, status, confidence, observed_at, language)
          VALUES ($1, $2, $1, 'src-' || $3, $3, 'https://news.example.test/' || $1,
-            $4 || ' announces its token generation event', $5, $6, now())",
+            $4 || ' announces its token generation event', $5, $6, now(), 'en')",
     )
     .bind(format!("f-{id}"))
     .bind(id)
@@ -265,6 +265,7 @@ async fn the_list_filters_sorts_and_explains_bad_parameters() -> anyhow::Result<
         serde_json::Value::Null
     );
     assert_eq!(detail["evidence"][0]["status_only"], false);
+    assert_eq!(detail["evidence"][0]["language"], "en");
     assert!(
         detail["first_seen"]
             .as_str()
@@ -427,6 +428,7 @@ fn detection(id: &str, project: &str, source: &str, confidence: f64) -> Finding 
         fingerprint: None,
         duplicate_of: None,
         status_only: false,
+        language: Some("en".into()),
     })
 }
 
@@ -1018,7 +1020,8 @@ async fn the_one_process_run_serves_its_detections_on_the_api() -> anyhow::Resul
         .arg(format!("127.0.0.1:{}", free_port()))
         .arg("--api-addr")
         .arg(format!("127.0.0.1:{api_port}"))
-        .args(["--demo-every-secs", "1"])
+        // nothing journaled: a run before this one must not answer for it
+        .args(["--demo-every-secs", "1", "--in-memory"])
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)

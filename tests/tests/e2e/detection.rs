@@ -214,6 +214,15 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
             && copies[0].0 != copies[0].1,
         "A and D carry the same story: {copies:?}"
     );
+    // the feeds state no language: it is detected from the text and kept
+    let languages: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT language FROM evidence ORDER BY finding_id")
+            .fetch_all(&mut conn)
+            .await?;
+    assert!(
+        languages.iter().all(|l| l.as_deref() == Some("en")),
+        "{languages:?}"
+    );
     let documents: i64 = sqlx::query_scalar("SELECT count(*) FROM documents")
         .fetch_one(&mut conn)
         .await?;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use swarm_proto::AgentKind;
-use swarm_tests::{bin, free_port, wait_until};
+use swarm_tests::{bin, free_port, http_get, wait_until};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -18,11 +18,13 @@ struct Swarm {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
     grpc_port: u16,
+    api_port: u16,
 }
 
 impl Swarm {
     fn start(data_dir: &Path) -> anyhow::Result<Self> {
         let grpc_port = free_port();
+        let api_port = free_port();
         let mut child = Command::new(bin("swarm"))
             .arg("--grpc-addr")
             .arg(format!("127.0.0.1:{grpc_port}"))
@@ -31,7 +33,7 @@ impl Swarm {
             .arg("--coordinator-addr")
             .arg(format!("127.0.0.1:{}", free_port()))
             .arg("--api-addr")
-            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg(format!("127.0.0.1:{api_port}"))
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--demo-every-secs", "1", "--log-format", "json"])
@@ -56,6 +58,7 @@ impl Swarm {
             child,
             lines,
             grpc_port,
+            api_port,
         })
     }
 
@@ -93,6 +96,28 @@ impl Swarm {
             .iter()
             .filter_map(|v| v["project"].as_str().map(str::to_string))
             .collect()
+    }
+
+    /// The JSON body of the query API's answer at `path`.
+    async fn api(&self, path: &str) -> anyhow::Result<serde_json::Value> {
+        let raw = http_get(&format!("http://127.0.0.1:{}{path}", self.api_port)).await?;
+        let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        Ok(serde_json::from_str(body)?)
+    }
+
+    /// The languages of the evidence of `project`'s event, via the API.
+    async fn evidence_languages(&self, project: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+        let page = self.api("/api/v1/tges?limit=100").await?;
+        let id = page["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|e| e["project"] == project))
+            .and_then(|e| e["id"].as_i64())
+            .ok_or_else(|| anyhow::anyhow!("no event of {project}: {page}"))?;
+        let detail = self.api(&format!("/api/v1/tges/{id}")).await?;
+        Ok(detail["evidence"]
+            .as_array()
+            .map(|v| v.iter().map(|e| e["language"].clone()).collect())
+            .unwrap_or_default())
     }
 
     fn log(&self) -> String {
@@ -157,6 +182,13 @@ async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result
         "a second report updates, not duplicates"
     );
 
+    // the evidence carries the language detected from the (English) items
+    let languages = swarm.evidence_languages("Halvard Labs").await?;
+    assert!(
+        !languages.is_empty() && languages.iter().all(|l| l == "en"),
+        "{languages:?}"
+    );
+
     // killed outright, started again on the same data directory: the
     // events come back from the journal
     let _ = swarm.child.kill().await;
@@ -174,6 +206,8 @@ async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result
         "{restored} events restored, {} detected before",
         all.len()
     );
+    let replayed = restarted.evidence_languages("Halvard Labs").await?;
+    assert_eq!(replayed, languages, "the journal keeps the language");
     drop(restarted);
     let _ = std::fs::remove_dir_all(&data_dir);
     Ok(())

@@ -228,6 +228,7 @@ fn detection(i: usize, project: usize, source: usize) -> Finding {
         fingerprint: None,
         duplicate_of: None,
         status_only: false,
+        language: None,
     })
 }
 

@@ -2,8 +2,9 @@
 //! queen reads `[sources.*]` from its environment and polls them; the
 //! scraper reads RSS, an HTML page (CSS selectors), a JSON API (pointer
 //! mapping), X recent search (bearer token, `since_id` cursor) and a
-//! WebSocket push stream; robots.txt is honoured. A new feed item becomes
-//! an event in PostgreSQL within two poll intervals.
+//! WebSocket push stream; robots.txt is honoured. A headline-only feed item
+//! is read from the page it links to (robots.txt honoured there too). A new
+//! feed item becomes an event in PostgreSQL within two poll intervals.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,7 +28,7 @@ struct Site {
     news: Mutex<Vec<(String, String, String)>>,
     /// (`since_id`, `pagination_token`) of each request to the fake X API.
     x_since: Mutex<Vec<(Option<String>, Option<String>)>>,
-    /// Requests to the robots-disallowed path (must stay 0).
+    /// Requests to the robots-disallowed paths (must stay 0).
     private_hits: Mutex<u32>,
 }
 
@@ -36,6 +37,12 @@ const EXCHANGE_PAGE: &str = r#"<html><body><ul>
     <p class="lede">Kestrel Finance's KSTL token goes live at TGE on May 20, 2027, with deposits opening an hour before.</p></li>
   <li class="notice"><a href="/notices/87"><h3>Scheduled wallet maintenance</h3></a><p class="lede">Withdrawals pause for two hours.</p></li>
 </ul></body></html>"#;
+
+/// The page a headline-only feed item links to: the project is named only here.
+const ARTICLE: &str = r#"<html><body><nav><a href="/">Home</a> <a href="/airdrops">Airdrops</a></nav>
+<article><h1>This week in launches</h1>
+<p>Fernhollow Protocol will hold its token generation event on August 12, 2027; FHW claims open the same day.</p>
+</article><footer>Newsletter</footer></body></html>"#;
 
 const NEWS_API: &str = r#"{"data":{"articles":[
   {"code":"br-1","title":"Brackenridge Protocol TGE scheduled","web":"https://api-news.example.test/br-1",
@@ -83,11 +90,22 @@ async fn site_server(site: Arc<Site>) -> anyhow::Result<u16> {
             get(|State(site): State<Arc<Site>>| async move { rss(&site.news.lock().unwrap()) }),
         )
         .route("/exchange/announcements", get(|| async { EXCHANGE_PAGE }))
+        .route(
+            "/articles/launches",
+            get(|| async { ([("content-type", "text/html")], ARTICLE) }),
+        )
         .route("/api/news", get(|| async { NEWS_API }))
         .route("/2/tweets/search/recent", get(x_search))
         .route(
             "/robots.txt",
             get(|| async { "User-agent: *\nDisallow: /private/\n" }),
+        )
+        .route(
+            "/private/article",
+            get(|State(site): State<Arc<Site>>| async move {
+                *site.private_hits.lock().unwrap() += 1;
+                ([("content-type", "text/html")], ARTICLE)
+            }),
         )
         .route(
             "/private/feed.xml",
@@ -151,6 +169,20 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
     let port = site_server(site.clone()).await?;
     let ws_port = push_server().await?;
     let base = format!("http://127.0.0.1:{port}");
+    // headlines only: the first links to its story, the second to a page
+    // robots.txt forbids (its project must not be found)
+    site.news.lock().unwrap().extend([
+        (
+            format!("{base}/articles/launches"),
+            "This week in launches".to_string(),
+            String::new(),
+        ),
+        (
+            format!("{base}/private/article"),
+            "Members-only briefing".to_string(),
+            String::new(),
+        ),
+    ]);
     let tag = format!("{:08x}", rand::random::<u32>());
     let stream = format!("swarm:memory:{{sources-{tag}}}:stream");
     let interval = INTERVAL_MS.to_string();
@@ -219,6 +251,7 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
     // every kind of source yields its event (X: both pages of the burst)
     let expected = [
         "Brackenridge",
+        "Fernhollow",
         "Kestrel Finance",
         "Marshlight",
         "Opalwave",
@@ -253,7 +286,7 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
     assert_eq!(symbol("Tollgate").as_deref(), Some("TOLL"), "{found:?}");
     assert_eq!(
         found.len(),
-        5,
+        6,
         "the digest, maintenance notice, market wrap and gm post are no events: {found:?}"
     );
 
@@ -312,7 +345,8 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
         "the next poll starts after the newest post"
     );
 
-    // robots.txt: the disallowed source is never fetched and its error is recorded
+    // robots.txt: the disallowed source and page are never fetched, the
+    // source's error is recorded
     assert_eq!(*site.private_hits.lock().unwrap(), 0);
     let memory = memory_coordinator::RedisMemory::connect(&redis_cluster_url()).await?;
     let recorded = memory_coordinator::Memory::get(

@@ -43,6 +43,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<Item>, Malformed> {
                 text: body,
                 published_unix_ms: e.published.or(e.updated).map(|d| d.timestamp_millis()),
                 language: language.clone(),
+                link: None,
             })
         })
         .collect())

@@ -112,6 +112,7 @@ pub fn parse(
                 text: text.split_whitespace().collect::<Vec<_>>().join(" "),
                 published_unix_ms: read(&published, item).and_then(|t| parse_time(&t)),
                 language: language.clone(),
+                link: None,
             })
         })
         .collect())

@@ -89,6 +89,7 @@ fn item(mapping: &JsonMapping, value: &Value) -> Option<Item> {
         text,
         published_unix_ms,
         language: text_field(&mapping.language).filter(|l| l != "und"),
+        link: None,
     })
 }
 

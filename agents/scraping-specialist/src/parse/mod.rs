@@ -2,7 +2,9 @@
 //! and WebSocket messages (field mapping by JSON Pointer), HTML pages (CSS
 //! selectors). Markup is removed; one unreadable item is skipped, a body
 //! that cannot be read at all is a [`Malformed`] error, never a crash.
+//! [`article`] reads the main text of a page an item links to.
 
+pub mod article;
 pub mod feed;
 pub mod html;
 pub mod json;
@@ -21,6 +23,9 @@ pub struct Item {
     pub published_unix_ms: Option<i64>,
     /// Language tag when the source states one (`en`, `pt-BR`).
     pub language: Option<String>,
+    /// The web page the item points to when that is not `url` (an X
+    /// post's first link); read for the full text like `url` otherwise.
+    pub link: Option<String>,
 }
 
 /// A body that cannot be read; the text says what it was meant to be
@@ -102,4 +107,32 @@ pub fn strip_markup(html: &str) -> String {
         .replace("&#39;", "'")
         .replace("&apos;", "'");
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The longest prefix of `text` of at most `max_bytes` bytes that ends on
+/// a char boundary.
+pub fn prefix(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut cut = max_bytes;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &text[..cut]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_end_on_char_boundaries() {
+        assert_eq!(prefix("abc", 10), "abc");
+        assert_eq!(prefix("abc", 2), "ab");
+        // "é" is two bytes, "代" three: never cut inside one
+        assert_eq!(prefix("aé", 2), "a");
+        assert_eq!(prefix("代币", 4), "代");
+        assert_eq!(prefix("代币", 0), "");
+    }
 }
