@@ -155,40 +155,6 @@ const NOT_NAMES: &[&str] = &[
     "year",
 ];
 
-/// Venues that list tokens; the listed token is the project, not them.
-const EXCHANGES: &[&str] = &[
-    "binance",
-    "coinbase",
-    "okx",
-    "bybit",
-    "kraken",
-    "kucoin",
-    "gate",
-    "gate.io",
-    "bitget",
-    "mexc",
-    "htx",
-    "huobi",
-    "upbit",
-    "bithumb",
-    "bitfinex",
-    "gemini",
-    "crypto.com",
-    "robinhood",
-    "bitstamp",
-    "bingx",
-    "lbank",
-    "poloniex",
-    "bitmart",
-    "coinone",
-    "korbit",
-    "binance launchpool",
-    "binance alpha",
-    "binance wallet",
-    "bybit launchpad",
-    "okx jumpstart",
-];
-
 /// Compiled patterns.
 pub struct EntityFinder {
     labelled: Regex,
@@ -392,7 +358,9 @@ fn clean(raw: &str) -> Option<String> {
     let name = words.join(" ");
     let name = name.trim_matches(|c: char| !c.is_alphanumeric());
     let lower = name.to_ascii_lowercase();
-    if name.len() < 2 || EXCHANGES.contains(&lower.as_str()) || NOT_NAMES.contains(&lower.as_str())
+    if name.len() < 2
+        || attribution::is_not_the_project(&lower)
+        || NOT_NAMES.contains(&lower.as_str())
     {
         return None;
     }
