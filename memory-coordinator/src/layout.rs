@@ -11,6 +11,8 @@
 //! | `swarm:memory:{src:<source>}:error` | string, TTL | last error of a source |
 //! | `swarm:memory:{host:<host>}:bucket` | hash, TTL | token bucket of a host (Lua) |
 //! | `swarm:metrics:{src:<source>}:samples` | list, TTL | recent per-poll samples |
+//! | `swarm:memory:{token:<SYMBOL>}:live_since` | string, TTL | when a token with this symbol went live (unix ms) |
+//! | `swarm:memory:{project:<name>}:live_since` | string, TTL | when a project's token went live (unix ms) |
 //! | `swarm:alerts:{event:<id>}:status` | string, TTL | status last alerted on, per event |
 //! | `swarm:alerts:{event:<id>}:delivered:<target>:<version>` | string, TTL | alert delivered (idempotency) |
 //! | `swarm:channels:*` | pub/sub | live fan-out (see [`CHANNELS`]) |
@@ -108,6 +110,18 @@ pub fn hits_key(source: &str) -> String {
 /// Recent samples of `source`.
 pub fn samples_key(source: &str) -> String {
     format!("swarm:metrics:{{src:{}}}:samples", tag(source))
+}
+
+/// When the token with `symbol` went live (upper-cased, `$` dropped).
+pub fn known_symbol_key(symbol: &str) -> String {
+    let symbol = crate::synth::symbol_key(Some(symbol));
+    format!("swarm:memory:{{token:{}}}:live_since", tag(&symbol))
+}
+
+/// When `project`'s token went live (the event identity's project key).
+pub fn known_project_key(project: &str) -> String {
+    let project = crate::synth::project_key(project);
+    format!("swarm:memory:{{project:{}}}:live_since", tag(&project))
 }
 
 /// Status of event `event_id` the alert rule saw last.

@@ -6,6 +6,8 @@
 //! - [`envelope`] — what every message travels in (schema version,
 //!   producer, time, trace context);
 //! - [`finding`] — documents, candidates and detections agents report;
+//! - [`known_tokens`] — tokens the swarm has seen go live (a later
+//!   listing of one is not a new TGE);
 //! - [`memory`] — the [`Memory`] trait: durable streams with consumer
 //!   groups, pub/sub (plain and sharded), shared state with TTLs, rate-limit
 //!   buckets; backends [`RedisMemory`] (Redis Cluster or standalone, fred)
@@ -19,6 +21,7 @@
 
 pub mod envelope;
 pub mod finding;
+pub mod known_tokens;
 pub mod layout;
 pub mod local;
 pub mod memory;

@@ -313,6 +313,18 @@ async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> 
         };
         metrics::counter!("swarm_findings_processed_total", "outcome" => label).increment(1);
         if let Outcome::Event(change) = outcome {
+            if change.status == "live" {
+                let known = crate::known_tokens::record_live(
+                    shared.memory.as_ref(),
+                    &change.project,
+                    change.symbol.as_deref(),
+                    now,
+                );
+                if let Err(error) = known.await {
+                    // a hint for the classifier, not data: the event is stored
+                    tracing::warn!(%error, project = %change.project, "live token not recorded as known");
+                }
+            }
             let notice = if change.created {
                 Notice::EventCreated(change)
             } else {

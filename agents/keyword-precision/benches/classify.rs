@@ -9,7 +9,8 @@
 //!   closer to what a feed delivers.
 //!
 //! Prints MB/s and documents/s for each. Run:
-//! `cargo bench -p keyword-precision --bench classify`.
+//! `cargo bench -p keyword-precision --bench classify` (`CLASSIFY_BENCH_MB=N`
+//! for N MB of stream instead of 200, e.g. under a profiler).
 
 use std::time::Instant;
 
@@ -125,7 +126,18 @@ fn main() {
         })
         .collect();
     let classifier = Classifier::default();
+    // CLASSIFY_BENCH_MB=2 for a short run (profilers); default 200 MB of stream
+    let stream_bytes = std::env::var("CLASSIFY_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(200_000_000, |mb| mb * 1_000_000);
+    // CLASSIFY_BENCH_ONLY=stream (or dense) runs one of the two
+    let only = std::env::var("CLASSIFY_BENCH_ONLY").unwrap_or_default();
     println!("classify, one core:");
-    run("dense", &classifier, &dense, 20_000_000);
-    run("stream", &classifier, &stream, 200_000_000);
+    if only != "stream" {
+        run("dense", &classifier, &dense, stream_bytes / 10);
+    }
+    if only != "dense" {
+        run("stream", &classifier, &stream, stream_bytes);
+    }
 }

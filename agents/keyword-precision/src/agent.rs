@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
 use memory_coordinator::finding::Candidate;
-use memory_coordinator::{Envelope, Finding, Memory};
+use memory_coordinator::{Envelope, Finding, Memory, known_tokens};
 use swarm_proto::v1::{TaskPayload, TaskSpec, ValidateCandidate, task_payload};
 use swarm_proto::{AgentKind, Priority};
 
+use crate::reload::SharedClassifier;
 use crate::{Classifier, Document};
 
 /// Stream length kept for findings.
@@ -18,7 +19,7 @@ const FINDINGS_MAX_LEN: u64 = 1_000_000;
 
 /// The agent's task handler.
 pub struct KeywordHandler {
-    classifier: Arc<Classifier>,
+    classifier: SharedClassifier,
     memory: Option<Arc<dyn Memory>>,
     stream: String,
 }
@@ -27,10 +28,33 @@ impl KeywordHandler {
     /// A handler classifying with `classifier`; candidates go to `memory`'s
     /// findings stream when given.
     pub fn new(classifier: Arc<Classifier>, memory: Option<Arc<dyn Memory>>) -> Self {
+        Self::sharing(SharedClassifier::new(classifier), memory)
+    }
+
+    /// A handler classifying with whatever `classifier` holds at each task
+    /// (the config file watcher replaces it).
+    pub fn sharing(classifier: SharedClassifier, memory: Option<Arc<dyn Memory>>) -> Self {
         Self {
             classifier,
             memory,
             stream: memory_coordinator::layout::findings_stream(),
+        }
+    }
+}
+
+impl KeywordHandler {
+    /// When the swarm saw the decision's token go live, if it did (an
+    /// unreachable memory answers "never": the coordinator merges the
+    /// report into the live event anyway).
+    async fn learned_live_since(&self, decision: &crate::Decision) -> Option<i64> {
+        let memory = self.memory.as_ref()?;
+        let project = decision.project.as_deref()?;
+        match known_tokens::live_since(memory.as_ref(), project, decision.symbol.as_deref()).await {
+            Ok(since) => since,
+            Err(error) => {
+                tracing::warn!(%error, "cannot ask which tokens went live");
+                None
+            }
         }
     }
 }
@@ -46,7 +70,7 @@ impl Handler for KeywordHandler {
                 "keyword-precision cannot handle a {variant} payload"
             )));
         };
-        let decision = self.classifier.classify(&Document {
+        let decision = self.classifier.current().classify(&Document {
             id: doc.document_id.clone(),
             title: doc.title.clone(),
             text: doc.text.clone(),
@@ -55,6 +79,27 @@ impl Handler for KeywordHandler {
         let status_update = decision
             .status_update
             .filter(|_| decision.project.is_some() && !decision.is_tge);
+        if decision.is_tge
+            && let Some(since) = self.learned_live_since(&decision).await
+        {
+            let at = if doc.published_unix_ms > 0 {
+                doc.published_unix_ms
+            } else {
+                swarm_common::time::now_ms()
+            };
+            if at > since + crate::config::LAUNCH_GRACE_MS {
+                metrics::counter!("swarm_classified_known_token_total", "source" => "learned")
+                    .increment(1);
+                return Ok(Done {
+                    follow_ups: Vec::new(),
+                    summary: format!(
+                        "not a TGE: {} already went live (p={:.3})",
+                        decision.project.as_deref().unwrap_or_default(),
+                        decision.confidence
+                    ),
+                });
+            }
+        }
         if !decision.is_tge && status_update.is_none() {
             return Ok(Done {
                 follow_ups: Vec::new(),
@@ -144,4 +189,79 @@ fn bounded_text(title: &str, text: &str) -> String {
         joined.truncate(cut);
     }
     joined
+}
+
+#[cfg(test)]
+mod tests {
+    use memory_coordinator::LocalMemory;
+    use swarm_proto::v1::{AnalyzeDocument, Task};
+
+    use super::*;
+
+    const DAY_MS: i64 = 86_400_000;
+    /// 2027-03-01
+    const PUBLISHED_MS: i64 = 1_803_859_200_000;
+
+    fn analyze(id: &str, published_unix_ms: i64) -> TaskContext {
+        TaskContext {
+            task: Task {
+                spec: Some(TaskSpec {
+                    payload: Some(TaskPayload {
+                        kind: Some(task_payload::Kind::AnalyzeDocument(AnalyzeDocument {
+                            document_id: id.into(),
+                            title: "Quillmark Network (QMK) airdrop claim opens March 20".into(),
+                            text: "Quillmark Network will hold its token generation event on \
+                                   March 20, 2027. Eligible wallets can claim QMK on the \
+                                   official portal once the TGE goes live."
+                                .into(),
+                            published_unix_ms,
+                            ..AnalyzeDocument::default()
+                        })),
+                    }),
+                    ..TaskSpec::default()
+                }),
+                ..Task::default()
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_the_swarm_saw_go_live_is_not_announced_again_after_the_grace() {
+        let memory: Arc<dyn Memory> = Arc::new(LocalMemory::default());
+        let handler = KeywordHandler::new(Arc::new(Classifier::default()), Some(memory.clone()));
+
+        let fresh = handler.handle(analyze("d1", PUBLISHED_MS)).await.unwrap();
+        assert_eq!(fresh.follow_ups.len(), 1, "{}", fresh.summary);
+
+        // the coordinator saw the event go live a month before the next report
+        known_tokens::record_live(
+            memory.as_ref(),
+            "Quillmark Network",
+            Some("QMK"),
+            PUBLISHED_MS - 30 * DAY_MS,
+        )
+        .await
+        .unwrap();
+        let later = handler.handle(analyze("d2", PUBLISHED_MS)).await.unwrap();
+        assert!(later.follow_ups.is_empty(), "{}", later.summary);
+        assert!(
+            later.summary.contains("already went live"),
+            "{}",
+            later.summary
+        );
+
+        // within the grace after going live, reports still corroborate it
+        let other: Arc<dyn Memory> = Arc::new(LocalMemory::default());
+        known_tokens::record_live(
+            other.as_ref(),
+            "Quillmark Network",
+            Some("QMK"),
+            PUBLISHED_MS - DAY_MS,
+        )
+        .await
+        .unwrap();
+        let handler = KeywordHandler::new(Arc::new(Classifier::default()), Some(other));
+        let recent = handler.handle(analyze("d3", PUBLISHED_MS)).await.unwrap();
+        assert_eq!(recent.follow_ups.len(), 1, "{}", recent.summary);
+    }
 }

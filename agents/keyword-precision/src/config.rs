@@ -50,7 +50,7 @@ impl KnownToken {
 /// for a text whose date is unknown.
 const LONG_KNOWN_BEFORE_MS: i64 = 1_609_459_200_000;
 /// A token counts as already trading this long after its first day.
-const LAUNCH_GRACE_MS: i64 = 14 * 86_400_000;
+pub const LAUNCH_GRACE_MS: i64 = 14 * 86_400_000;
 
 /// Classifier settings (TOML).
 #[derive(Debug, Clone, Deserialize, PartialEq)]

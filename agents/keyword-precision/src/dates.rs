@@ -22,6 +22,16 @@ pub struct EventDate {
     pub precision: Precision,
 }
 
+impl EventDate {
+    /// No date.
+    pub fn unknown() -> Self {
+        Self {
+            value: None,
+            precision: Precision::Unknown,
+        }
+    }
+}
+
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];

@@ -14,7 +14,8 @@
 //! - [`training`] — `train` and grouped cross-validation;
 //! - [`entities`] — watchlist gazetteer and open-world project detection;
 //! - [`dates`] — event date and its precision;
-//! - [`config`] — watchlist and tokens that already trade;
+//! - [`config`] — watchlist and tokens that already trade; [`reload`] —
+//!   the config file refreshed while the agent runs;
 //! - [`eval`] — precision, recall, F1, attribution, Brier score;
 //! - [`agent`] — the agent's task handler (AnalyzeDocument → candidate).
 
@@ -33,6 +34,7 @@ pub mod model;
 pub mod model_file;
 pub mod normalize;
 pub mod patterns;
+pub mod reload;
 pub mod rules;
 pub mod sentences;
 pub mod training;
@@ -238,9 +240,14 @@ impl Classifier {
                 update
             });
         let is_tge = is_tge && status_update != Some(StatusUpdate::Cancelled);
-        let event_date = match self.rules.dates.find(focus, now) {
-            found if found.value.is_some() => found,
-            _ => self.rules.dates.find(&text, now),
+        // a date is looked for only where there is an event to date
+        let event_date = if is_tge || status_update.is_some() {
+            match self.rules.dates.find(focus, now) {
+                found if found.value.is_some() => found,
+                _ => self.rules.dates.find(&text, now),
+            }
+        } else {
+            EventDate::unknown()
         };
         Decision {
             is_tge,
@@ -263,14 +270,17 @@ impl Classifier {
         text: &str,
         hits: &[cues::Hit],
     ) -> Option<(StatusUpdate, String, entities::Attribution)> {
+        let core =
+            |h: &cues::Hit| matches!(h.cue, cues::Cue::Tge | cues::Cue::Launch | cues::Cue::Claim);
+        if !hits.iter().any(core) || !hits.iter().any(|h| h.cue == cues::Cue::Negation) {
+            return None;
+        }
         for (start, end) in sentences::split(text) {
             let here: Vec<&cues::Hit> = hits
                 .iter()
                 .filter(|h| h.start >= start && h.end <= end)
                 .collect();
-            let core = here
-                .iter()
-                .any(|h| matches!(h.cue, cues::Cue::Tge | cues::Cue::Launch | cues::Cue::Claim));
+            let core = here.iter().any(|h| core(h));
             let blocked = here.iter().any(|h| {
                 matches!(
                     h.cue,

@@ -9,7 +9,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use keyword_precision::model_file::Model;
-use keyword_precision::{Classifier, Config, Document, eval, linear, training};
+use keyword_precision::{Classifier, Config, Document, eval, linear, reload, training};
+
+/// How often the agent looks at its config file for changes.
+const CONFIG_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Parser)]
 #[command(version, about = "Decide which documents announce a TGE")]
@@ -82,11 +85,7 @@ fn read_examples(path: &PathBuf) -> anyhow::Result<Vec<eval::Example>> {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = match &args.config {
-        Some(path) => Config::from_toml(
-            &std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?,
-        )
-        .with_context(|| format!("parsing {}", path.display()))?,
+        Some(path) => reload::load_config(path)?,
         None => Config::default(),
     };
     let model = match &args.model {
@@ -97,6 +96,7 @@ fn main() -> anyhow::Result<()> {
         None => Model::bundled(),
     };
     let settings = linear::Settings::default();
+    let model_for_reload = model.clone();
     let classifier = Classifier::with_model(config.clone(), model);
     match args.command {
         Command::Train {
@@ -129,7 +129,7 @@ fn main() -> anyhow::Result<()> {
                 model.gated_probability
             );
         }
-        Command::Run { agent } => run_agent(classifier, agent)?,
+        Command::Run { agent } => run_agent(classifier, model_for_reload, args.config, agent)?,
         Command::Classify => {
             let stdin = std::io::stdin();
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -199,13 +199,28 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_agent(classifier: Classifier, agent: agent_runtime::AgentArgs) -> anyhow::Result<()> {
+fn run_agent(
+    classifier: Classifier,
+    model: Model,
+    config_path: Option<PathBuf>,
+    agent: agent_runtime::AgentArgs,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let telemetry = swarm_common::telemetry::init("keyword-precision", &agent.telemetry)?;
         let memory = memory_coordinator::open(&agent.redis_url).await?;
-        let handler = std::sync::Arc::new(keyword_precision::agent::KeywordHandler::new(
-            std::sync::Arc::new(classifier),
+        let shared = reload::SharedClassifier::new(std::sync::Arc::new(classifier));
+        if let Some(path) = config_path {
+            // the operator refreshes the file (known tokens, watchlist)
+            tokio::spawn(reload::watch_config(
+                path,
+                CONFIG_CHECK_EVERY,
+                shared.clone(),
+                move |config| Classifier::with_model(config, model.clone()),
+            ));
+        }
+        let handler = std::sync::Arc::new(keyword_precision::agent::KeywordHandler::sharing(
+            shared,
             Some(memory),
         ));
         agent

