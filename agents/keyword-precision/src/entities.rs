@@ -249,8 +249,15 @@ impl EntityFinder {
         }
         attribution::propose_pairs(text, &mut candidates);
         // the open-world patterns, in the deciding sentence first
-        for (scope, base) in [(focus, 2.5), (text, 1.5)] {
-            for (rank, name) in self.project_names(scope).into_iter().enumerate() {
+        let in_focus = self.project_names(focus);
+        // a one-sentence text is its own focus: the same names again
+        let in_text = if focus.trim() == text.trim() {
+            in_focus.clone()
+        } else {
+            self.project_names(text)
+        };
+        for (names, base) in [(in_focus, 2.5), (in_text, 1.5)] {
+            for (rank, name) in names.into_iter().enumerate() {
                 candidates.propose(&name, None, base - 0.1 * rank.min(5) as f64);
             }
         }
