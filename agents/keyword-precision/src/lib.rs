@@ -16,8 +16,10 @@
 //! - [`dates`] — event date and its precision;
 //! - [`config`] — watchlist and tokens that already trade;
 //! - [`eval`] — precision, recall, F1, attribution, Brier score;
-//! - [`agent`] — the agent's task handler (AnalyzeDocument → candidate).
+//! - `agent` — the agent's task handler (AnalyzeDocument → candidate;
+//!   feature `agent`, on by default).
 
+#[cfg(feature = "agent")]
 pub mod agent;
 pub mod attribution;
 pub mod config;
