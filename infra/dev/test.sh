@@ -11,7 +11,8 @@
 #     benchmark), Debian packages, if missing
 #   - protoc comes vendored (protoc-bin-vendored); nothing to install
 # Then: formatting check, clippy (warnings are errors), build of every binary
-# (the end-to-end tests start them as real processes), all tests.
+# (the end-to-end tests start them as real processes), all tests, then 60 s of
+# fuzzing of the classifier (infra/dev/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -60,4 +61,8 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+# bounded fuzzing of the classifier (its own workspace and target dir)
+say "fuzz classify (60 s)"
+infra/dev/fuzz.sh 60
 say "all tests passed"

@@ -129,7 +129,8 @@ impl DateFinder {
             } else {
                 0
             };
-            let (y, m, d) = civil(published_ms + offset * 86_400_000);
+            // saturating: a publish time near i64::MAX (bad input) must not overflow
+            let (y, m, d) = civil(published_ms.saturating_add(offset * 86_400_000));
             return day(&y.to_string(), &format!("{m:02}"), &format!("{d:02}"));
         }
         if let Some(c) = self.month_year.captures(text)
@@ -206,5 +207,18 @@ mod tests {
             Some("2026-12-02")
         );
         assert_eq!(d("soon").precision, Precision::Unknown);
+    }
+
+    /// Found by the fuzzer (`infra/dev/fuzz.sh`): "tomorrow" in a text
+    /// published at a time near `i64::MAX` overflowed the day offset.
+    #[test]
+    fn relative_dates_at_extreme_publish_times_do_not_overflow() {
+        let f = DateFinder::new();
+        for published in [i64::MAX, i64::MAX - 5, i64::MIN, -1] {
+            for text in ["claim goes live tomorrow", "TGE today"] {
+                let found = f.find(text, published);
+                assert_eq!(found.precision, Precision::Day, "{text} at {published}");
+            }
+        }
     }
 }

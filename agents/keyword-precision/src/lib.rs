@@ -17,8 +17,10 @@
 //! - [`config`] — watchlist and tokens that already trade; [`reload`] —
 //!   the config file refreshed while the agent runs;
 //! - [`eval`] — precision, recall, F1, attribution, Brier score;
-//! - [`agent`] — the agent's task handler (AnalyzeDocument → candidate).
+//! - `agent` — the agent's task handler (AnalyzeDocument → candidate;
+//!   feature `agent`, on by default).
 
+#[cfg(feature = "agent")]
 pub mod agent;
 pub mod attribution;
 pub mod config;
