@@ -278,6 +278,7 @@ impl<'t> Candidates<'t> {
             }
             ranked.push(c);
         }
+        let ranked = merge_tickers_into_names(ranked);
         let mut best: Option<Candidate> = None;
         for c in ranked {
             if best.as_ref().is_none_or(|b| c.score > b.score) {
@@ -286,6 +287,68 @@ impl<'t> Candidates<'t> {
         }
         best.filter(|b| b.score > 0.0)
     }
+}
+
+/// Whether `word` is shaped like a ticker: 2-10 ASCII capitals and digits,
+/// a capital first.
+fn is_ticker_shaped(word: &str) -> bool {
+    (2..=10).contains(&word.len())
+        && word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// Whether `ticker` abbreviates `name`: its letters appear in the name's
+/// in order from the name's first letter (JOVN, Jovian Labs; QYST,
+/// Quaystone), or the name spells it (SEA, OpenSea; ETHFI, ether.fi).
+pub fn abbreviates(ticker: &str, name: &str) -> bool {
+    let letters: String = name
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let t = ticker.to_lowercase();
+    if t.len() < 2 || letters.len() <= t.len() {
+        return false;
+    }
+    if letters.contains(&t) {
+        return true;
+    }
+    let mut rest = letters.chars();
+    letters.chars().next() == t.chars().next() && t.chars().all(|c| rest.any(|l| l == c))
+}
+
+/// A ticker proposed as a project name gives way to the name it
+/// abbreviates, when the text offers that name too: the name takes the
+/// ticker as its symbol and the better of the two scores.
+fn merge_tickers_into_names(mut ranked: Vec<Candidate>) -> Vec<Candidate> {
+    let mut i = 0;
+    while i < ranked.len() {
+        let ticker = ranked[i].name.trim_start_matches('$').to_string();
+        let into = is_ticker_shaped(&ticker)
+            .then(|| {
+                ranked.iter().enumerate().position(|(j, n)| {
+                    j != i
+                        && n.score > 0.0
+                        && !is_ticker_shaped(&n.name)
+                        && !is_not_the_project(&n.name)
+                        && abbreviates(&ticker, &n.name)
+                })
+            })
+            .flatten();
+        match into {
+            Some(j) => {
+                let score = ranked[i].score;
+                let name = &mut ranked[j];
+                name.score = name.score.max(score) + 0.25;
+                name.symbol.get_or_insert(ticker);
+                ranked.remove(i);
+            }
+            None => i += 1,
+        }
+    }
+    ranked
 }
 
 /// Words a name is made of: capitalised, mixed case (`deBridge`), with
@@ -463,6 +526,27 @@ pub fn propose_pairs(text: &str, out: &mut Candidates<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ticker_abbreviates_its_name() {
+        for (t, n) in [
+            ("JOVN", "Jovian Labs"),
+            ("QYST", "Quaystone"),
+            ("SEA", "OpenSea"),
+            ("ETHFI", "ether.fi"),
+            ("SP", "Sophon"),
+        ] {
+            assert!(abbreviates(t, n), "{t} {n}");
+        }
+        for (t, n) in [
+            ("BTC", "Ethereum"),
+            ("QYST", "Quay"),
+            ("KST", "Valdris"),
+            ("AB", "AB"),
+        ] {
+            assert!(!abbreviates(t, n), "{t} {n}");
+        }
+    }
 
     fn best(text: &str) -> Option<(String, Option<String>)> {
         let mut c = Candidates::new(text, text);

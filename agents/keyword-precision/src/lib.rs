@@ -14,8 +14,8 @@
 //! - [`training`] — `train` and grouped cross-validation;
 //! - [`entities`] — watchlist gazetteer and open-world project detection;
 //! - [`dates`] — event date and its precision;
-//! - [`config`] — watchlist and tokens that already trade; [`reload`] —
-//!   the config file refreshed while the agent runs;
+//! - [`config`] — watchlist and tokens that already trade; `reload` —
+//!   the config file refreshed while the agent runs (feature `agent`);
 //! - [`eval`] — precision, recall, F1, attribution, Brier score;
 //! - `agent` — the agent's task handler (AnalyzeDocument → candidate;
 //!   feature `agent`, on by default).
@@ -36,6 +36,7 @@ pub mod model;
 pub mod model_file;
 pub mod normalize;
 pub mod patterns;
+#[cfg(feature = "agent")]
 pub mod reload;
 pub mod rules;
 pub mod sentences;
