@@ -127,6 +127,9 @@ impl StatusUpdate {
     }
 }
 
+/// The highest P(TGE) of a text whose token already trades.
+pub const KNOWN_TOKEN_CEILING: f64 = 0.05;
+
 /// The classifier: the rules (lexicon, names, dates) and the learned,
 /// calibrated model that turns their reading and the text's n-grams into
 /// P(TGE).
@@ -194,11 +197,22 @@ impl Classifier {
         }
     }
 
-    /// P(TGE) of a reading.
+    /// P(TGE) of a reading. A text about a token the config says already
+    /// trades (at the text's date) is at most [`KNOWN_TOKEN_CEILING`]: the
+    /// operator's list is a fact the model cannot outvote.
     pub fn probability(&self, reading: &Reading) -> f64 {
-        match &reading.features {
+        let p = match &reading.features {
             Some(x) => self.model.probability(x),
             None => self.model.gated_probability,
+        };
+        if reading
+            .analysis
+            .signals
+            .contains(&rules::Signal::KnownToken)
+        {
+            p.min(KNOWN_TOKEN_CEILING)
+        } else {
+            p
         }
     }
 
