@@ -358,10 +358,27 @@ fn is_name_word(word: &str) -> bool {
     let Some(first) = chars.next() else {
         return false;
     };
+    if is_uncased_name(word) {
+        return true;
+    }
     (first.is_uppercase() || word.chars().skip(1).any(char::is_uppercase) || word.contains('.'))
         && word
             .chars()
             .all(|c| c.is_alphanumeric() || ".-_&".contains(c))
+}
+
+/// A word of a script without capitals (Hangul, Han, kana), 2-12
+/// letters: such names stand right before their `(TICKER)`.
+fn is_uncased_name(word: &str) -> bool {
+    let n = word.chars().count();
+    (2..=12).contains(&n)
+        && word.chars().all(|c| {
+            matches!(c,
+                '\u{AC00}'..='\u{D7A3}' // Hangul syllables
+                | '\u{4E00}'..='\u{9FFF}' // CJK ideographs
+                | '\u{3040}'..='\u{30FF}' // kana
+            )
+        })
 }
 
 /// Words that stop a name read backwards from a ticker.
@@ -467,7 +484,64 @@ fn is_ticker(t: &str) -> bool {
                 | "IEO"
                 | "TL"
                 | "DR"
+                // time zones and quote currencies
+                | "KST"
+                | "JST"
+                | "GMT"
+                | "PST"
+                | "EST"
+                | "CET"
+                | "CST"
+                | "KRW"
+                | "JPY"
+                | "EUR"
+                | "USDT"
+                | "USDC"
         )
+}
+
+/// A ticker the text uses (`$ESKR`, `(ESKR)` or a bare `ESKR`) next to a
+/// capitalised word it abbreviates (Eskara): in any language the pair
+/// names the project, so the word is proposed with the ticker.
+pub fn propose_abbreviations(text: &str, out: &mut Candidates<'_>) {
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '$'))
+        .map(|w| w.trim_matches('.'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut tickers: Vec<&str> = Vec::new();
+    for w in &words {
+        let t = w.trim_start_matches('$');
+        if t.len() >= 3
+            && is_ticker(t)
+            && t.chars().all(|c| c.is_ascii_uppercase())
+            && !tickers.contains(&t)
+        {
+            tickers.push(t);
+        }
+    }
+    if tickers.is_empty() {
+        return;
+    }
+    let mut proposed: Vec<&str> = Vec::new();
+    for w in &words {
+        let capitalised = w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && w.chars().skip(1).any(|c| c.is_ascii_lowercase());
+        if !capitalised || w.len() < 4 || proposed.contains(w) {
+            continue;
+        }
+        let lower = w.to_lowercase();
+        if crate::entities::is_not_a_name(&lower)
+            || is_not_the_project(w)
+            || FILLER.contains(&lower.as_str())
+        {
+            continue;
+        }
+        if let Some(t) = tickers.iter().find(|t| abbreviates(t, w)) {
+            out.propose(w, Some(t), 3.0);
+            proposed.push(w);
+        }
+    }
 }
 
 /// `Name (TICKER)` and `TICKER (Name)` pairs, proposed with their
@@ -482,6 +556,15 @@ pub fn propose_pairs(text: &str, out: &mut Candidates<'_>) {
         from = open + 1;
         let inside = text[open + 1..close].trim().trim_start_matches('$');
         if inside.is_empty() || inside.len() > 40 || inside.contains('\n') {
+            continue;
+        }
+        // 이름(Name, TICKER): the inside names it and gives the ticker
+        if let Some((name, ticker)) = inside.rsplit_once(',')
+            && is_ticker(ticker.trim())
+            && name.trim().chars().next().is_some_and(char::is_uppercase)
+            && name.split_whitespace().count() <= 3
+        {
+            out.propose(name.trim(), Some(ticker.trim()), 3.5);
             continue;
         }
         if is_ticker(inside) {
@@ -552,6 +635,43 @@ mod tests {
         let mut c = Candidates::new(text, text);
         propose_pairs(text, &mut c);
         c.best().map(|c| (c.name, c.symbol))
+    }
+
+    fn best_of_all(text: &str) -> Option<(String, Option<String>)> {
+        let mut c = Candidates::new(text, text);
+        propose_pairs(text, &mut c);
+        propose_abbreviations(text, &mut c);
+        c.best().map(|c| (c.name, c.symbol))
+    }
+
+    #[test]
+    fn names_come_from_the_tickers_that_abbreviate_them_in_any_language() {
+        // a Latin name in Chinese, Russian and Vietnamese running text
+        for text in [
+            "Brackenor 宣布 BRKN 代币将于周五开放申领",
+            "Блог Brackenor: запуск токена BRKN назначен на 4 августа",
+            "Brackenor xác nhận TGE, token BRKN mở claim",
+        ] {
+            assert_eq!(
+                best_of_all(text),
+                Some(("Brackenor".to_string(), Some("BRKN".to_string()))),
+                "{text}"
+            );
+        }
+        // a time zone is not a ticker
+        assert_eq!(best_of_all("청구는 21:00(KST) Valmorra 시작"), None);
+    }
+
+    #[test]
+    fn uncased_names_and_name_comma_ticker_pairs() {
+        assert_eq!(
+            best_of_all("[거래] 원화 마켓 신규 추가 (해오름링크(HORL))"),
+            Some(("해오름링크".to_string(), Some("HORL".to_string())))
+        );
+        assert_eq!(
+            best_of_all("빗썸은 솔바람(Solbaram, SBRM)의 거래를 지원합니다."),
+            Some(("Solbaram".to_string(), Some("SBRM".to_string())))
+        );
     }
 
     #[test]

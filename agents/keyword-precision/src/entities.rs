@@ -288,6 +288,7 @@ impl EntityFinder {
             }
         }
         attribution::propose_pairs(text, &mut candidates);
+        attribution::propose_abbreviations(text, &mut candidates);
         // the open-world patterns, in the deciding sentence first
         let in_focus = self.project_names(focus);
         // a one-sentence text is its own focus: the same names again
