@@ -181,13 +181,7 @@ impl Handler for KeywordHandler {
 fn bounded_text(title: &str, text: &str) -> String {
     const MAX_BYTES: usize = 16 * 1024;
     let mut joined = format!("{title}\n{text}");
-    if joined.len() > MAX_BYTES {
-        let mut cut = MAX_BYTES;
-        while !joined.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        joined.truncate(cut);
-    }
+    joined.truncate(joined.floor_char_boundary(MAX_BYTES));
     joined
 }
 

@@ -134,14 +134,7 @@ pub fn is_cjk(c: char) -> bool {
 
 /// `text` cut to at most `max` bytes at a char boundary.
 pub fn head(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &text[..cut]
+    &text[..text.floor_char_boundary(max)]
 }
 
 /// Lowercased words of `text` as hashes: runs of letters and digits

@@ -112,14 +112,7 @@ pub fn strip_markup(html: &str) -> String {
 /// The longest prefix of `text` of at most `max_bytes` bytes that ends on
 /// a char boundary.
 pub fn prefix(text: &str, max_bytes: usize) -> &str {
-    if text.len() <= max_bytes {
-        return text;
-    }
-    let mut cut = max_bytes;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &text[..cut]
+    &text[..text.floor_char_boundary(max_bytes)]
 }
 
 #[cfg(test)]
