@@ -538,10 +538,43 @@ pub fn propose_abbreviations(text: &str, out: &mut Candidates<'_>) {
             continue;
         }
         if let Some(t) = tickers.iter().find(|t| abbreviates(t, w)) {
-            out.propose(w, Some(t), 3.0);
+            out.propose(&with_following_name_words(text, w), Some(t), 3.0);
             proposed.push(w);
         }
     }
+}
+
+/// `word` with the capitalised name words that follow it where it first
+/// stands in `text` ("Orrery" → "Orrery Labs"), at most two.
+fn with_following_name_words(text: &str, word: &str) -> String {
+    let Some(at) = text.find(word) else {
+        return word.to_string();
+    };
+    let mut name = word.to_string();
+    let mut rest = &text[at + word.len()..];
+    for _ in 0..2 {
+        let Some(after_space) = rest.strip_prefix(' ') else {
+            break;
+        };
+        let next: &str = after_space
+            .split(|c: char| !(c.is_alphanumeric() || c == '.'))
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('.');
+        let capitalised = next.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && next.chars().skip(1).any(|c| c.is_ascii_lowercase());
+        if !capitalised
+            || stops_a_name(next)
+            || FILLER.contains(&next.to_lowercase().as_str())
+            || !is_name_word(next)
+        {
+            break;
+        }
+        name.push(' ');
+        name.push_str(next);
+        rest = &after_space[next.len()..];
+    }
+    name
 }
 
 /// `Name (TICKER)` and `TICKER (Name)` pairs, proposed with their
@@ -660,6 +693,11 @@ mod tests {
         }
         // a time zone is not a ticker
         assert_eq!(best_of_all("청구는 21:00(KST) Valmorra 시작"), None);
+        // the name words that follow belong to it; a verb does not
+        assert_eq!(
+            best_of_all("Brackenor Labs opens BRKN claims today"),
+            Some(("Brackenor Labs".to_string(), Some("BRKN".to_string())))
+        );
     }
 
     #[test]
