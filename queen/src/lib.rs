@@ -20,7 +20,8 @@
 
 pub mod api_only;
 mod breakers;
-pub mod client;
+/// Connecting to a queen: the `queen-client` crate, re-exported.
+pub use queen_client as client;
 mod commands;
 pub mod config;
 pub mod grpc;

@@ -120,7 +120,7 @@ async fn submit(queen: &str, specs: Vec<TaskSpec>) -> anyhow::Result<()> {
     let mut last = None;
     for _ in 0..5 {
         let attempt = async {
-            let mut admin = queen::client::admin(queen).await?;
+            let mut admin = queen_client::admin(queen).await?;
             admin
                 .submit_tasks(SubmitTasksRequest {
                     tasks: specs.clone(),

@@ -76,7 +76,7 @@ impl OptimizerHandler {
     /// Adapts every source schedule's interval; returns (changed, hot spots).
     async fn intervals(
         &self,
-        admin: &mut queen::client::AdminClient,
+        admin: &mut queen_client::AdminClient,
         window_secs: u32,
     ) -> Result<(usize, Vec<(String, u64)>, Vec<PollSample>), HandlerError> {
         let schedules = admin
@@ -137,7 +137,7 @@ impl OptimizerHandler {
     /// Recommends replicas for every kind; returns them by kind name.
     async fn replicas(
         &self,
-        admin: &mut queen::client::AdminClient,
+        admin: &mut queen_client::AdminClient,
         scrape_samples: &[PollSample],
     ) -> Result<Vec<(String, u32)>, HandlerError> {
         let rpc = |what: &'static str| {
@@ -238,7 +238,7 @@ impl OptimizerHandler {
     /// them (`hot_spots` table).
     async fn report_hot_spots(
         &self,
-        admin: &mut queen::client::AdminClient,
+        admin: &mut queen_client::AdminClient,
         task_id: u64,
         sources: &[(String, u64)],
     ) -> Result<(), HandlerError> {
@@ -286,7 +286,7 @@ impl Handler for OptimizerHandler {
                 "performance-optimizer cannot handle a {variant} payload"
             )));
         };
-        let mut admin = queen::client::admin(&self.queen)
+        let mut admin = queen_client::admin(&self.queen)
             .await
             .map_err(|e| HandlerError::retryable(format!("cannot reach the queen: {e}")))?;
         let (changed, hot, all) = self.intervals(&mut admin, optimize.window_secs).await?;

@@ -1,5 +1,6 @@
-//! Connecting to a queen's gRPC endpoint, with the caller's trace context
-//! forwarded on every admin call.
+//! queen-client: connecting to a queen's gRPC admin endpoint, with the caller's
+//! trace context forwarded on every call (agents, `queenctl`, tests use it
+//! without depending on the whole queen).
 
 use swarm_proto::v1::queen_admin_client::QueenAdminClient;
 use tonic::service::interceptor::InterceptedService;
