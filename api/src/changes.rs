@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use memory_coordinator::Memory;
-use memory_coordinator::layout::MEMORY_SYNC;
+use memory_coordinator::layout::memory_sync_channel;
 use tokio::sync::{Notify, broadcast};
 
 use crate::cache::ResponseCache;
@@ -92,10 +92,12 @@ pub fn start(
 
 /// Turns notices into wake-ups; re-subscribes if the subscription ends.
 async fn listen(memory: Arc<dyn Memory>, wake: Arc<Notify>) {
+    // the channel the coordinator publishes on (the same setting)
+    let channel = memory_sync_channel();
     loop {
-        match memory.subscribe(&[MEMORY_SYNC.to_string()]).await {
+        match memory.subscribe(std::slice::from_ref(&channel)).await {
             Ok(mut subscription) => {
-                tracing::info!(channel = MEMORY_SYNC, "listening for event notices");
+                tracing::info!(%channel, "listening for event notices");
                 while subscription.recv().await.is_some() {
                     metrics::counter!("tge_api_notices_total").increment(1);
                     wake.notify_one();

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use agent_runtime::{AgentOptions, Handler, NoopOnly};
 use api_reliability::config::AlertConfig;
-use memory_coordinator::layout::MEMORY_SYNC;
+use memory_coordinator::layout::memory_sync_channel;
 use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
 use memory_coordinator::synth::Synthesizer;
 use memory_coordinator::{Envelope, LocalMemory, Memory};
@@ -259,7 +259,7 @@ pub async fn run(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .map_err(|e| anyhow::anyhow!("the optimizer schedule: {e}"))?;
-    let mut notices = memory.subscribe(&[MEMORY_SYNC.to_string()]).await?;
+    let mut notices = memory.subscribe(&[memory_sync_channel()]).await?;
     let announcer = tokio::spawn(async move {
         while let Some((_, payload)) = notices.recv().await {
             if let Ok(env) = Envelope::<serde_json::Value>::from_bytes(&payload) {
