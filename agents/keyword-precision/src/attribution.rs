@@ -544,8 +544,15 @@ pub fn propose_abbreviations(text: &str, out: &mut Candidates<'_>) {
     }
 }
 
-/// `word` with the capitalised name words that follow it where it first
-/// stands in `text` ("Orrery" → "Orrery Labs"), at most two.
+/// Words that continue a project's name ("Orrery Labs"); other capitalised
+/// words after a name are headline words ("Points", "Docs", "Public").
+const NAME_SUFFIXES: &[&str] = &[
+    "Labs", "Lab", "Network", "Protocol", "Finance", "Chain", "Swap", "Exchange", "Markets",
+    "Money", "Games", "Studios", "AI", "DAO", "Fi", "Bridge", "Wallet", "Capital",
+];
+
+/// `word` with the name suffixes that follow it where it first stands in
+/// `text` ("Orrery" → "Orrery Labs"), at most two.
 fn with_following_name_words(text: &str, word: &str) -> String {
     let Some(at) = text.find(word) else {
         return word.to_string();
@@ -561,13 +568,7 @@ fn with_following_name_words(text: &str, word: &str) -> String {
             .next()
             .unwrap_or_default()
             .trim_end_matches('.');
-        let capitalised = next.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            && next.chars().skip(1).any(|c| c.is_ascii_lowercase());
-        if !capitalised
-            || stops_a_name(next)
-            || FILLER.contains(&next.to_lowercase().as_str())
-            || !is_name_word(next)
-        {
+        if !NAME_SUFFIXES.contains(&next) {
             break;
         }
         name.push(' ');
