@@ -177,12 +177,7 @@ impl Handler for ReliabilityHandler {
         match task.payload().and_then(|p| p.kind.as_ref()) {
             Some(task_payload::Kind::DeliverAlert(d)) => self.deliver(d).await,
             Some(task_payload::Kind::ProbeSource(p)) => self.probe(p).await,
-            _ => {
-                let variant = task.payload().map_or("empty", |p| p.variant_name());
-                Err(HandlerError::permanent(format!(
-                    "api-reliability cannot handle a {variant} payload"
-                )))
-            }
+            _ => Err(task.unhandled("api-reliability")),
         }
     }
 }

@@ -26,14 +26,12 @@ impl QualityHandler {
 #[async_trait::async_trait]
 impl Handler for QualityHandler {
     async fn handle(&self, task: TaskContext) -> Outcome {
-        let Some(task_payload::Kind::ValidateCandidate(c)) =
-            task.payload().and_then(|p| p.kind.clone())
-        else {
-            let variant = task.payload().map_or("empty", |p| p.variant_name());
-            return Err(HandlerError::permanent(format!(
-                "data-quality cannot handle a {variant} payload"
-            )));
-        };
+        let c = task
+            .payload_as("data-quality", |k| match k {
+                task_payload::Kind::ValidateCandidate(c) => Some(c),
+                _ => None,
+            })?
+            .clone();
         let project = validate::project(&c.project).map_err(|e| {
             metrics::counter!("swarm_candidates_total", "outcome" => "invalid").increment(1);
             HandlerError::permanent(format!("invalid candidate {}: {}", c.candidate_id, e.0))

@@ -62,14 +62,12 @@ impl KeywordHandler {
 #[async_trait::async_trait]
 impl Handler for KeywordHandler {
     async fn handle(&self, task: TaskContext) -> Outcome {
-        let Some(task_payload::Kind::AnalyzeDocument(doc)) =
-            task.payload().and_then(|p| p.kind.clone())
-        else {
-            let variant = task.payload().map_or("empty", |p| p.variant_name());
-            return Err(HandlerError::permanent(format!(
-                "keyword-precision cannot handle a {variant} payload"
-            )));
-        };
+        let doc = task
+            .payload_as("keyword-precision", |k| match k {
+                task_payload::Kind::AnalyzeDocument(d) => Some(d),
+                _ => None,
+            })?
+            .clone();
         let decision = self.classifier.current().classify(&Document {
             id: doc.document_id.clone(),
             title: doc.title.clone(),

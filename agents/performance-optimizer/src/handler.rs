@@ -278,14 +278,10 @@ impl OptimizerHandler {
 #[async_trait::async_trait]
 impl Handler for OptimizerHandler {
     async fn handle(&self, task: TaskContext) -> Outcome {
-        let Some(task_payload::Kind::OptimizeSchedules(optimize)) =
-            task.payload().and_then(|p| p.kind.clone())
-        else {
-            let variant = task.payload().map_or("empty", |p| p.variant_name());
-            return Err(HandlerError::permanent(format!(
-                "performance-optimizer cannot handle a {variant} payload"
-            )));
-        };
+        let optimize = *task.payload_as("performance-optimizer", |k| match k {
+            task_payload::Kind::OptimizeSchedules(o) => Some(o),
+            _ => None,
+        })?;
         let mut admin = queen_client::admin(&self.queen)
             .await
             .map_err(|e| HandlerError::retryable(format!("cannot reach the queen: {e}")))?;

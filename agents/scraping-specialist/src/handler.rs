@@ -130,14 +130,12 @@ impl ScrapeHandler {
 #[async_trait::async_trait]
 impl Handler for ScrapeHandler {
     async fn handle(&self, task: TaskContext) -> Outcome {
-        let Some(task_payload::Kind::FetchSource(source)) =
-            task.payload().and_then(|p| p.kind.clone())
-        else {
-            let variant = task.payload().map_or("empty", |p| p.variant_name());
-            return Err(HandlerError::permanent(format!(
-                "scraping-specialist cannot handle a {variant} payload"
-            )));
-        };
+        let source = task
+            .payload_as("scraping-specialist", |k| match k {
+                task_payload::Kind::FetchSource(s) => Some(s),
+                _ => None,
+            })?
+            .clone();
         if source.source_kind == "websocket" {
             return self.listen(&source).await;
         }
