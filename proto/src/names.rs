@@ -3,8 +3,14 @@
 
 use crate::v1::{AgentKind, Priority, TaskPayload, TaskState, task_payload};
 
+/// How many specialist kinds there are (arrays indexed by
+/// [`AgentKind::index`]).
+pub const KIND_COUNT: usize = 5;
+/// How many priorities there are (arrays indexed by [`Priority::rank`]).
+pub const PRIORITY_COUNT: usize = 4;
+
 /// Every agent kind that has a queue, in a fixed order.
-pub const AGENT_KINDS: [AgentKind; 5] = [
+pub const AGENT_KINDS: [AgentKind; KIND_COUNT] = [
     AgentKind::ScrapingSpecialist,
     AgentKind::KeywordPrecision,
     AgentKind::ApiReliability,
@@ -13,7 +19,7 @@ pub const AGENT_KINDS: [AgentKind; 5] = [
 ];
 
 /// Priorities from most to least urgent; the index is the priority's rank.
-pub const PRIORITIES: [Priority; 4] = [
+pub const PRIORITIES: [Priority; PRIORITY_COUNT] = [
     Priority::Critical,
     Priority::High,
     Priority::Normal,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use swarm_proto::names::KIND_COUNT;
 
 use serde::Deserialize;
 use swarm_proto::AgentKind;
@@ -170,7 +171,7 @@ impl QueenConfig {
     }
 
     /// The policy of every kind, in [`AGENT_KINDS`] order.
-    pub fn policies(&self) -> [KindPolicy; 5] {
+    pub fn policies(&self) -> [KindPolicy; KIND_COUNT] {
         AGENT_KINDS.map(|kind| {
             self.kinds
                 .iter()

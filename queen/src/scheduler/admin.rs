@@ -2,6 +2,7 @@
 //! letters and replay, pause/resume, schedules, listings and stats.
 
 use std::cmp::Reverse;
+use swarm_proto::names::KIND_COUNT;
 
 use prost::Message;
 use swarm_proto::names::AGENT_KINDS;
@@ -230,7 +231,7 @@ impl Scheduler {
             schedules = self.schedules.len(),
             "queue restored"
         );
-        self.dirty = [true; 5];
+        self.dirty = [true; KIND_COUNT];
     }
 
     /// Cancels a task in any state but finished. A leased task's holder is

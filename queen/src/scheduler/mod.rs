@@ -26,6 +26,7 @@ mod tuning;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
+use swarm_proto::names::KIND_COUNT;
 
 use swarm_proto::TaskState;
 use swarm_proto::names::AGENT_KINDS;
@@ -46,7 +47,7 @@ const SEQ_BITS: u32 = 40;
 /// Settings the scheduler needs from the queen's configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub policies: [KindPolicy; 5],
+    pub policies: [KindPolicy; KIND_COUNT],
     pub aging_ms: i64,
     pub max_assign_batch: usize,
     pub history_limit: usize,
@@ -93,7 +94,7 @@ pub struct Scheduler {
     id_seq: u64,
     token_seq: u64,
     tasks: HashMap<u64, Entry>,
-    kinds: [KindQueue; 5],
+    kinds: [KindQueue; KIND_COUNT],
     /// (run_at, id) of scheduled tasks; entries may be stale.
     delayed: BinaryHeap<Reverse<(i64, u64)>>,
     /// (deadline, id, token) of leases; entries may be stale.
@@ -107,12 +108,12 @@ pub struct Scheduler {
     /// False while shutting down: nothing new is leased.
     leasing: bool,
     /// Kinds whose queues or sessions changed since the last dispatch.
-    dirty: [bool; 5],
+    dirty: [bool; KIND_COUNT],
     started_ms: i64,
     /// Schedules whose source breaker is open: not submitted (see `tuning`).
     held: HashSet<String>,
     /// Recommended replicas per kind (0 = none yet).
-    recommended: [u32; 5],
+    recommended: [u32; KIND_COUNT],
 }
 
 impl Scheduler {
@@ -136,10 +137,10 @@ impl Scheduler {
             history: VecDeque::new(),
             totals: Totals::default(),
             leasing: true,
-            dirty: [false; 5],
+            dirty: [false; KIND_COUNT],
             started_ms: now_ms,
             held: HashSet::new(),
-            recommended: [0; 5],
+            recommended: [0; KIND_COUNT],
         }
     }
 
@@ -170,7 +171,7 @@ impl Scheduler {
     pub fn set_leasing(&mut self, leasing: bool) {
         self.leasing = leasing;
         if leasing {
-            self.dirty = [true; 5];
+            self.dirty = [true; KIND_COUNT];
             self.dispatch_dirty(0);
         }
     }

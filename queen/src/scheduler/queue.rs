@@ -4,6 +4,7 @@
 //! at the front (no starvation).
 
 use std::collections::{HashMap, VecDeque};
+use swarm_proto::names::PRIORITY_COUNT;
 
 use super::entry::{Entry, EntryState};
 
@@ -25,8 +26,8 @@ pub struct KindCounters {
 /// Queues and bookkeeping of one task kind.
 #[derive(Debug, Default)]
 pub struct KindQueue {
-    ready: [VecDeque<Waiting>; 4],
-    ready_len: [usize; 4],
+    ready: [VecDeque<Waiting>; PRIORITY_COUNT],
+    ready_len: [usize; PRIORITY_COUNT],
     pub scheduled: usize,
     pub leased: usize,
     pub dead: usize,
@@ -61,7 +62,7 @@ impl KindQueue {
     }
 
     /// Ready tasks per priority rank.
-    pub fn ready_by_rank(&self) -> [usize; 4] {
+    pub fn ready_by_rank(&self) -> [usize; PRIORITY_COUNT] {
         self.ready_len
     }
 
@@ -80,7 +81,7 @@ impl KindQueue {
         tasks: &HashMap<u64, Entry>,
     ) -> Option<(u64, i64)> {
         let mut best: Option<(usize, i64)> = None; // (rank, effective * 1000)
-        for rank in 0..4 {
+        for rank in 0..PRIORITY_COUNT {
             // drop slots of tasks that were cancelled while waiting
             while let Some(head) = self.ready[rank].front() {
                 let live = tasks

@@ -4,6 +4,7 @@
 //! leases back at once.
 
 use std::collections::HashSet;
+use swarm_proto::names::KIND_COUNT;
 
 use swarm_proto::names::AGENT_KINDS;
 use swarm_proto::v1::{
@@ -340,8 +341,8 @@ impl Scheduler {
     }
 
     /// Sessions connected per kind, in `AGENT_KINDS` order.
-    pub fn sessions_per_kind(&self) -> [usize; 5] {
-        let mut counts = [0; 5];
+    pub fn sessions_per_kind(&self) -> [usize; KIND_COUNT] {
+        let mut counts = [0; KIND_COUNT];
         for session in self.sessions.values() {
             counts[session.kind] += 1;
         }
