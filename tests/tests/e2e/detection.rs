@@ -157,11 +157,13 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
         let db = &db;
         async move {
             let mut c = db.connect().await.ok()?;
-            let rows: Vec<Row> = sqlx::query_as(query).fetch_all(&mut c).await.ok()?;
+            // evidence first: an event and its evidence commit together, so
+            // events read after seeing all evidence are never older than it
             let evidence: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
                 .fetch_one(&mut c)
                 .await
                 .ok()?;
+            let rows: Vec<Row> = sqlx::query_as(query).fetch_all(&mut c).await.ok()?;
             (rows.len() == 2 && evidence == 5).then_some(rows)
         }
     })
