@@ -82,6 +82,15 @@ fn read_examples(path: &PathBuf) -> anyhow::Result<Vec<eval::Example>> {
     eval::parse_examples(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
+/// The labelled examples of every file in `paths`, in order.
+fn read_all(paths: &[PathBuf]) -> anyhow::Result<Vec<eval::Example>> {
+    let mut examples = Vec::new();
+    for path in paths {
+        examples.extend(read_examples(path)?);
+    }
+    Ok(examples)
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = match &args.config {
@@ -105,10 +114,7 @@ fn main() -> anyhow::Result<()> {
             epochs,
             l2,
         } => {
-            let mut examples = Vec::new();
-            for path in &files {
-                examples.extend(read_examples(path)?);
-            }
+            let examples = read_all(&files)?;
             let settings = linear::Settings {
                 epochs,
                 l2,
@@ -174,10 +180,7 @@ fn main() -> anyhow::Result<()> {
             };
             let report = match cv {
                 Some(k) => {
-                    let mut more = Vec::new();
-                    for path in &extra {
-                        more.extend(read_examples(path)?);
-                    }
+                    let more = read_all(&extra)?;
                     let settings = linear::Settings {
                         epochs,
                         l2,
