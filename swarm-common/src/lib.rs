@@ -7,12 +7,14 @@
 //!   environment overrides;
 //! - [`grpc`] — client endpoints with sane timeouts and keep-alive;
 //! - [`ops`] — the `/health`, `/ready`, `/metrics` HTTP endpoint;
+//! - [`ports`] — service names and default ports of the design;
 //! - [`shutdown`] — SIGTERM / Ctrl-C as a future;
 //! - [`time`] — wall-clock helpers in unix milliseconds.
 
 pub mod config;
 pub mod grpc;
 pub mod ops;
+pub mod ports;
 pub mod propagation;
 pub mod shutdown;
 pub mod telemetry;

@@ -1,7 +1,5 @@
-//! Service registration and discovery (Consul). Not yet built: no issue has
-//! scheduled it. Until then processes are addressed by configuration; this
-//! crate holds the one fact every service shares — its name and ports in
-//! the design.
+//! The design's service names and their default ports — the one fact every
+//! process shares about the others until service discovery (Consul) is built.
 
 /// A swarm service and its default ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
