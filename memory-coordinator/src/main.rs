@@ -22,6 +22,8 @@ struct Args {
     redis_url: String,
     #[command(flatten)]
     telemetry: TelemetryArgs,
+    #[command(flatten)]
+    layout: swarm_memory::Layout,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -44,9 +46,6 @@ enum Command {
         /// Findings unacknowledged this long are taken over from their consumer.
         #[arg(long, default_value_t = 30_000)]
         claim_min_idle_ms: u64,
-        /// Findings stream to consume.
-        #[arg(long, env = "SWARM_FINDINGS_STREAM", default_value = memory_coordinator::layout::FINDINGS_STREAM)]
-        stream: String,
     },
     /// Take `count` tokens from a shared bucket as fast as allowed; prints
     /// one line per token granted: the unix time in milliseconds.
@@ -66,24 +65,22 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let telemetry = telemetry::init("memory-coordinator", &args.telemetry)?;
-    let memory = memory_coordinator::open(&args.redis_url).await?;
+    let memory = swarm_memory::open(&args.redis_url).await?;
     let result = match args.command.unwrap_or(Command::Run {
         database_url: "postgres://postgres@127.0.0.1:5432/tge".into(),
         http_addr: ([127, 0, 0, 1], 8002).into(),
         consumer: None,
         claim_min_idle_ms: 30_000,
-        stream: memory_coordinator::layout::FINDINGS_STREAM.into(),
     }) {
         Command::Run {
             database_url,
             http_addr,
             consumer,
             claim_min_idle_ms,
-            stream,
         } => {
             let synth = Synthesizer::connect(&database_url).await?;
             let mut options = Options {
-                stream,
+                layout: args.layout,
                 http_addr,
                 claim_min_idle: Duration::from_millis(claim_min_idle_ms),
                 ..Options::default()

@@ -10,22 +10,22 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use swarm_common::ops::Readiness;
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use crate::envelope::Envelope;
-use crate::finding::Finding;
-use crate::layout::{COORDINATOR_GROUP, FINDINGS_STREAM};
-use crate::memory::{Delivery, Memory};
+use swarm_memory::layout::COORDINATOR_GROUP;
+use swarm_memory::{Delivery, Layout, Memory};
+use swarm_types::{Envelope, Finding, Notice};
+
 use crate::synth::{Outcome, Synthesizer};
 
 /// Settings of the coordinator.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The findings stream (tests use their own).
-    pub stream: String,
+    /// The stream consumed and the channel notices go out on.
+    pub layout: Layout,
     /// Consumer name in the group (unique per replica).
     pub consumer: String,
     pub http_addr: SocketAddr,
@@ -40,7 +40,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            stream: FINDINGS_STREAM.to_string(),
+            layout: Layout::default(),
             consumer: format!("coordinator-{}", std::process::id()),
             http_addr: ([127, 0, 0, 1], 8002).into(),
             batch: 200,
@@ -49,14 +49,6 @@ impl Default for Options {
             claim_every: Duration::from_secs(5),
         }
     }
-}
-
-/// A notice on the memory-sync channel.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Notice {
-    EventCreated(crate::synth::EventChange),
-    EventUpdated(crate::synth::EventChange),
 }
 
 #[derive(Clone)]
@@ -79,7 +71,7 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     memory
-        .create_group(&options.stream, COORDINATOR_GROUP)
+        .create_group(&options.layout.findings_stream, COORDINATOR_GROUP)
         .await?;
     let shared = Shared {
         memory,
@@ -122,7 +114,7 @@ async fn consume_loop(shared: &Shared, mut stop: watch::Receiver<bool>) {
     let o = &shared.options;
     while !*stop.borrow() {
         let batch = tokio::select! {
-            r = shared.memory.read_group(&o.stream, COORDINATOR_GROUP, &o.consumer, o.batch, o.block) => r,
+            r = shared.memory.read_group(&o.layout.findings_stream, COORDINATOR_GROUP, &o.consumer, o.batch, o.block) => r,
             _ = stop.changed() => break,
         };
         match batch {
@@ -148,7 +140,7 @@ async fn claim_loop(shared: Shared, stop: watch::Receiver<bool>) {
         match shared
             .memory
             .claim_idle(
-                &o.stream,
+                &o.layout.findings_stream,
                 COORDINATOR_GROUP,
                 &o.consumer,
                 o.claim_min_idle,
@@ -181,7 +173,7 @@ async fn gauge_loop(shared: Shared) {
     let mut interval = tokio::time::interval(Duration::from_secs(2));
     loop {
         interval.tick().await;
-        let stream = &shared.options.stream;
+        let stream = &shared.options.layout.findings_stream;
         if let Ok(length) = shared.memory.stream_len(stream).await {
             metrics::gauge!("swarm_findings_stream_length").set(length as f64);
         }
@@ -250,7 +242,7 @@ async fn process(shared: &Shared, entries: Vec<Delivery>) {
                 tracing::warn!(id = %entry.id, %reason, "malformed finding set aside");
                 metrics::counter!("swarm_findings_processed_total", "outcome" => "malformed")
                     .increment(1);
-                let dead = format!("{}:dead", shared.options.stream);
+                let dead = format!("{}:dead", shared.options.layout.findings_stream);
                 match shared.memory.append(&dead, &entry.payload, 100_000).await {
                     Ok(_) => done.push(entry.id),
                     Err(error) => {
@@ -271,7 +263,11 @@ async fn process(shared: &Shared, entries: Vec<Delivery>) {
     metrics::counter!("swarm_memory_ops_total", "op" => "ack").increment(1);
     if let Err(error) = shared
         .memory
-        .ack(&shared.options.stream, COORDINATOR_GROUP, &done)
+        .ack(
+            &shared.options.layout.findings_stream,
+            COORDINATOR_GROUP,
+            &done,
+        )
         .await
     {
         tracing::warn!(%error, "ack failed; entries will be redelivered (synthesis is idempotent)");
@@ -314,7 +310,7 @@ async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> 
         metrics::counter!("swarm_findings_processed_total", "outcome" => label).increment(1);
         if let Outcome::Event(change) = outcome {
             if change.status == "live" {
-                let known = crate::known_tokens::record_live(
+                let known = swarm_memory::known_tokens::record_live(
                     shared.memory.as_ref(),
                     &change.project,
                     change.symbol.as_deref(),
@@ -331,8 +327,8 @@ async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> 
                 Notice::EventUpdated(change)
             };
             let env = Envelope::new("memory-coordinator", notice);
-            let channel = crate::layout::memory_sync_channel();
-            match shared.memory.publish(&channel, &env.to_bytes()).await {
+            let channel = &shared.options.layout.memory_sync_channel;
+            match shared.memory.publish(channel, &env.to_bytes()).await {
                 Ok(()) => metrics::counter!("swarm_pubsub_published_total").increment(1),
                 Err(error) => tracing::warn!(%error, "event notice not published"),
             }
@@ -370,7 +366,7 @@ async fn one_by_one(
     if pending > 0 {
         tracing::error!(pending, "findings stay pending for redelivery");
     }
-    let dead = format!("{}:dead", shared.options.stream);
+    let dead = format!("{}:dead", shared.options.layout.findings_stream);
     for (id, env, error) in poison {
         tracing::error!(%error, id = %id, "finding fails on its own; set aside");
         metrics::counter!("swarm_findings_processed_total", "outcome" => "poison").increment(1);
@@ -405,7 +401,7 @@ async fn recent(
     let limit = q.limit.unwrap_or(50).clamp(1, 1000);
     let entries = shared
         .memory
-        .recent(&shared.options.stream, limit)
+        .recent(&shared.options.layout.findings_stream, limit)
         .await
         .map_err(|e| (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
     let items: Vec<serde_json::Value> = entries
@@ -423,22 +419,22 @@ async fn stats(
     State(shared): State<Shared>,
 ) -> Result<Json<serde_json::Value>, (axum::http::StatusCode, String)> {
     let unavailable =
-        |e: crate::memory::Error| (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+        |e: swarm_memory::Error| (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string());
     let length = shared
         .memory
-        .stream_len(&shared.options.stream)
+        .stream_len(&shared.options.layout.findings_stream)
         .await
         .map_err(unavailable)?;
     let pending = shared
         .memory
-        .pending(&shared.options.stream, COORDINATOR_GROUP)
+        .pending(&shared.options.layout.findings_stream, COORDINATOR_GROUP)
         .await
         .map_err(unavailable)?;
     metrics::gauge!("swarm_findings_stream_length").set(length as f64);
     metrics::gauge!("swarm_findings_pending").set(pending as f64);
     Ok(Json(serde_json::json!({
         "backend": shared.memory.backend(),
-        "stream": shared.options.stream,
+        "stream": shared.options.layout.findings_stream,
         "length": length,
         "pending": pending,
         "consumer": shared.options.consumer,

@@ -9,11 +9,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::Memory;
-use memory_coordinator::reliability::Phase;
-use memory_coordinator::reliability::commands::schedule_source;
-use memory_coordinator::reliability::shared;
 use swarm_common::time::now_ms;
+use swarm_memory::Memory;
+use swarm_memory::reliability::Phase;
+use swarm_memory::reliability::commands::schedule_source;
+use swarm_memory::reliability::shared;
 
 use crate::Queen;
 

@@ -6,11 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::layout::queen_commands_channel;
-use memory_coordinator::reliability::QueenCommand;
-use memory_coordinator::reliability::commands::source_schedule;
-use memory_coordinator::{Envelope, Memory};
+use swarm_memory::Memory;
+use swarm_memory::layout::queen_commands_channel;
+use swarm_memory::reliability::QueenCommand;
+use swarm_memory::reliability::commands::source_schedule;
 use swarm_proto::AgentKind;
+use swarm_types::Envelope;
 
 use crate::Queen;
 

@@ -109,7 +109,7 @@ pub async fn start_with_store(
 /// As [`start`].
 pub async fn start_with_memory(
     config: QueenConfig,
-    memory: Arc<dyn memory_coordinator::Memory>,
+    memory: Arc<dyn swarm_memory::Memory>,
 ) -> anyhow::Result<Running> {
     config.validate().context("invalid queen configuration")?;
     let store = open_store(&config).await?;
@@ -119,7 +119,7 @@ pub async fn start_with_memory(
 async fn start_inner(
     config: QueenConfig,
     store: Arc<dyn Store>,
-    memory: Option<Arc<dyn memory_coordinator::Memory>>,
+    memory: Option<Arc<dyn swarm_memory::Memory>>,
 ) -> anyhow::Result<Running> {
     let (queen, tasks) = Queen::start(config.clone(), store)
         .await
@@ -235,11 +235,11 @@ async fn start_inner(
 async fn start_memory_loops(
     config: &QueenConfig,
     queen: &Queen,
-    memory: Option<Arc<dyn memory_coordinator::Memory>>,
+    memory: Option<Arc<dyn swarm_memory::Memory>>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let memory = match (memory, &config.memory_url) {
         (Some(memory), _) => memory,
-        (None, Some(url)) => memory_coordinator::open(url)
+        (None, Some(url)) => swarm_memory::open(url)
             .await
             .with_context(|| format!("opening the shared memory at {url}"))?,
         (None, None) => return Ok(Vec::new()),

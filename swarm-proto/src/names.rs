@@ -1,7 +1,7 @@
 //! Stable human names for enum values (CLI arguments, log fields, metric
 //! labels) and the payload → queue routing rule.
 
-use crate::v1::{AgentKind, Priority, TaskPayload, TaskState, task_payload};
+use crate::v1::{AgentKind, Priority, TaskPayload, TaskSpec, TaskState, task_payload};
 
 /// How many specialist kinds there are (arrays indexed by
 /// [`AgentKind::index`]).
@@ -122,6 +122,11 @@ impl TaskPayload {
         }
     }
 
+    /// A payload of `kind`.
+    pub fn of(kind: task_payload::Kind) -> Self {
+        Self { kind: Some(kind) }
+    }
+
     /// Short name of the payload variant, for logs.
     pub fn variant_name(&self) -> &'static str {
         use task_payload::Kind;
@@ -134,6 +139,20 @@ impl TaskPayload {
             Some(Kind::OptimizeSchedules(_)) => "optimize_schedules",
             Some(Kind::Noop(_)) => "noop",
             None => "empty",
+        }
+    }
+}
+
+impl TaskSpec {
+    /// A task carrying `payload`, queued for the kind the pipeline sends
+    /// that payload to ([`TaskPayload::default_kind`] — the pipeline's shape
+    /// is declared there and nowhere else); the other fields default.
+    pub fn routed(payload: task_payload::Kind) -> Self {
+        let payload = TaskPayload::of(payload);
+        Self {
+            kind: payload.default_kind().unwrap_or(AgentKind::Unspecified) as i32,
+            payload: Some(payload),
+            ..Self::default()
         }
     }
 }
@@ -168,5 +187,8 @@ mod tests {
             kind: Some(task_payload::Kind::Noop(Default::default())),
         };
         assert_eq!(noop.default_kind(), None);
+        let routed = TaskSpec::routed(task_payload::Kind::ValidateCandidate(Default::default()));
+        assert_eq!(routed.kind, AgentKind::DataQuality as i32);
+        assert!(routed.payload.is_some());
     }
 }

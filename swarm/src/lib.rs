@@ -17,19 +17,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agent_runtime::{AgentOptions, Handler, NoopOnly};
+use agent_runtime::{AgentContext, AgentOptions, Component};
 use api_reliability::config::AlertConfig;
-use memory_coordinator::layout::memory_sync_channel;
-use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
 use memory_coordinator::synth::Synthesizer;
-use memory_coordinator::{Envelope, LocalMemory, Memory};
 use performance_optimizer::interval::IntervalPolicy;
 use performance_optimizer::replicas::ReplicaPolicy;
 use queen::config::{QueenConfig, StoreKind};
 use queen::sources::{SourceConfig, SourceKind};
-use swarm_proto::names::AGENT_KINDS;
-use swarm_proto::v1::{OptimizeSchedules, Schedule, TaskPayload, TaskSpec, task_payload};
-use swarm_proto::{AgentKind, Priority};
+use swarm_memory::reliability::BreakerPolicy;
+use swarm_memory::{Layout, LocalMemory, Memory};
+use swarm_proto::Priority;
+use swarm_proto::v1::{OptimizeSchedules, Schedule, TaskSpec, task_payload};
+use swarm_types::Envelope;
 use tokio::sync::watch;
 
 /// Options of an embedded run.
@@ -82,68 +81,39 @@ impl Default for Options {
     }
 }
 
-fn handler_for(
-    kind: AgentKind,
-    memory: &Arc<dyn Memory>,
-    queen_addr: &str,
-    options: &Options,
-) -> anyhow::Result<Arc<dyn Handler>> {
-    let breaker = || SharedBreaker::new(memory.clone(), BreakerPolicy::default());
-    Ok(match kind {
-        AgentKind::ScrapingSpecialist => {
-            let fetch = scraping_specialist::fetch::FetchOptions {
-                host_rate_per_sec: 20.0,
-                ..Default::default()
-            };
-            let fetcher = scraping_specialist::fetch::Fetcher::new(memory.clone(), fetch)?;
-            let settings = scraping_specialist::handler::ScrapeSettings {
-                queen_addr: Some(queen_addr.to_string()),
-                x_bearer_token: options.x_bearer_token.clone(),
-                linked: scraping_specialist::linked::LinkedOptions::default(),
-            };
-            let scrape = scraping_specialist::handler::ScrapeHandler::with_settings(
-                fetcher,
-                memory.clone(),
-                settings,
-            );
-            Arc::new(scraping_specialist::guard::Guarded::new(
-                scrape,
-                memory.clone(),
-                breaker(),
-            ))
-        }
-        AgentKind::KeywordPrecision => Arc::new(keyword_precision::agent::KeywordHandler::new(
-            Arc::new(keyword_precision::Classifier::default()),
-            Some(memory.clone()),
-        )),
-        AgentKind::DataQuality => {
-            Arc::new(data_quality::handler::QualityHandler::new(memory.clone()))
-        }
-        AgentKind::ApiReliability => Arc::new(api_reliability::handler::ReliabilityHandler::new(
-            options.alerts.clone(),
-            memory.clone(),
-            breaker(),
-        )?),
-        AgentKind::PerformanceOptimizer => {
-            let settings = performance_optimizer::handler::Settings {
-                // the demo polls every few seconds: keep it in that range
-                intervals: IntervalPolicy {
-                    min_ms: 1_000,
-                    max_ms: 60_000,
-                    ..IntervalPolicy::default()
-                },
-                replicas: ReplicaPolicy::default(),
-                default_service_secs: 0.05,
-                default_capacity: 16,
-            };
-            Arc::new(performance_optimizer::handler::OptimizerHandler::new(
-                queen_addr.to_string(),
-                memory.clone(),
-                settings,
-            ))
-        }
-        _ => Arc::new(NoopOnly),
-    })
+/// The five specialists, built the way their binaries build them, with
+/// the embedded run's settings.
+fn components(options: &Options, context: &AgentContext) -> anyhow::Result<Vec<Component>> {
+    let scraping = scraping_specialist::Config {
+        fetch: scraping_specialist::fetch::FetchOptions {
+            host_rate_per_sec: 20.0,
+            ..Default::default()
+        },
+        x_bearer_token: options.x_bearer_token.clone(),
+        ..Default::default()
+    };
+    let reliability = api_reliability::Config {
+        alerts: options.alerts.clone(),
+        breaker: BreakerPolicy::default(),
+    };
+    let optimizer = performance_optimizer::Config {
+        // the demo polls every few seconds: keep it in that range
+        intervals: IntervalPolicy {
+            min_ms: 1_000,
+            max_ms: 60_000,
+            ..IntervalPolicy::default()
+        },
+        replicas: ReplicaPolicy::default(),
+        default_service_secs: 0.05,
+        default_capacity: 16,
+    };
+    Ok(vec![
+        scraping_specialist::build(scraping, context)?,
+        keyword_precision::agent::build(Default::default(), context),
+        data_quality::build(data_quality::Config::default(), context),
+        api_reliability::build(reliability, context)?,
+        performance_optimizer::build(optimizer, context),
+    ])
 }
 
 /// Runs the embedded swarm until `shutdown` completes.
@@ -184,6 +154,7 @@ pub async fn run(
         );
     }
     let memory: Arc<dyn Memory> = Arc::new(LocalMemory::default());
+    let layout = Layout::default();
     let running = queen::run::start_with_memory(config, memory.clone()).await?;
     let queen_addr = format!("http://{}", running.grpc_addr);
     let (stop, stop_rx) = watch::channel(false);
@@ -206,6 +177,7 @@ pub async fn run(
         memory.clone(),
         synth,
         memory_coordinator::service::Options {
+            layout: layout.clone(),
             consumer: "embedded".into(),
             http_addr: options.coordinator_addr,
             ..Default::default()
@@ -214,40 +186,28 @@ pub async fn run(
     ));
     let api = serve_api(
         &options,
+        &layout,
         &running,
         events.clone(),
         memory.clone(),
         stopped(stop_rx.clone()),
     )
     .await?;
+    let context = AgentContext::new(memory.clone(), layout.clone(), queen_addr.clone());
     let mut agents = Vec::new();
-    for kind in AGENT_KINDS {
-        let mut agent = AgentOptions::new(queen_addr.clone(), kind);
-        agent.agent_id = format!("{}-embedded", kind.name());
+    for component in components(&options, &context)? {
+        let mut agent = AgentOptions::new(queen_addr.clone(), component.kind);
+        agent.agent_id = format!("{}-embedded", component.kind.name());
         agent.capacity = options.capacity;
-        let handler = handler_for(kind, &memory, &queen_addr, &options)?;
-        agents.push(tokio::spawn(agent_runtime::run(
-            agent,
-            handler,
-            stopped(stop_rx.clone()),
-        )));
+        agents.push(tokio::spawn(component.run(agent, stopped(stop_rx.clone()))));
     }
-    let watcher = tokio::spawn(api_reliability::watcher::run(
-        Arc::new(options.alerts.clone()),
-        memory.clone(),
-        queen_addr.clone(),
-    ));
     let optimize = Schedule {
         name: "optimize".into(),
         task: Some(TaskSpec {
-            kind: AgentKind::PerformanceOptimizer as i32,
-            payload: Some(TaskPayload {
-                kind: Some(task_payload::Kind::OptimizeSchedules(OptimizeSchedules {
-                    window_secs: 300,
-                })),
-            }),
             priority: Priority::Low as i32,
-            ..TaskSpec::default()
+            ..TaskSpec::routed(task_payload::Kind::OptimizeSchedules(OptimizeSchedules {
+                window_secs: 300,
+            }))
         }),
         interval_ms: options.optimize_every.as_millis() as u64,
         paused: false,
@@ -259,7 +219,9 @@ pub async fn run(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .map_err(|e| anyhow::anyhow!("the optimizer schedule: {e}"))?;
-    let mut notices = memory.subscribe(&[memory_sync_channel()]).await?;
+    let mut notices = memory
+        .subscribe(std::slice::from_ref(&layout.memory_sync_channel))
+        .await?;
     let announcer = tokio::spawn(async move {
         while let Some((_, payload)) = notices.recv().await {
             if let Ok(env) = Envelope::<serde_json::Value>::from_bytes(&payload) {
@@ -284,7 +246,6 @@ pub async fn run(
     }
     let _ = coordinator.await;
     announcer.abort();
-    watcher.abort();
     running.stop().await;
     tracing::info!(events = events.events().len(), "embedded swarm stopped");
     Ok(())
@@ -294,6 +255,7 @@ pub async fn run(
 /// schedules; returns its address.
 async fn serve_api(
     options: &Options,
+    layout: &Layout,
     running: &queen::Running,
     events: Arc<MemoryEvents>,
     memory: Arc<dyn Memory>,
@@ -310,6 +272,7 @@ async fn serve_api(
         enabled: true,
         addr: options.api_addr,
         memory_url: "local".into(),
+        memory_sync_channel: layout.memory_sync_channel.clone(),
         anonymous_read: true,
         ..Default::default()
     };
@@ -322,4 +285,27 @@ pub use memory_coordinator::synth::MemoryEvents;
 /// How many items the bundled demo feed shows in all.
 pub fn demo_items() -> usize {
     demo_feed::item_count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_one_process_run_builds_every_specialist_once() {
+        let context = AgentContext::new(
+            Arc::new(LocalMemory::default()),
+            Layout::default(),
+            "http://127.0.0.1:1",
+        );
+        let mut kinds: Vec<_> = components(&Options::default(), &context)
+            .unwrap()
+            .iter()
+            .map(|c| c.kind)
+            .collect();
+        kinds.sort();
+        let mut expected = swarm_proto::names::AGENT_KINDS.to_vec();
+        expected.sort();
+        assert_eq!(kinds, expected);
+    }
 }

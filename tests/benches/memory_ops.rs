@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 
 use fred::prelude::*;
 use fred::types::streams::XCap;
-use memory_coordinator::finding::{Detection, Status};
 use memory_coordinator::service;
 use memory_coordinator::synth::Synthesizer;
-use memory_coordinator::{Envelope, Finding, Memory, RedisMemory};
+use swarm_memory::{Memory, RedisMemory};
 use swarm_tests::{TestDb, redis_cluster_url};
+use swarm_types::finding::{Detection, Status};
+use swarm_types::{Envelope, Finding};
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -161,7 +162,7 @@ async fn synthesis(n: usize) -> anyhow::Result<f64> {
         rand::random::<u32>()
     );
     memory
-        .create_group(&stream, memory_coordinator::layout::COORDINATOR_GROUP)
+        .create_group(&stream, swarm_memory::layout::COORDINATOR_GROUP)
         .await?;
     let mut appends = tokio::task::JoinSet::new();
     for chunk in (0..n).collect::<Vec<_>>().chunks(n.div_ceil(8)) {
@@ -178,7 +179,10 @@ async fn synthesis(n: usize) -> anyhow::Result<f64> {
         r??;
     }
     let options = service::Options {
-        stream: stream.clone(),
+        layout: swarm_memory::Layout {
+            findings_stream: stream.clone(),
+            ..Default::default()
+        },
         consumer: "bench".into(),
         http_addr: ([127, 0, 0, 1], 0).into(),
         ..service::Options::default()

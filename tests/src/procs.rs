@@ -277,7 +277,7 @@ impl CoordinatorProc {
                 "run",
                 "--database-url",
                 db_url,
-                "--stream",
+                "--findings-stream",
                 stream,
                 "--consumer",
                 consumer,

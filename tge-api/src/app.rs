@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::Memory;
+use swarm_memory::Memory;
 
 use crate::cache::ResponseCache;
 use crate::changes::{self, ChangeFeed};
@@ -54,7 +54,10 @@ impl App {
         ));
         let feed = changes::start(
             backends.store.clone(),
-            backends.memory.clone(),
+            backends
+                .memory
+                .clone()
+                .map(|memory| (memory, config.memory_sync_channel.clone())),
             cache.clone(),
             Duration::from_millis(config.refresh_ms),
         );

@@ -11,8 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::Memory;
-use memory_coordinator::layout::memory_sync_channel;
+use swarm_memory::Memory;
 use tokio::sync::{Notify, broadcast};
 
 use crate::cache::ResponseCache;
@@ -70,17 +69,18 @@ impl ChangeFeed {
     }
 }
 
-/// Starts the feed; it runs until the process ends.
+/// Starts the feed (woken by the notices on a channel of a memory, when
+/// given); it runs until the process ends.
 pub fn start(
     store: Arc<dyn EventStore>,
-    memory: Option<Arc<dyn Memory>>,
+    notices: Option<(Arc<dyn Memory>, String)>,
     cache: Arc<ResponseCache>,
     refresh: Duration,
 ) -> ChangeFeed {
     let (tx, _) = broadcast::channel(4_096);
     let wake = Arc::new(Notify::new());
-    if let Some(memory) = memory {
-        tokio::spawn(listen(memory, wake.clone()));
+    if let Some((memory, channel)) = notices {
+        tokio::spawn(listen(memory, channel, wake.clone()));
     }
     let feed = ChangeFeed {
         tx: tx.clone(),
@@ -91,9 +91,7 @@ pub fn start(
 }
 
 /// Turns notices into wake-ups; re-subscribes if the subscription ends.
-async fn listen(memory: Arc<dyn Memory>, wake: Arc<Notify>) {
-    // the channel the coordinator publishes on (the same setting)
-    let channel = memory_sync_channel();
+async fn listen(memory: Arc<dyn Memory>, channel: String, wake: Arc<Notify>) {
     loop {
         match memory.subscribe(std::slice::from_ref(&channel)).await {
             Ok(mut subscription) => {

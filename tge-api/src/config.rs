@@ -15,6 +15,9 @@ pub struct ApiConfig {
     pub addr: SocketAddr,
     /// Memory for live event notices: `redis-cluster://…`, `redis://…` or `local`.
     pub memory_url: String,
+    /// The channel the coordinator announces event changes on (the
+    /// deployment's `Layout::memory_sync_channel`).
+    pub memory_sync_channel: String,
     /// Let requests without a key read (admin paths always need an admin key).
     pub anonymous_read: bool,
     /// Default requests per second of a key (token bucket per key, per replica).
@@ -51,6 +54,7 @@ impl Default for ApiConfig {
             addr: ([127, 0, 0, 1], 8080).into(),
             memory_url: "redis-cluster://127.0.0.1:7001?node=127.0.0.1:7002&node=127.0.0.1:7003"
                 .into(),
+            memory_sync_channel: swarm_memory::layout::MEMORY_SYNC.into(),
             anonymous_read: false,
             rate_per_sec: 50.0,
             burst: 100,

@@ -2,8 +2,8 @@
 //! value gets its own message), unknown parameters rejected, and the opaque
 //! pagination cursor.
 
-use memory_coordinator::synth::{project_key, symbol_key};
 use serde::Deserialize;
+use swarm_types::{project_key, symbol_key};
 use utoipa::IntoParams;
 
 use crate::problem::Problem;

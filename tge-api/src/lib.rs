@@ -53,7 +53,7 @@ pub async fn connect(config: &ApiConfig, database_url: &str) -> anyhow::Result<B
     let store = store::PostgresStore::connect(database_url, config.db_connections)
         .await
         .context("opening the event store")?;
-    let memory = memory_coordinator::open(&config.memory_url)
+    let memory = swarm_memory::open(&config.memory_url)
         .await
         .with_context(|| format!("opening the memory at {}", config.memory_url))?;
     Ok(Backends {

@@ -2,12 +2,11 @@
 //! `main` only adds its own.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use swarm_common::telemetry::{Telemetry, TelemetryArgs};
 use swarm_proto::AgentKind;
 
-use crate::Handler;
+use crate::component::{AgentContext, Component};
 use crate::options::AgentOptions;
 
 /// Flags of an agent process.
@@ -34,6 +33,8 @@ pub struct AgentArgs {
     #[arg(long, env = "SWARM_REDIS_URL", default_value = "local")]
     pub redis_url: String,
     #[command(flatten)]
+    pub layout: swarm_memory::Layout,
+    #[command(flatten)]
     pub telemetry: TelemetryArgs,
 }
 
@@ -47,27 +48,38 @@ impl AgentArgs {
         }
         options.capacity = self.capacity.unwrap_or(default_capacity).max(1);
         options.metrics_addr = self.metrics_addr.or_else(|| {
-            swarm_common::ports::service(kind.name()).map(|s| ([127, 0, 0, 1], s.metrics_port).into())
+            swarm_common::ports::service(kind.name())
+                .map(|s| ([127, 0, 0, 1], s.metrics_port).into())
         });
         options
     }
 
-    /// Runs `handler` as an agent of `kind` until SIGTERM or Ctrl-C (it
-    /// drains first), then flushes `telemetry`: the tail of every agent
-    /// binary's `main`.
+    /// The context specialists are built from: the memory at
+    /// `--redis-url`, the layout, the queen.
+    ///
+    /// # Errors
+    ///
+    /// The memory cannot be opened.
+    pub async fn context(&self) -> anyhow::Result<AgentContext> {
+        let memory = swarm_memory::open(&self.redis_url).await?;
+        Ok(AgentContext::new(
+            memory,
+            self.layout.clone(),
+            self.queen.clone(),
+        ))
+    }
+
+    /// Runs `component` until SIGTERM or Ctrl-C (it drains first), then
+    /// flushes `telemetry`: the tail of every agent binary's `main`.
     ///
     /// # Errors
     ///
     /// The agent could not run (see [`crate::run`]).
-    pub async fn serve(
-        &self,
-        kind: AgentKind,
-        default_capacity: u32,
-        handler: Arc<dyn Handler>,
-        telemetry: Telemetry,
-    ) -> anyhow::Result<()> {
-        let options = self.options(kind, default_capacity);
-        let result = crate::run(options, handler, swarm_common::shutdown::signal()).await;
+    pub async fn serve(&self, component: Component, telemetry: Telemetry) -> anyhow::Result<()> {
+        let options = self.options(component.kind, component.default_capacity);
+        let result = component
+            .run(options, swarm_common::shutdown::signal())
+            .await;
         telemetry.shutdown().await;
         result
     }

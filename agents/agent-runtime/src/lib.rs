@@ -14,8 +14,13 @@
 //! - handles the diagnostic `Noop` payload itself, so every agent kind can
 //!   be exercised end to end;
 //! - serves `/health`, `/ready`, `/metrics`.
+//!
+//! Each specialist crate exports a `Config` and `build(config, &AgentContext)
+//! -> Component` (handler + background work); the agent binaries and the
+//! one-process run only loop over components.
 
 pub mod cli;
+mod component;
 mod handler;
 mod noop;
 mod options;
@@ -23,6 +28,7 @@ mod run;
 mod session;
 
 pub use cli::AgentArgs;
+pub use component::{AgentContext, Component};
 pub use handler::{Done, Handler, HandlerError, Outcome, TaskContext};
 pub use noop::NoopOnly;
 pub use options::AgentOptions;

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
-use memory_coordinator::Memory;
-use memory_coordinator::layout::alert_delivered_key;
-use memory_coordinator::reliability::{Admission, PollSample, SharedBreaker, samples};
 use swarm_common::time::now_ms;
+use swarm_memory::Memory;
+use swarm_memory::layout::alert_delivered_key;
+use swarm_memory::reliability::{Admission, PollSample, SharedBreaker, samples};
 use swarm_proto::v1::{DeliverAlert, ProbeSource, task_payload};
 
 use crate::config::AlertConfig;
@@ -68,7 +68,7 @@ impl ReliabilityHandler {
         let key = format!("alert:{}:{}:{}", task.target, event_id, task.event_version);
         let marker = alert_delivered_key(&task.target, event_id, task.event_version);
         let memory_err =
-            |e: memory_coordinator::Error| HandlerError::retryable(format!("shared memory: {e}"));
+            |e: swarm_memory::Error| HandlerError::retryable(format!("shared memory: {e}"));
         if self
             .memory
             .get(&marker)
@@ -130,7 +130,7 @@ impl ReliabilityHandler {
     async fn probe(&self, task: &ProbeSource) -> Outcome {
         let id = task.source_id.as_str();
         let memory_err =
-            |e: memory_coordinator::Error| HandlerError::retryable(format!("shared memory: {e}"));
+            |e: swarm_memory::Error| HandlerError::retryable(format!("shared memory: {e}"));
         if let Admission::Rejected { retry_in_ms } =
             self.breaker.admit(id, now_ms()).await.map_err(memory_err)?
         {

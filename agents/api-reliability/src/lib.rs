@@ -3,8 +3,8 @@
 //! - [`config`] — alert rule and delivery targets (TOML);
 //! - [`rule`] — which event changes become alerts (min confidence,
 //!   watchlist, created / status change / any update);
-//! - [`watcher`] — listens to the coordinator's notices on
-//!   `swarm:channels:memory-sync` and submits one `DeliverAlert` task per
+//! - [`watcher`] — listens to the coordinator's notices on the
+//!   memory-sync channel and submits one `DeliverAlert` task per
 //!   target to the queen, with the dedup key `alert:<target>:<event>:<version>`
 //!   (retries with backoff and the dead-letter list come from the queen);
 //! - [`signing`] — HMAC-SHA256 webhook signatures, timestamped and
@@ -15,7 +15,8 @@
 //! - [`email`] — the SMTP target (lettre), the idempotency key as Message-ID;
 //! - [`handler`] — the agent's tasks: `DeliverAlert` (delivered once per
 //!   target and event version, remembered in the shared memory) and
-//!   `ProbeSource` (a health probe through the source's shared breaker).
+//!   `ProbeSource` (a health probe through the source's shared breaker);
+//! - [`build`] — the agent as a component from its [`Config`].
 
 pub mod config;
 pub mod deliver;
@@ -25,3 +26,49 @@ pub mod handler;
 pub mod rule;
 pub mod signing;
 pub mod watcher;
+
+use std::sync::Arc;
+
+use agent_runtime::{AgentContext, Component};
+use swarm_memory::reliability::{BreakerPolicy, SharedBreaker};
+use swarm_proto::AgentKind;
+
+/// Concurrent deliveries and probes per replica unless the operator says
+/// otherwise.
+pub const DEFAULT_CAPACITY: u32 = 16;
+
+/// Settings of the api-reliability agent.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Alert rule and targets.
+    pub alerts: config::AlertConfig,
+    /// The sources' shared circuit breaker (probes go through it).
+    pub breaker: BreakerPolicy,
+}
+
+/// The api-reliability agent over `context`: the delivery and probe
+/// handler, and the watcher turning event notices into deliveries.
+///
+/// # Errors
+///
+/// The HTTP clients cannot be built (TLS roots).
+pub fn build(config: Config, context: &AgentContext) -> anyhow::Result<Component> {
+    let memory = &context.memory;
+    let handler = handler::ReliabilityHandler::new(
+        config.alerts.clone(),
+        memory.clone(),
+        SharedBreaker::new(memory.clone(), config.breaker),
+    )?;
+    let watcher = watcher::run(
+        Arc::new(config.alerts),
+        memory.clone(),
+        context.layout.memory_sync_channel.clone(),
+        context.queen.clone(),
+    );
+    Ok(Component::new(
+        AgentKind::ApiReliability,
+        DEFAULT_CAPACITY,
+        Arc::new(handler),
+    )
+    .with_background(watcher))
+}

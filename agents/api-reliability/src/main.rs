@@ -1,13 +1,11 @@
 //! `api-reliability run`: the agent that probes sources and delivers alerts.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use agent_runtime::AgentArgs;
 use api_reliability::config::AlertConfig;
-use api_reliability::handler::ReliabilityHandler;
 use clap::{Parser, Subcommand};
-use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
+use swarm_memory::reliability::BreakerPolicy;
 
 #[derive(Parser)]
 #[command(version, about = "TGE Swarm api-reliability agent")]
@@ -39,26 +37,10 @@ async fn main() -> anyhow::Result<()> {
         breaker,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("api-reliability", &agent.telemetry)?;
-    let config = Arc::new(AlertConfig::load(alerts.as_deref())?);
-    let memory = memory_coordinator::open(&agent.redis_url).await?;
-    let watcher = tokio::spawn(api_reliability::watcher::run(
-        config.clone(),
-        memory.clone(),
-        agent.queen.clone(),
-    ));
-    let handler = Arc::new(ReliabilityHandler::new(
-        (*config).clone(),
-        memory.clone(),
-        SharedBreaker::new(memory, breaker),
-    )?);
-    let result = agent
-        .serve(
-            swarm_proto::AgentKind::ApiReliability,
-            16,
-            handler,
-            telemetry,
-        )
-        .await;
-    watcher.abort();
-    result
+    let config = api_reliability::Config {
+        alerts: AlertConfig::load(alerts.as_deref())?,
+        breaker,
+    };
+    let component = api_reliability::build(config, &agent.context().await?)?;
+    agent.serve(component, telemetry).await
 }

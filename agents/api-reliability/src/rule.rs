@@ -1,6 +1,6 @@
 //! Which event changes become alerts.
 
-use memory_coordinator::synth::EventChange;
+use swarm_types::EventChange;
 
 use crate::config::{RuleConfig, Trigger};
 

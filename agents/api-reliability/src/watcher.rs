@@ -1,5 +1,5 @@
 //! Turns the coordinator's event notices into delivery tasks: every notice
-//! on `swarm:channels:memory-sync` (`SWARM_MEMORY_SYNC_CHANNEL`) is checked against the rule, and each
+//! on the layout's memory-sync channel is checked against the rule, and each
 //! passing change becomes one `DeliverAlert` task per target, submitted to
 //! the queen with the dedup key `alert:<target>:<event id>:<version>`.
 //! Several replicas may watch at once: the queen merges their submits
@@ -8,12 +8,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::layout::{alert_status_key, memory_sync_channel};
-use memory_coordinator::service::Notice;
-use memory_coordinator::synth::EventChange;
-use memory_coordinator::{Envelope, Memory};
-use swarm_proto::v1::{DeliverAlert, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
-use swarm_proto::{AgentKind, Priority};
+use swarm_memory::Memory;
+use swarm_memory::layout::alert_status_key;
+use swarm_proto::Priority;
+use swarm_proto::v1::{DeliverAlert, SubmitTasksRequest, TaskSpec, task_payload};
+use swarm_types::{Envelope, EventChange, Notice};
 
 use crate::config::AlertConfig;
 use crate::format::Alert;
@@ -22,14 +21,19 @@ use crate::rule;
 /// How long the last alerted status of an event is remembered.
 const STATUS_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 
-/// Watches notices until aborted (resubscribing when a subscription ends).
-pub async fn run(config: Arc<AlertConfig>, memory: Arc<dyn Memory>, queen: String) {
+/// Watches notices on `channel` until aborted (resubscribing when a
+/// subscription ends).
+pub async fn run(
+    config: Arc<AlertConfig>,
+    memory: Arc<dyn Memory>,
+    channel: String,
+    queen: String,
+) {
     if config.targets.is_empty() {
         tracing::info!("no alert targets configured; not watching events");
         return;
     }
     loop {
-        let channel = memory_sync_channel();
         match memory.subscribe(std::slice::from_ref(&channel)).await {
             Ok(mut subscription) => {
                 tracing::info!(%channel, targets = config.targets.len(), "watching events for alerts");
@@ -72,18 +76,14 @@ pub fn tasks(config: &AlertConfig, change: &EventChange, reason: rule::Reason) -
         .targets
         .iter()
         .map(|target| TaskSpec {
-            kind: AgentKind::ApiReliability as i32,
-            payload: Some(TaskPayload {
-                kind: Some(task_payload::Kind::DeliverAlert(DeliverAlert {
-                    event_id: change.event_id.to_string(),
-                    event_version: version,
-                    target: target.name.clone(),
-                    event_json: event_json.clone(),
-                })),
-            }),
             priority: Priority::High as i32,
             dedup_key: format!("alert:{}:{}:{}", target.name, change.event_id, version),
-            ..TaskSpec::default()
+            ..TaskSpec::routed(task_payload::Kind::DeliverAlert(DeliverAlert {
+                event_id: change.event_id.to_string(),
+                event_version: version,
+                target: target.name.clone(),
+                event_json: event_json.clone(),
+            }))
         })
         .collect()
 }

@@ -5,21 +5,23 @@
 use std::sync::Arc;
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
-use memory_coordinator::finding::{Detection, Status};
-use memory_coordinator::{Envelope, Finding, Memory};
+use swarm_memory::{FindingsSink, Memory};
 use swarm_proto::v1::task_payload;
+use swarm_types::Finding;
+use swarm_types::finding::{Detection, Status};
 
 use crate::{neardup, validate};
 
 /// Validates candidates and records detections.
 pub struct QualityHandler {
     memory: Arc<dyn Memory>,
+    findings: FindingsSink,
 }
 
 impl QualityHandler {
-    /// Records detections in `memory`.
-    pub fn new(memory: Arc<dyn Memory>) -> Self {
-        Self { memory }
+    /// Reports detections to `findings`; records sources' hits in `memory`.
+    pub fn new(memory: Arc<dyn Memory>, findings: FindingsSink) -> Self {
+        Self { memory, findings }
     }
 }
 
@@ -91,18 +93,13 @@ impl Handler for QualityHandler {
             language: validate::language(&c.language),
         };
         let status_only = status_update.is_some();
-        let envelope = Envelope::new("data-quality", Finding::Detection(detection));
-        self.memory
-            .append(
-                &memory_coordinator::layout::findings_stream(),
-                &envelope.to_bytes(),
-                1_000_000,
-            )
+        self.findings
+            .report(Finding::Detection(detection))
             .await
             .map_err(|e| HandlerError::retryable(format!("cannot record the detection: {e}")))?;
         if !status_only {
             // the source's poll yielded a TGE: the optimizer polls it more
-            if let Err(error) = memory_coordinator::reliability::samples::record_hit(
+            if let Err(error) = swarm_memory::reliability::samples::record_hit(
                 self.memory.as_ref(),
                 &c.source_id,
                 swarm_common::time::now_ms(),
@@ -122,9 +119,9 @@ impl Handler for QualityHandler {
 
 #[cfg(test)]
 mod tests {
-    use memory_coordinator::LocalMemory;
-    use memory_coordinator::layout::findings_stream;
+    use swarm_memory::LocalMemory;
     use swarm_proto::v1::{Task, TaskPayload, TaskSpec, ValidateCandidate};
+    use swarm_types::Envelope;
 
     use super::*;
 
@@ -155,11 +152,12 @@ mod tests {
     #[tokio::test]
     async fn the_documents_language_reaches_the_detection() {
         let memory: Arc<dyn Memory> = Arc::new(LocalMemory::default());
-        let handler = QualityHandler::new(memory.clone());
+        let findings = FindingsSink::new(memory.clone(), "dq:{t}:stream", "data-quality");
+        let handler = QualityHandler::new(memory.clone(), findings);
         for language in ["zh-Hans", "", "not a tag"] {
             handler.handle(validate(language)).await.unwrap();
         }
-        let recorded = memory.recent(&findings_stream(), 10).await.unwrap();
+        let recorded = memory.recent("dq:{t}:stream", 10).await.unwrap();
         let mut languages: Vec<(String, Option<String>)> = recorded
             .iter()
             .filter_map(

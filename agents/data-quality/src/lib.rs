@@ -12,3 +12,24 @@
 pub mod handler;
 pub mod neardup;
 pub mod validate;
+
+use std::sync::Arc;
+
+use agent_runtime::{AgentContext, Component};
+use swarm_proto::AgentKind;
+
+/// Concurrent validations per replica unless the operator says otherwise.
+pub const DEFAULT_CAPACITY: u32 = 32;
+
+/// Settings of the data-quality agent (nothing beyond the runtime's yet).
+#[derive(Debug, Clone, Default)]
+pub struct Config {}
+
+/// The data-quality agent over `context`.
+pub fn build(_config: Config, context: &AgentContext) -> Component {
+    let handler = handler::QualityHandler::new(
+        context.memory.clone(),
+        context.findings(AgentKind::DataQuality),
+    );
+    Component::new(AgentKind::DataQuality, DEFAULT_CAPACITY, Arc::new(handler))
+}

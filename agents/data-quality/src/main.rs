@@ -1,10 +1,7 @@
 //! `data-quality run`: the agent that validates candidates.
 
-use std::sync::Arc;
-
 use agent_runtime::AgentArgs;
 use clap::{Parser, Subcommand};
-use data_quality::handler::QualityHandler;
 
 #[derive(Parser)]
 #[command(version, about = "TGE Swarm data-quality agent")]
@@ -26,9 +23,6 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let Command::Run { agent } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("data-quality", &agent.telemetry)?;
-    let memory = memory_coordinator::open(&agent.redis_url).await?;
-    let handler = Arc::new(QualityHandler::new(memory));
-    agent
-        .serve(swarm_proto::AgentKind::DataQuality, 32, handler, telemetry)
-        .await
+    let component = data_quality::build(data_quality::Config::default(), &agent.context().await?);
+    agent.serve(component, telemetry).await
 }

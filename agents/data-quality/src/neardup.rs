@@ -4,9 +4,7 @@
 //! with the synthesis, which applies it under the event's lock) (a syndicated
 //! press release, a reposted announcement), whatever outlet carried them.
 
-pub use memory_coordinator::finding::{
-    NEAR_DUPLICATE_BITS as MAX_DISTANCE, near_duplicates as near,
-};
+pub use swarm_types::finding::{NEAR_DUPLICATE_BITS as MAX_DISTANCE, near_duplicates as near};
 
 /// Fewest words a text needs before its fingerprint means anything.
 pub const MIN_WORDS: usize = 8;

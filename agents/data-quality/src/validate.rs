@@ -1,6 +1,6 @@
 //! Checks and normalization of a candidate.
 
-use memory_coordinator::finding::Status;
+use swarm_types::finding::Status;
 
 /// Why a candidate is refused.
 #[derive(Debug, PartialEq, Eq)]

@@ -3,41 +3,97 @@
 //! (a finding in the shared memory, when one is configured) and returns a
 //! `ValidateCandidate` follow-up for data-quality.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
-use memory_coordinator::finding::Candidate;
-use memory_coordinator::{Envelope, Finding, Memory, known_tokens};
-use swarm_proto::v1::{TaskPayload, TaskSpec, ValidateCandidate, task_payload};
+use agent_runtime::{AgentContext, Component, Done, Handler, HandlerError, Outcome, TaskContext};
+use swarm_memory::{FindingsSink, Memory, known_tokens};
+use swarm_proto::v1::{TaskSpec, ValidateCandidate, task_payload};
 use swarm_proto::{AgentKind, Priority};
+use swarm_types::Finding;
+use swarm_types::finding::Candidate;
 
+use crate::model_file::Model;
 use crate::reload::SharedClassifier;
 use crate::{Classifier, Document};
 
-/// Stream length kept for findings.
-const FINDINGS_MAX_LEN: u64 = 1_000_000;
+/// Concurrent classifications per replica unless the operator says otherwise.
+pub const DEFAULT_CAPACITY: u32 = 32;
+
+/// Settings of the keyword-precision agent.
+#[derive(Clone)]
+pub struct AgentConfig {
+    /// The classifier it starts with.
+    pub classifier: Arc<Classifier>,
+    /// The model a re-read config file is combined with.
+    pub model: Model,
+    /// Watchlist and known tokens (TOML), re-read when it changes.
+    pub config_file: Option<PathBuf>,
+    /// How often the config file is looked at.
+    pub check_every: Duration,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        Self {
+            classifier: Arc::new(Classifier::default()),
+            model: Model::bundled(),
+            config_file: None,
+            check_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The keyword-precision agent over `context`: the handler, and the config
+/// file watcher when there is a file.
+pub fn build(config: AgentConfig, context: &AgentContext) -> Component {
+    let shared = SharedClassifier::new(config.classifier);
+    let handler = KeywordHandler::new(
+        shared.clone(),
+        context.memory.clone(),
+        context.findings(AgentKind::KeywordPrecision),
+    );
+    let component = Component::new(
+        AgentKind::KeywordPrecision,
+        DEFAULT_CAPACITY,
+        Arc::new(handler),
+    );
+    match config.config_file {
+        // the operator refreshes the file (known tokens, watchlist)
+        Some(path) => {
+            let model = config.model;
+            component.with_background(crate::reload::watch_config(
+                path,
+                config.check_every,
+                shared,
+                move |c| Classifier::with_model(c, model.clone()),
+            ))
+        }
+        None => component,
+    }
+}
 
 /// The agent's task handler.
 pub struct KeywordHandler {
     classifier: SharedClassifier,
-    memory: Option<Arc<dyn Memory>>,
-    stream: String,
+    memory: Arc<dyn Memory>,
+    findings: FindingsSink,
 }
 
 impl KeywordHandler {
-    /// A handler classifying with `classifier`; candidates go to `memory`'s
-    /// findings stream when given.
-    pub fn new(classifier: Arc<Classifier>, memory: Option<Arc<dyn Memory>>) -> Self {
-        Self::sharing(SharedClassifier::new(classifier), memory)
-    }
-
     /// A handler classifying with whatever `classifier` holds at each task
-    /// (the config file watcher replaces it).
-    pub fn sharing(classifier: SharedClassifier, memory: Option<Arc<dyn Memory>>) -> Self {
+    /// (the config file watcher replaces it); candidates go to `findings`,
+    /// tokens known to be live are looked up in `memory`.
+    pub fn new(
+        classifier: SharedClassifier,
+        memory: Arc<dyn Memory>,
+        findings: FindingsSink,
+    ) -> Self {
         Self {
             classifier,
             memory,
-            stream: memory_coordinator::layout::findings_stream(),
+            findings,
         }
     }
 }
@@ -47,9 +103,10 @@ impl KeywordHandler {
     /// unreachable memory answers "never": the coordinator merges the
     /// report into the live event anyway).
     async fn learned_live_since(&self, decision: &crate::Decision) -> Option<i64> {
-        let memory = self.memory.as_ref()?;
         let project = decision.project.as_deref()?;
-        match known_tokens::live_since(memory.as_ref(), project, decision.symbol.as_deref()).await {
+        match known_tokens::live_since(self.memory.as_ref(), project, decision.symbol.as_deref())
+            .await
+        {
             Ok(since) => since,
             Err(error) => {
                 tracing::warn!(%error, "cannot ask which tokens went live");
@@ -117,52 +174,43 @@ impl Handler for KeywordHandler {
             });
         };
         let candidate_id = format!("cand-{}", doc.document_id);
-        if let Some(memory) = &self.memory {
-            let finding = Finding::Candidate(Candidate {
-                id: candidate_id.clone(),
-                document_id: doc.document_id.clone(),
-                project: project.clone(),
-                symbol: decision.symbol.clone(),
-                confidence: decision.confidence,
-            });
-            let envelope = Envelope::new("keyword-precision", finding);
-            memory
-                .append(&self.stream, &envelope.to_bytes(), FINDINGS_MAX_LEN)
-                .await
-                .map_err(|e| {
-                    HandlerError::retryable(format!("cannot record the candidate: {e}"))
-                })?;
-        }
+        let finding = Finding::Candidate(Candidate {
+            id: candidate_id.clone(),
+            document_id: doc.document_id.clone(),
+            project: project.clone(),
+            symbol: decision.symbol.clone(),
+            confidence: decision.confidence,
+        });
+        self.findings
+            .report(finding)
+            .await
+            .map_err(|e| HandlerError::retryable(format!("cannot record the candidate: {e}")))?;
         let follow_up = TaskSpec {
-            kind: AgentKind::DataQuality as i32,
-            payload: Some(TaskPayload {
-                kind: Some(task_payload::Kind::ValidateCandidate(ValidateCandidate {
-                    candidate_id,
-                    document_id: doc.document_id.clone(),
-                    project: project.clone(),
-                    symbol: decision.symbol.clone().unwrap_or_default(),
-                    confidence: decision.confidence,
-                    event_date: decision.event_date.value.clone().unwrap_or_default(),
-                    source_id: doc.source_id.clone(),
-                    url: doc.url.clone(),
-                    snippet: decision.snippet.clone(),
-                    date_precision: serde_json::to_value(decision.event_date.precision)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_else(|| "unknown".into()),
-                    observed_unix_ms: swarm_common::time::now_ms(),
-                    watchlist: decision.watchlist,
-                    source_kind: doc.source_kind.clone(),
-                    language: doc.language.clone(),
-                    text: bounded_text(&doc.title, &doc.text),
-                    status_update: status_update
-                        .map(|u| u.name().to_string())
-                        .unwrap_or_default(),
-                })),
-            }),
             priority: Priority::High as i32,
             dedup_key: format!("validate:{}", doc.document_id),
-            ..TaskSpec::default()
+            ..TaskSpec::routed(task_payload::Kind::ValidateCandidate(ValidateCandidate {
+                candidate_id,
+                document_id: doc.document_id.clone(),
+                project: project.clone(),
+                symbol: decision.symbol.clone().unwrap_or_default(),
+                confidence: decision.confidence,
+                event_date: decision.event_date.value.clone().unwrap_or_default(),
+                source_id: doc.source_id.clone(),
+                url: doc.url.clone(),
+                snippet: decision.snippet.clone(),
+                date_precision: serde_json::to_value(decision.event_date.precision)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "unknown".into()),
+                observed_unix_ms: swarm_common::time::now_ms(),
+                watchlist: decision.watchlist,
+                source_kind: doc.source_kind.clone(),
+                language: doc.language.clone(),
+                text: bounded_text(&doc.title, &doc.text),
+                status_update: status_update
+                    .map(|u| u.name().to_string())
+                    .unwrap_or_default(),
+            }))
         };
         let summary = match status_update {
             Some(update) => format!("TGE of {project} {}", update.name()),
@@ -185,8 +233,8 @@ fn bounded_text(title: &str, text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use memory_coordinator::LocalMemory;
-    use swarm_proto::v1::{AnalyzeDocument, Task};
+    use swarm_memory::LocalMemory;
+    use swarm_proto::v1::{AnalyzeDocument, Task, TaskPayload};
 
     use super::*;
 
@@ -217,10 +265,19 @@ mod tests {
         }
     }
 
+    fn handler_over(memory: Arc<dyn Memory>) -> KeywordHandler {
+        let findings = FindingsSink::new(memory.clone(), "kp:{t}:stream", "keyword-precision");
+        KeywordHandler::new(
+            SharedClassifier::new(Arc::new(Classifier::default())),
+            memory,
+            findings,
+        )
+    }
+
     #[tokio::test]
     async fn a_token_the_swarm_saw_go_live_is_not_announced_again_after_the_grace() {
         let memory: Arc<dyn Memory> = Arc::new(LocalMemory::default());
-        let handler = KeywordHandler::new(Arc::new(Classifier::default()), Some(memory.clone()));
+        let handler = handler_over(memory.clone());
 
         let fresh = handler.handle(analyze("d1", PUBLISHED_MS)).await.unwrap();
         assert_eq!(fresh.follow_ups.len(), 1, "{}", fresh.summary);
@@ -252,7 +309,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let handler = KeywordHandler::new(Arc::new(Classifier::default()), Some(other));
+        let handler = handler_over(other);
         let recent = handler.handle(analyze("d3", PUBLISHED_MS)).await.unwrap();
         assert_eq!(recent.follow_ups.len(), 1, "{}", recent.summary);
     }

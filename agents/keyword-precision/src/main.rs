@@ -205,34 +205,19 @@ fn main() -> anyhow::Result<()> {
 fn run_agent(
     classifier: Classifier,
     model: Model,
-    config_path: Option<PathBuf>,
+    config_file: Option<PathBuf>,
     agent: agent_runtime::AgentArgs,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let telemetry = swarm_common::telemetry::init("keyword-precision", &agent.telemetry)?;
-        let memory = memory_coordinator::open(&agent.redis_url).await?;
-        let shared = reload::SharedClassifier::new(std::sync::Arc::new(classifier));
-        if let Some(path) = config_path {
-            // the operator refreshes the file (known tokens, watchlist)
-            tokio::spawn(reload::watch_config(
-                path,
-                CONFIG_CHECK_EVERY,
-                shared.clone(),
-                move |config| Classifier::with_model(config, model.clone()),
-            ));
-        }
-        let handler = std::sync::Arc::new(keyword_precision::agent::KeywordHandler::sharing(
-            shared,
-            Some(memory),
-        ));
-        agent
-            .serve(
-                swarm_proto::AgentKind::KeywordPrecision,
-                32,
-                handler,
-                telemetry,
-            )
-            .await
+        let config = keyword_precision::agent::AgentConfig {
+            classifier: std::sync::Arc::new(classifier),
+            model,
+            config_file,
+            check_every: CONFIG_CHECK_EVERY,
+        };
+        let component = keyword_precision::agent::build(config, &agent.context().await?);
+        agent.serve(component, telemetry).await
     })
 }

@@ -6,16 +6,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
-use memory_coordinator::finding::HotSpots;
-use memory_coordinator::layout::{findings_stream, queen_commands_channel};
-use memory_coordinator::reliability::commands::schedule_source;
-use memory_coordinator::reliability::{PollSample, QueenCommand, samples};
-use memory_coordinator::{Envelope, Finding, Memory};
 use swarm_common::time::now_ms;
+use swarm_memory::FindingsSink;
+use swarm_memory::Memory;
+use swarm_memory::layout::queen_commands_channel;
+use swarm_memory::reliability::commands::schedule_source;
+use swarm_memory::reliability::{PollSample, QueenCommand, samples};
 use swarm_proto::AgentKind;
 use swarm_proto::v1::{
     GetStatsRequest, KindStats, ListAgentsRequest, ListSchedulesRequest, task_payload,
 };
+use swarm_types::finding::HotSpots;
+use swarm_types::{Envelope, Finding};
 
 use crate::interval::{self, IntervalPolicy};
 use crate::replicas::{self, KindLoad, ReplicaPolicy};
@@ -44,6 +46,7 @@ struct Arrivals {
 pub struct OptimizerHandler {
     queen: String,
     memory: Arc<dyn Memory>,
+    findings: FindingsSink,
     settings: Settings,
     previous: Mutex<Option<Arrivals>>,
 }
@@ -53,11 +56,18 @@ fn arrived(k: &KindStats) -> u64 {
 }
 
 impl OptimizerHandler {
-    /// An optimizer for the queen at `queen` reading samples from `memory`.
-    pub fn new(queen: String, memory: Arc<dyn Memory>, settings: Settings) -> Self {
+    /// An optimizer for the queen at `queen` reading samples from `memory`
+    /// and reporting hot spots to `findings`.
+    pub fn new(
+        queen: String,
+        memory: Arc<dyn Memory>,
+        findings: FindingsSink,
+        settings: Settings,
+    ) -> Self {
         Self {
             queen,
             memory,
+            findings,
             settings,
             previous: Mutex::new(None),
         }
@@ -263,12 +273,8 @@ impl OptimizerHandler {
             sources: sources.to_vec(),
             kinds,
         });
-        self.memory
-            .append(
-                &findings_stream(),
-                &Envelope::new("performance-optimizer", report).to_bytes(),
-                1_000_000,
-            )
+        self.findings
+            .report(report)
             .await
             .map_err(|e| HandlerError::retryable(format!("recording hot spots: {e}")))?;
         Ok(())

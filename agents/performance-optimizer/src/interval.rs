@@ -1,6 +1,6 @@
 //! Adaptive poll intervals.
 
-use memory_coordinator::reliability::PollSample;
+use swarm_memory::reliability::PollSample;
 
 /// Bounds and thresholds of interval adaptation.
 #[derive(Debug, Clone, clap::Args)]

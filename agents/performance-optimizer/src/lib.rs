@@ -18,3 +18,29 @@
 pub mod handler;
 pub mod interval;
 pub mod replicas;
+
+use std::sync::Arc;
+
+use agent_runtime::{AgentContext, Component};
+use swarm_proto::AgentKind;
+
+/// One optimization at a time per replica.
+pub const DEFAULT_CAPACITY: u32 = 1;
+
+/// Settings of the performance-optimizer agent.
+pub type Config = handler::Settings;
+
+/// The performance-optimizer agent over `context`.
+pub fn build(config: Config, context: &AgentContext) -> Component {
+    let handler = handler::OptimizerHandler::new(
+        context.queen.clone(),
+        context.memory.clone(),
+        context.findings(AgentKind::PerformanceOptimizer),
+        config,
+    );
+    Component::new(
+        AgentKind::PerformanceOptimizer,
+        DEFAULT_CAPACITY,
+        Arc::new(handler),
+    )
+}

@@ -1,11 +1,8 @@
 //! `performance-optimizer run`: the agent that tunes poll intervals and
 //! recommends replicas.
 
-use std::sync::Arc;
-
 use agent_runtime::AgentArgs;
 use clap::{Parser, Subcommand};
-use performance_optimizer::handler::{OptimizerHandler, Settings};
 use performance_optimizer::interval::IntervalPolicy;
 use performance_optimizer::replicas::ReplicaPolicy;
 
@@ -45,20 +42,12 @@ async fn main() -> anyhow::Result<()> {
         default_capacity,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("performance-optimizer", &agent.telemetry)?;
-    let memory = memory_coordinator::open(&agent.redis_url).await?;
-    let settings = Settings {
+    let config = performance_optimizer::Config {
         intervals,
         replicas,
         default_service_secs,
         default_capacity,
     };
-    let handler = Arc::new(OptimizerHandler::new(agent.queen.clone(), memory, settings));
-    agent
-        .serve(
-            swarm_proto::AgentKind::PerformanceOptimizer,
-            1,
-            handler,
-            telemetry,
-        )
-        .await
+    let component = performance_optimizer::build(config, &agent.context().await?);
+    agent.serve(component, telemetry).await
 }

@@ -10,19 +10,18 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::finding::Document;
-use memory_coordinator::layout::{findings_stream, seen_key};
-use memory_coordinator::{Envelope, Finding, Memory};
-use swarm_proto::v1::{AnalyzeDocument, FetchSource, TaskPayload, TaskSpec, task_payload};
-use swarm_proto::{AgentKind, Priority};
+use swarm_memory::layout::seen_key;
+use swarm_memory::{FindingsSink, Memory};
+use swarm_proto::Priority;
+use swarm_proto::v1::{AnalyzeDocument, FetchSource, TaskSpec, task_payload};
+use swarm_types::Finding;
+use swarm_types::finding::Document;
 
 use crate::language;
 use crate::parse::Item;
 
 /// How long an item counts as seen.
 const SEEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
-/// Longest findings stream kept (approximate trim).
-const STREAM_MAX_LEN: u64 = 1_000_000;
 
 /// Stable id of a document: FNV-1a of its canonical URL.
 pub fn document_id(canonical_url: &str) -> String {
@@ -38,12 +37,14 @@ pub fn document_id(canonical_url: &str) -> String {
 #[derive(Clone)]
 pub struct Emitter {
     memory: Arc<dyn Memory>,
+    findings: FindingsSink,
 }
 
 impl Emitter {
-    /// An emitter writing through `memory`.
-    pub fn new(memory: Arc<dyn Memory>) -> Self {
-        Self { memory }
+    /// An emitter reporting documents to `findings` and keeping first-seen
+    /// markers in `memory`.
+    pub fn new(memory: Arc<dyn Memory>, findings: FindingsSink) -> Self {
+        Self { memory, findings }
     }
 
     /// Emits the items of `source` not seen before; returns their
@@ -57,7 +58,7 @@ impl Emitter {
         &self,
         source: &FetchSource,
         items: &[Item],
-    ) -> Result<Vec<TaskSpec>, memory_coordinator::Error> {
+    ) -> Result<Vec<TaskSpec>, swarm_memory::Error> {
         let fresh = self.unseen(source, items).await?;
         self.emit_unseen(source, &fresh).await
     }
@@ -73,7 +74,7 @@ impl Emitter {
         &self,
         source: &FetchSource,
         items: &[Item],
-    ) -> Result<Vec<Item>, memory_coordinator::Error> {
+    ) -> Result<Vec<Item>, swarm_memory::Error> {
         let mut ids = HashSet::new();
         let mut fresh = Vec::new();
         for item in items {
@@ -104,7 +105,7 @@ impl Emitter {
         &self,
         source: &FetchSource,
         items: &[Item],
-    ) -> Result<Vec<TaskSpec>, memory_coordinator::Error> {
+    ) -> Result<Vec<TaskSpec>, swarm_memory::Error> {
         let fetched_at = swarm_common::time::now_ms();
         let mut follow_ups = Vec::new();
         for item in items {
@@ -122,13 +123,7 @@ impl Emitter {
                 fetched_unix_ms: fetched_at,
                 language: language.clone(),
             });
-            self.memory
-                .append(
-                    &findings_stream(),
-                    &Envelope::new("scraping-specialist", finding).to_bytes(),
-                    STREAM_MAX_LEN,
-                )
-                .await?;
+            self.findings.report(finding).await?;
             if !self.memory.set_if_absent(&seen, "1", SEEN_TTL).await? {
                 continue; // another replica emitted it at the same moment
             }
@@ -153,21 +148,17 @@ fn analyze_task(
     language: String,
 ) -> TaskSpec {
     TaskSpec {
-        kind: AgentKind::KeywordPrecision as i32,
-        payload: Some(TaskPayload {
-            kind: Some(task_payload::Kind::AnalyzeDocument(AnalyzeDocument {
-                document_id: id.to_string(),
-                source_id: source.source_id.clone(),
-                url: item.url.clone(),
-                title: item.title.clone(),
-                text: item.text.clone(),
-                published_unix_ms: item.published_unix_ms.unwrap_or(fetched_at),
-                source_kind: source.source_kind.clone(),
-                language,
-            })),
-        }),
         priority: Priority::High as i32,
         dedup_key: format!("analyze:{id}"),
-        ..TaskSpec::default()
+        ..TaskSpec::routed(task_payload::Kind::AnalyzeDocument(AnalyzeDocument {
+            document_id: id.to_string(),
+            source_id: source.source_id.clone(),
+            url: item.url.clone(),
+            title: item.title.clone(),
+            text: item.text.clone(),
+            published_unix_ms: item.published_unix_ms.unwrap_or(fetched_at),
+            source_kind: source.source_kind.clone(),
+            language,
+        }))
     }
 }

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::Memory;
-use memory_coordinator::layout::{bucket_key, robots_key, validators_key};
 use serde::{Deserialize, Serialize};
+use swarm_memory::Memory;
+use swarm_memory::layout::{bucket_key, robots_key, validators_key};
 
 use crate::robots::{PRODUCT_TOKEN, Rules};
 
@@ -118,7 +118,7 @@ pub enum Error {
     #[error("{url} is not an HTML page ({content_type})")]
     NotHtml { url: String, content_type: String },
     #[error("shared memory: {0}")]
-    Memory(#[from] memory_coordinator::Error),
+    Memory(#[from] swarm_memory::Error),
 }
 
 impl Error {

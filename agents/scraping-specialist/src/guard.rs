@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use agent_runtime::{Done, Handler, Outcome, TaskContext};
-use memory_coordinator::Memory;
-use memory_coordinator::reliability::{Admission, PollSample, RetryBudget, SharedBreaker, samples};
 use swarm_common::time::now_ms;
+use swarm_memory::Memory;
+use swarm_memory::reliability::{Admission, PollSample, RetryBudget, SharedBreaker, samples};
 use swarm_proto::v1::task_payload;
 
 /// Retries of a source's polls, as a fraction of its first attempts.
@@ -132,8 +132,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use agent_runtime::HandlerError;
-    use memory_coordinator::LocalMemory;
-    use memory_coordinator::reliability::BreakerPolicy;
+    use swarm_memory::LocalMemory;
+    use swarm_memory::reliability::BreakerPolicy;
     use swarm_proto::v1::{FetchSource, Task, TaskPayload, TaskSpec};
 
     use super::*;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
-use memory_coordinator::Memory;
-use memory_coordinator::layout::{cursor_key, source_error_key};
+use swarm_memory::layout::{cursor_key, source_error_key};
+use swarm_memory::{FindingsSink, Memory};
 use swarm_proto::v1::{FetchSource, task_payload};
 
 use crate::emit::Emitter;
@@ -48,18 +48,15 @@ pub struct ScrapeHandler {
 }
 
 impl ScrapeHandler {
-    /// A handler fetching with `fetcher` and sharing state through `memory`.
-    pub fn new(fetcher: Fetcher, memory: Arc<dyn Memory>) -> Self {
-        Self::with_settings(fetcher, memory, ScrapeSettings::default())
-    }
-
-    /// [`ScrapeHandler::new`] with [`ScrapeSettings`].
-    pub fn with_settings(
+    /// A handler fetching with `fetcher`, sharing state through `memory`
+    /// and reporting documents to `findings`.
+    pub fn new(
         fetcher: Fetcher,
         memory: Arc<dyn Memory>,
+        findings: FindingsSink,
         settings: ScrapeSettings,
     ) -> Self {
-        let emitter = Emitter::new(memory.clone());
+        let emitter = Emitter::new(memory.clone(), findings);
         let listeners =
             Listeners::new(memory.clone(), emitter.clone(), settings.queen_addr.clone());
         let linked = LinkedPages::new(memory.clone(), settings.linked.clone());

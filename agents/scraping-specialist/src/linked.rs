@@ -12,9 +12,9 @@
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use memory_coordinator::Memory;
-use memory_coordinator::reliability::{Admission, BreakerPolicy, SharedBreaker};
 use swarm_common::time::now_ms;
+use swarm_memory::Memory;
+use swarm_memory::reliability::{Admission, BreakerPolicy, SharedBreaker};
 
 use crate::fetch::{Error, Fetcher};
 use crate::parse::{Item, article};
@@ -242,7 +242,7 @@ mod tests {
     }
 
     fn pages() -> LinkedPages {
-        let memory: Arc<dyn Memory> = Arc::new(memory_coordinator::LocalMemory::default());
+        let memory: Arc<dyn Memory> = Arc::new(swarm_memory::LocalMemory::default());
         LinkedPages::new(memory, LinkedOptions::default())
     }
 

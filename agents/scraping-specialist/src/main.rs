@@ -1,14 +1,10 @@
 //! `scraping-specialist run`: the agent that fetches sources.
 
-use std::sync::Arc;
-
 use agent_runtime::AgentArgs;
 use clap::{Parser, Subcommand};
-use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
-use scraping_specialist::fetch::{FetchOptions, Fetcher};
-use scraping_specialist::guard::Guarded;
-use scraping_specialist::handler::{ScrapeHandler, ScrapeSettings};
+use scraping_specialist::fetch::FetchOptions;
 use scraping_specialist::linked::LinkedOptions;
+use swarm_memory::reliability::BreakerPolicy;
 
 #[derive(Parser)]
 #[command(version, about = "TGE Swarm scraping-specialist agent")]
@@ -61,39 +57,21 @@ async fn main() -> anyhow::Result<()> {
         breaker,
     } = Args::parse().command;
     let telemetry = swarm_common::telemetry::init("scraping-specialist", &agent.telemetry)?;
-    let memory = memory_coordinator::open(&agent.redis_url).await?;
-    let fetch = FetchOptions {
-        host_rate_per_sec: host_rate,
-        max_body_bytes,
-        respect_robots,
-        ..FetchOptions::default()
-    };
-    let settings = ScrapeSettings {
-        queen_addr: Some(agent.queen.clone()),
+    let config = scraping_specialist::Config {
+        fetch: FetchOptions {
+            host_rate_per_sec: host_rate,
+            max_body_bytes,
+            respect_robots,
+            ..FetchOptions::default()
+        },
         x_bearer_token,
         linked: LinkedOptions {
             max_per_poll: linked_pages_per_poll,
             concurrency: linked_page_concurrency,
-            breaker: breaker.clone(),
             ..LinkedOptions::default()
         },
+        breaker,
     };
-    let scrape = ScrapeHandler::with_settings(
-        Fetcher::new(memory.clone(), fetch)?,
-        memory.clone(),
-        settings,
-    );
-    let handler = Arc::new(Guarded::new(
-        scrape,
-        memory.clone(),
-        SharedBreaker::new(memory, breaker),
-    ));
-    agent
-        .serve(
-            swarm_proto::AgentKind::ScrapingSpecialist,
-            16,
-            handler,
-            telemetry,
-        )
-        .await
+    let component = scraping_specialist::build(config, &agent.context().await?)?;
+    agent.serve(component, telemetry).await
 }

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use memory_coordinator::Memory;
-use memory_coordinator::layout::{listener_key, source_error_key};
+use swarm_memory::Memory;
+use swarm_memory::layout::{listener_key, source_error_key};
 use swarm_proto::v1::queen_admin_client::QueenAdminClient;
 use swarm_proto::v1::{FetchSource, SubmitTasksRequest, TaskSpec};
 use tokio::task::JoinHandle;

@@ -14,11 +14,11 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use memory_coordinator::{LocalMemory, Memory};
 use scraping_specialist::fetch::{FetchOptions, Fetcher};
 use scraping_specialist::handler::{ScrapeHandler, ScrapeSettings};
 use scraping_specialist::linked::{LinkedOptions, LinkedPages, Outcome};
 use scraping_specialist::parse::Item;
+use swarm_memory::{FindingsSink, LocalMemory, Memory};
 use swarm_proto::v1::{AnalyzeDocument, FetchSource, Task, TaskPayload, TaskSpec, task_payload};
 
 const ARTICLE: &str = r#"<!doctype html><html><head><title>Fernhollow</title>
@@ -135,7 +135,8 @@ fn handler(linked: LinkedOptions) -> ScrapeHandler {
         linked,
         ..ScrapeSettings::default()
     };
-    ScrapeHandler::with_settings(fetcher, memory, settings)
+    let findings = FindingsSink::new(memory.clone(), "scrape:{t}:stream", "scraping-specialist");
+    ScrapeHandler::new(fetcher, memory, findings, settings)
 }
 
 fn poll(url: &str) -> TaskContext {

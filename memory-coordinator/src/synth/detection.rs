@@ -1,24 +1,11 @@
 //! A detection becomes evidence of an event, and the event is recomputed
 //! from its evidence.
 
-use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Row};
 
 use super::{Error, Outcome, query_err, ts};
 use crate::finding::{Detection, Status};
-
-/// An event created or updated by a detection (published as a notice).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventChange {
-    pub event_id: i64,
-    pub version: i32,
-    pub created: bool,
-    pub project: String,
-    pub symbol: Option<String>,
-    pub status: String,
-    pub confidence: f64,
-    pub corroboration: i32,
-}
+pub use swarm_types::{EventChange, project_key, symbol_key};
 
 fn precision_rank(p: &str) -> u8 {
     match p {
@@ -27,22 +14,6 @@ fn precision_rank(p: &str) -> u8 {
         "quarter" => 1,
         _ => 0,
     }
-}
-
-/// Lower-case project with whitespace collapsed.
-pub fn project_key(project: &str) -> String {
-    project
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
-/// Upper-case symbol without a leading `$`; empty when none.
-pub fn symbol_key(symbol: Option<&str>) -> String {
-    symbol
-        .map(|s| s.trim().trim_start_matches('$').to_uppercase())
-        .unwrap_or_default()
 }
 
 /// Applies a detection inside the caller's transaction.

@@ -9,11 +9,12 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use memory_coordinator::service::Notice;
-use memory_coordinator::synth::EventChange;
-use memory_coordinator::{Envelope, Memory, RedisMemory};
+use swarm_memory::{Memory, RedisMemory};
 use swarm_proto::{AgentKind, TaskState};
 use swarm_tests::{QueenProc, TestDb, bin, free_port, queenctl, redis_cluster_url, wait_until};
+use swarm_types::Envelope;
+use swarm_types::EventChange;
+use swarm_types::Notice;
 use tokio::process::{Child, Command};
 
 const SECRET: &str = "e2e-webhook-secret";

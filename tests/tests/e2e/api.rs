@@ -5,14 +5,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use memory_coordinator::finding::{Detection, Status};
-use memory_coordinator::{Envelope, Finding, Memory, RedisMemory};
 use reqwest::StatusCode;
 use serde_json::Value;
+use swarm_memory::{Memory, RedisMemory};
 use swarm_tests::{
     ApiProc, CoordinatorProc, HaproxyProc, TestDb, bin, free_port, http_get, metric_value,
     queenctl_env, redis_cluster_url, wait_until,
 };
+use swarm_types::finding::{Detection, Status};
+use swarm_types::{Envelope, Finding};
 
 /// An event row to insert directly (the coordinator's table layout).
 struct Seed {
@@ -791,22 +792,22 @@ async fn a_full_queen_serves_the_api_when_enabled() -> anyhow::Result<()> {
     .await?;
     assert_eq!(code, 0, "{err}");
     let memory = RedisMemory::connect(&cluster).await?;
-    let open = memory_coordinator::reliability::BreakerState {
-        phase: memory_coordinator::reliability::Phase::Open,
+    let open = swarm_memory::reliability::BreakerState {
+        phase: swarm_memory::reliability::Phase::Open,
         open_until_ms: swarm_common::time::now_ms() + 600_000,
         ..Default::default()
     };
     let ttl = Duration::from_secs(600);
     memory
         .set(
-            &memory_coordinator::layout::breaker_key(&source),
+            &swarm_memory::layout::breaker_key(&source),
             &serde_json::to_string(&open)?,
             ttl,
         )
         .await?;
     memory
         .set(
-            &memory_coordinator::layout::source_error_key(&source),
+            &swarm_memory::layout::source_error_key(&source),
             "HTTP 503",
             ttl,
         )

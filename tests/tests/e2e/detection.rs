@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use memory_coordinator::Memory;
+use swarm_memory::Memory;
 use swarm_proto::v1::{SubmitTasksRequest, TaskSpec};
 use swarm_proto::{AgentKind, TaskState};
 use swarm_tests::{
@@ -286,9 +286,9 @@ async fn three_outlets_become_events_in_postgres_and_a_broken_feed_is_recorded()
         "{}",
         dead[0].last_error
     );
-    let memory = memory_coordinator::RedisMemory::connect(&redis_cluster_url()).await?;
+    let memory = swarm_memory::RedisMemory::connect(&redis_cluster_url()).await?;
     let recorded = memory
-        .get(&memory_coordinator::layout::source_error_key(&format!(
+        .get(&swarm_memory::layout::source_error_key(&format!(
             "broken-{tag}"
         )))
         .await?;

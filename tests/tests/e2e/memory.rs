@@ -5,9 +5,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use memory_coordinator::finding::{Detection, Status};
-use memory_coordinator::{Envelope, Finding, LocalMemory, Memory, RedisMemory};
+use swarm_memory::{LocalMemory, Memory, RedisMemory};
 use swarm_tests::{CoordinatorProc, TestDb, infra_script, redis_cluster_url, wait_until};
+use swarm_types::finding::{Detection, Status};
+use swarm_types::{Envelope, Finding};
 
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{:08x}", rand::random::<u32>())
@@ -92,7 +93,7 @@ async fn behaviour_suite(memory: Arc<dyn Memory>) -> anyhow::Result<()> {
     );
 
     // first-seen dedup and values with TTLs
-    let seen = memory_coordinator::layout::seen_key(&ns, "https://example.test/a");
+    let seen = swarm_memory::layout::seen_key(&ns, "https://example.test/a");
     assert!(
         memory
             .set_if_absent(&seen, "1", Duration::from_millis(300))
@@ -103,7 +104,7 @@ async fn behaviour_suite(memory: Arc<dyn Memory>) -> anyhow::Result<()> {
             .set_if_absent(&seen, "1", Duration::from_millis(300))
             .await?
     );
-    let breaker = memory_coordinator::layout::breaker_key(&ns);
+    let breaker = swarm_memory::layout::breaker_key(&ns);
     memory
         .set(&breaker, "{\"state\":\"open\"}", Duration::from_millis(300))
         .await?;
@@ -143,7 +144,7 @@ async fn behaviour_suite(memory: Arc<dyn Memory>) -> anyhow::Result<()> {
     }
 
     // token bucket: never more than burst + rate × elapsed
-    let bucket = memory_coordinator::layout::bucket_key(&ns);
+    let bucket = swarm_memory::layout::bucket_key(&ns);
     let started = Instant::now();
     let mut allowed = 0u32;
     while started.elapsed() < Duration::from_millis(600) {
@@ -192,7 +193,7 @@ async fn a_message_published_on_one_node_reaches_a_subscriber_on_another() -> an
         "redis",
         "plain connections to single nodes"
     );
-    let channel = memory_coordinator::layout::MEMORY_SYNC.to_string();
+    let channel = swarm_memory::layout::MEMORY_SYNC.to_string();
     let mut sub = subscriber.subscribe(std::slice::from_ref(&channel)).await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let marker = unique("cross-node");
@@ -240,7 +241,7 @@ async fn a_consumer_killed_mid_batch_loses_nothing_and_applies_each_finding_once
     let stream = format!("swarm:memory:{{{}}}:stream", unique("kill"));
     let (projects, sources) = (30, 10);
     memory
-        .create_group(&stream, memory_coordinator::layout::COORDINATOR_GROUP)
+        .create_group(&stream, swarm_memory::layout::COORDINATOR_GROUP)
         .await?;
     for i in 0..projects * sources {
         let env = Envelope::new("test", detection(i, i % projects, i / projects));
@@ -268,7 +269,7 @@ async fn a_consumer_killed_mid_batch_loses_nothing_and_applies_each_finding_once
     first.kill().await;
     let at_kill = evidence().await.unwrap_or(0);
     let pending = memory
-        .pending(&stream, memory_coordinator::layout::COORDINATOR_GROUP)
+        .pending(&stream, swarm_memory::layout::COORDINATOR_GROUP)
         .await?;
     assert!(
         pending > 0,
@@ -289,7 +290,7 @@ async fn a_consumer_killed_mid_batch_loses_nothing_and_applies_each_finding_once
     .map_err(|e| anyhow::anyhow!("{e}\n{}", second.log_text()))?;
     wait_until(Duration::from_secs(20), "nothing pending", || async {
         let p = memory
-            .pending(&stream, memory_coordinator::layout::COORDINATOR_GROUP)
+            .pending(&stream, swarm_memory::layout::COORDINATOR_GROUP)
             .await
             .ok()?;
         (p == 0).then_some(())
@@ -443,7 +444,7 @@ async fn owner_port(key: &str) -> anyhow::Result<u16> {
 
 #[tokio::test]
 async fn two_processes_sharing_a_bucket_never_exceed_its_rate() -> anyhow::Result<()> {
-    let key = memory_coordinator::layout::bucket_key(&unique("host"));
+    let key = swarm_memory::layout::bucket_key(&unique("host"));
     let (rate, burst, each) = (20.0, 2u32, 25u32);
     let run = || {
         tokio::process::Command::new(swarm_tests::bin("memory-coordinator"))
@@ -506,7 +507,7 @@ async fn three_reports_become_one_event_announced_on_memory_sync() -> anyhow::Re
     let db = TestDb::create().await?;
     let stream = format!("swarm:memory:{{{}}}:stream", unique("notice"));
     let mut notices = memory
-        .subscribe(&[memory_coordinator::layout::MEMORY_SYNC.to_string()])
+        .subscribe(&[swarm_memory::layout::MEMORY_SYNC.to_string()])
         .await?;
     let coordinator =
         CoordinatorProc::start(&redis_cluster_url(), &db.url, &stream, "solo", 30_000)?;

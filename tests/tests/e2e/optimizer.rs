@@ -173,16 +173,13 @@ async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -
         "{m}"
     );
     // hot spots reported as findings: slowest sources and task kinds
-    let memory = memory_coordinator::RedisMemory::connect(&redis_cluster_url()).await?;
-    let reports =
-        memory_coordinator::Memory::recent(&memory, &findings_stream(&channel), 50).await?;
+    let memory = swarm_memory::RedisMemory::connect(&redis_cluster_url()).await?;
+    let reports = swarm_memory::Memory::recent(&memory, &findings_stream(&channel), 50).await?;
     let hot = reports
         .iter()
-        .filter_map(|d| {
-            memory_coordinator::Envelope::<memory_coordinator::Finding>::from_bytes(&d.payload).ok()
-        })
+        .filter_map(|d| swarm_types::Envelope::<swarm_types::Finding>::from_bytes(&d.payload).ok())
         .find_map(|e| match e.body {
-            memory_coordinator::Finding::HotSpots(h) if !h.kinds.is_empty() => Some(h),
+            swarm_types::Finding::HotSpots(h) if !h.kinds.is_empty() => Some(h),
             _ => None,
         })
         .ok_or_else(|| anyhow::anyhow!("no hot-spot report with task kinds"))?;

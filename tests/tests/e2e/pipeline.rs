@@ -2,10 +2,11 @@
 //! analyze becomes, when it announces a TGE, a candidate finding in the
 //! shared memory and a validation task for data-quality.
 
-use memory_coordinator::{Envelope, Finding, Memory, RedisMemory};
+use swarm_memory::{Memory, RedisMemory};
 use swarm_proto::v1::{AnalyzeDocument, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload};
 use swarm_proto::{AgentKind, TaskState};
 use swarm_tests::{QueenProc, TestDb, bin, free_port, redis_cluster_url};
+use swarm_types::{Envelope, Finding};
 use tokio::process::Command;
 
 fn analyze(document_id: &str, title: &str, text: &str) -> TaskSpec {
@@ -96,7 +97,7 @@ async fn an_announcement_becomes_a_candidate_and_a_validation_task() -> anyhow::
     // the candidate is in the shared memory
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
     let recent = memory
-        .recent(memory_coordinator::layout::FINDINGS_STREAM, 200)
+        .recent(swarm_memory::layout::FINDINGS_STREAM, 200)
         .await?;
     let found = recent.iter().any(|d| {
         Envelope::<Finding>::from_bytes(&d.payload)

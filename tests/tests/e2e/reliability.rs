@@ -9,8 +9,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use memory_coordinator::RedisMemory;
-use memory_coordinator::reliability::{Phase, shared};
+use swarm_memory::RedisMemory;
+use swarm_memory::reliability::{Phase, shared};
 use swarm_proto::AgentKind;
 use swarm_proto::TaskState;
 use swarm_proto::v1::{
@@ -354,7 +354,7 @@ async fn source_probes_track_latency_and_feed_the_shared_breaker() -> anyhow::Re
     assert_eq!(source.hits(), 2);
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
     assert_eq!(breaker_phase(&memory, &id).await, Some((Phase::Open, 1)));
-    let recorded = memory_coordinator::reliability::samples::recent(&memory, &id, 10).await?;
+    let recorded = swarm_memory::reliability::samples::recent(&memory, &id, 10).await?;
     assert_eq!(recorded.len(), 2, "one latency sample per probe made");
     assert!(recorded.iter().all(|s| !s.success));
     db.drop_db().await;

@@ -348,10 +348,10 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
     // robots.txt: the disallowed source and page are never fetched, the
     // source's error is recorded
     assert_eq!(*site.private_hits.lock().unwrap(), 0);
-    let memory = memory_coordinator::RedisMemory::connect(&redis_cluster_url()).await?;
-    let recorded = memory_coordinator::Memory::get(
+    let memory = swarm_memory::RedisMemory::connect(&redis_cluster_url()).await?;
+    let recorded = swarm_memory::Memory::get(
         &memory,
-        &memory_coordinator::layout::source_error_key(&format!("private-{tag}")),
+        &swarm_memory::layout::source_error_key(&format!("private-{tag}")),
     )
     .await?;
     assert!(recorded.is_some_and(|e| e.contains("robots.txt")));

@@ -45,10 +45,7 @@ pub async fn projects(
             format!("`limit` must be from 1 to 1000; got {limit}"),
         ));
     }
-    let prefix = params
-        .prefix
-        .as_deref()
-        .map(memory_coordinator::synth::project_key);
+    let prefix = params.prefix.as_deref().map(swarm_types::project_key);
     let items = app.store.projects(prefix.as_deref(), limit).await?;
     Ok(Json(ProjectList { items }))
 }
@@ -60,8 +57,8 @@ pub async fn projects(
     security(("api_key" = []))
 )]
 pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem> {
-    use memory_coordinator::layout::source_error_key;
-    use memory_coordinator::reliability::{Phase, shared};
+    use swarm_memory::layout::source_error_key;
+    use swarm_memory::reliability::{Phase, shared};
     let rows = app.store.sources().await?;
     let now = swarm_common::time::now_ms();
     let mut items = Vec::with_capacity(rows.len());

@@ -5,7 +5,8 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use memory_coordinator::synth::{EventRecord, MemoryEvents, project_key};
+use memory_coordinator::synth::{EventRecord, MemoryEvents};
+use swarm_types::project_key;
 
 use super::{Error, EventStore, SourceRow};
 use crate::filter::{CursorKey, Filter, key_of};
@@ -264,8 +265,8 @@ impl EventStore for MemoryStore {
 
 #[cfg(test)]
 mod tests {
-    use memory_coordinator::Finding;
-    use memory_coordinator::finding::{Detection, Status};
+    use swarm_types::Finding;
+    use swarm_types::finding::{Detection, Status};
 
     use super::*;
 

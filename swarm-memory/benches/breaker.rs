@@ -14,8 +14,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use memory_coordinator::reliability::{BreakerPolicy, SharedBreaker};
-use memory_coordinator::{Memory, RedisMemory};
+use swarm_memory::reliability::{BreakerPolicy, SharedBreaker};
+use swarm_memory::{Memory, RedisMemory};
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -34,24 +34,39 @@ pub const CHANNELS: [&str; 4] = [
     HEALTH_CHECKS,
 ];
 
-/// The memory-sync channel this process uses: `SWARM_MEMORY_SYNC_CHANNEL`
-/// or [`MEMORY_SYNC`] (tests run side by side on their own channels).
-pub fn memory_sync_channel() -> String {
-    std::env::var("SWARM_MEMORY_SYNC_CHANNEL").unwrap_or_else(|_| MEMORY_SYNC.to_string())
+/// The durable findings stream.
+pub const FINDINGS_STREAM: &str = "swarm:memory:{findings}:stream";
+
+/// The stream and channel names one deployment uses (tests and staging run
+/// side by side on their own). Built once from a process's configuration —
+/// flags and `SWARM_*` variables for the agents and the coordinator, the
+/// `[layout]` section for the queen — and handed to every component, so
+/// publisher and subscriber read the same value.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize, clap::Args)]
+#[serde(default)]
+pub struct Layout {
+    /// The durable findings stream agents append to and the coordinator
+    /// consumes.
+    #[arg(long, global = true, env = "SWARM_FINDINGS_STREAM", default_value = FINDINGS_STREAM)]
+    pub findings_stream: String,
+    /// The channel the coordinator announces event changes on.
+    #[arg(long, global = true, env = "SWARM_MEMORY_SYNC_CHANNEL", default_value = MEMORY_SYNC)]
+    pub memory_sync_channel: String,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Self {
+            findings_stream: FINDINGS_STREAM.to_string(),
+            memory_sync_channel: MEMORY_SYNC.to_string(),
+        }
+    }
 }
 
 /// The queen-commands channel this process uses:
 /// `SWARM_QUEEN_COMMANDS_CHANNEL` or [`QUEEN_COMMANDS`].
 pub fn queen_commands_channel() -> String {
     std::env::var("SWARM_QUEEN_COMMANDS_CHANNEL").unwrap_or_else(|_| QUEEN_COMMANDS.to_string())
-}
-
-/// The durable findings stream.
-pub const FINDINGS_STREAM: &str = "swarm:memory:{findings}:stream";
-/// The findings stream this process uses: `SWARM_FINDINGS_STREAM` or
-/// [`FINDINGS_STREAM`] (tests and staging run side by side on their own).
-pub fn findings_stream() -> String {
-    std::env::var("SWARM_FINDINGS_STREAM").unwrap_or_else(|_| FINDINGS_STREAM.to_string())
 }
 
 /// The coordinator's consumer group on [`FINDINGS_STREAM`].
@@ -114,13 +129,13 @@ pub fn samples_key(source: &str) -> String {
 
 /// When the token with `symbol` went live (upper-cased, `$` dropped).
 pub fn known_symbol_key(symbol: &str) -> String {
-    let symbol = crate::synth::symbol_key(Some(symbol));
+    let symbol = swarm_types::symbol_key(Some(symbol));
     format!("swarm:memory:{{token:{}}}:live_since", tag(&symbol))
 }
 
 /// When `project`'s token went live (the event identity's project key).
 pub fn known_project_key(project: &str) -> String {
-    let project = crate::synth::project_key(project);
+    let project = swarm_types::project_key(project);
     format!("swarm:memory:{{project:{}}}:live_since", tag(&project))
 }
 
