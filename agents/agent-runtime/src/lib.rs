@@ -26,6 +26,7 @@ mod noop;
 mod options;
 mod run;
 mod session;
+mod task_run;
 
 pub use cli::AgentArgs;
 pub use component::{AgentContext, Component};
