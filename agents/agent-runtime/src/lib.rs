@@ -19,6 +19,7 @@
 //! -> Component` (handler + background work); the agent binaries and the
 //! one-process run only loop over components.
 
+mod binary;
 pub mod cli;
 mod component;
 mod handler;
@@ -28,6 +29,7 @@ mod run;
 mod session;
 mod task_run;
 
+pub use binary::Binary;
 pub use cli::AgentArgs;
 pub use component::{AgentContext, Component};
 pub use handler::{Done, Handler, HandlerError, Outcome, TaskContext};

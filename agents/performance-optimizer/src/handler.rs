@@ -25,14 +25,18 @@ use crate::replicas::{self, KindLoad, ReplicaPolicy};
 /// Samples per source considered.
 const SAMPLES: usize = 20;
 
-/// Settings of the optimizer.
-#[derive(Debug, Clone)]
+/// Settings of the optimizer (its binary's flags).
+#[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
+    #[command(flatten)]
     pub intervals: IntervalPolicy,
+    #[command(flatten)]
     pub replicas: ReplicaPolicy,
-    /// Service time of a kind with no measurement.
+    /// Service time assumed for a kind with no measurement, in seconds.
+    #[arg(long, default_value_t = 1.0)]
     pub default_service_secs: f64,
-    /// Tasks per replica of a kind with no connected agent.
+    /// Tasks per replica assumed for a kind with no connected agent.
+    #[arg(long, default_value_t = 16)]
     pub default_capacity: u32,
 }
 
