@@ -7,14 +7,16 @@ use std::sync::{Arc, Mutex};
 
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
 use memory_coordinator::finding::HotSpots;
-use memory_coordinator::layout::{findings_stream, queen_commands_channel};
+use memory_coordinator::layout::findings_stream;
 use memory_coordinator::reliability::commands::schedule_source;
-use memory_coordinator::reliability::{PollSample, QueenCommand, samples};
+use memory_coordinator::reliability::{PollSample, samples};
 use memory_coordinator::{Envelope, Finding, Memory};
 use swarm_common::time::now_ms;
 use swarm_proto::AgentKind;
+use swarm_proto::v1::set_schedule_interval_request::Target;
 use swarm_proto::v1::{
-    GetStatsRequest, KindStats, ListAgentsRequest, ListSchedulesRequest, task_payload,
+    GetStatsRequest, KindStats, ListAgentsRequest, ListSchedulesRequest, RecommendReplicasRequest,
+    SetScheduleIntervalRequest, task_payload,
 };
 
 use crate::interval::{self, IntervalPolicy};
@@ -40,7 +42,8 @@ struct Arrivals {
     per_kind: HashMap<i32, u64>,
 }
 
-/// Computes intervals and recommendations and sends them to the queen.
+/// Computes intervals and recommendations and sets them on the queen
+/// (admin RPCs `SetScheduleInterval`, `RecommendReplicas`).
 pub struct OptimizerHandler {
     queen: String,
     memory: Arc<dyn Memory>,
@@ -61,16 +64,6 @@ impl OptimizerHandler {
             settings,
             previous: Mutex::new(None),
         }
-    }
-
-    async fn send(&self, command: QueenCommand) -> Result<(), HandlerError> {
-        self.memory
-            .publish(
-                &queen_commands_channel(),
-                &Envelope::new("performance-optimizer", command).to_bytes(),
-            )
-            .await
-            .map_err(|e| HandlerError::retryable(format!("cannot publish a queen command: {e}")))
     }
 
     /// Adapts every source schedule's interval; returns (changed, hot spots).
@@ -120,12 +113,25 @@ impl OptimizerHandler {
                     polls = recent.len(),
                     "poll interval recommended"
                 );
-                self.send(QueenCommand::SetInterval {
-                    source_id: source.to_string(),
-                    interval_ms: next,
-                })
-                .await?;
-                changed += 1;
+                let applied = admin
+                    .set_schedule_interval(SetScheduleIntervalRequest {
+                        target: Some(Target::Name(schedule.name.clone())),
+                        interval_ms: next,
+                    })
+                    .await
+                    .map_err(|e| {
+                        HandlerError::retryable(format!(
+                            "setting the interval of {}: {}",
+                            schedule.name,
+                            e.message()
+                        ))
+                    })?
+                    .into_inner();
+                if applied.found {
+                    changed += 1;
+                } else {
+                    tracing::warn!(schedule = %schedule.name, "schedule gone before its interval was set");
+                }
             }
             all.extend(recent);
         }
@@ -221,11 +227,13 @@ impl OptimizerHandler {
             tracing::debug!(kind = kind.name(), ?load, replicas, "replicas recommended");
             metrics::gauge!("swarm_optimizer_arrival_rate", "kind" => kind.name())
                 .set(arrival_per_sec);
-            self.send(QueenCommand::RecommendReplicas {
-                kind: kind.name().to_string(),
-                replicas,
-            })
-            .await?;
+            admin
+                .recommend_replicas(RecommendReplicasRequest {
+                    kind: kind as i32,
+                    replicas,
+                })
+                .await
+                .map_err(rpc("recommending replicas"))?;
             out.push((kind.name().to_string(), replicas));
         }
         Ok(out)

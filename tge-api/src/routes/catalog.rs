@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::model::{ProjectList, Source, SourceList};
 use crate::problem::Problem;
 use crate::routes::tges::query_problem;
+use crate::schedules::polled_sources;
 use crate::time::rfc3339;
 
 /// Parameters of the projects list.
@@ -62,10 +63,17 @@ pub async fn projects(
 pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem> {
     use memory_coordinator::layout::source_error_key;
     use memory_coordinator::reliability::{Phase, shared};
-    let rows = app.store.sources().await?;
+    let schedules = app.schedules.list().await.map_err(|e| {
+        tracing::warn!(error = %e, "sources listed without the queen");
+        Problem::unavailable(e.to_string())
+    })?;
+    let rows = polled_sources(schedules);
+    let ids: Vec<String> = rows.iter().map(|r| r.source_id.clone()).collect();
+    let documents = app.store.source_documents(&ids).await?;
     let now = swarm_common::time::now_ms();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
+        let docs = documents.get(&row.source_id).cloned().unwrap_or_default();
         let (mut last_error, mut breaker) = (None, None);
         if let Some(memory) = &app.memory {
             last_error = memory
@@ -92,7 +100,7 @@ pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem
         let breaker = breaker.map(|p| p.name().to_string());
         items.push(Source {
             health: health.to_string(),
-            last_fetched: row.last_fetched_us.map(rfc3339),
+            last_fetched: docs.last_fetched_us.map(rfc3339),
             next_poll: (row.next_run_ms > 0).then(|| rfc3339(row.next_run_ms * 1000)),
             source_id: row.source_id,
             schedule: row.schedule,
@@ -100,7 +108,7 @@ pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem
             kind: row.kind,
             interval_ms: row.interval_ms,
             paused: row.paused,
-            documents: row.documents,
+            documents: docs.documents,
             last_error,
             breaker,
         });
