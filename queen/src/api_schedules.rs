@@ -83,7 +83,38 @@ impl SourceSchedules for OverGrpc {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::config::QueenConfig;
+    use crate::store::MemoryStore;
+
+    #[tokio::test]
+    async fn in_process_schedules_are_the_schedulers() {
+        let (queen, _tasks) =
+            Queen::start(QueenConfig::default(), Arc::new(MemoryStore::default()))
+                .await
+                .expect("queen");
+        let source = crate::sources::SourceConfig {
+            kind: crate::sources::SourceKind::Rss,
+            url: "https://news.example.test/feed".into(),
+            interval_ms: 60_000,
+            paused: false,
+            priority: None,
+            json: None,
+            html: None,
+            query: None,
+        };
+        let schedule = source.schedule("a");
+        queen
+            .with_durable(|s, now| s.upsert_schedule(schedule, now))
+            .await
+            .expect("durable")
+            .expect("schedule");
+        let listed = InProcess(queen).list().await.expect("listed");
+        let names: Vec<&str> = listed.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["source:a"]);
+    }
 
     #[tokio::test]
     async fn an_unreachable_queen_is_an_error_naming_it() {

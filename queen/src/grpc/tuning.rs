@@ -106,7 +106,108 @@ pub(super) async fn recommend_replicas(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use swarm_proto::v1::{Noop, Schedule, TaskPayload, TaskSpec, task_payload};
+
     use super::*;
+    use crate::config::QueenConfig;
+    use crate::store::{MemoryStore, Store};
+
+    async fn queen_with(store: Arc<dyn Store>, schedule: &str) -> Queen {
+        let (queen, _tasks) = Queen::start(QueenConfig::default(), store)
+            .await
+            .expect("queen");
+        let schedule = Schedule {
+            name: schedule.into(),
+            task: Some(TaskSpec {
+                kind: AgentKind::DataQuality as i32,
+                payload: Some(TaskPayload {
+                    kind: Some(task_payload::Kind::Noop(Noop::default())),
+                }),
+                ..TaskSpec::default()
+            }),
+            interval_ms: 60_000,
+            paused: true,
+            next_run_unix_ms: 0,
+        };
+        queen
+            .with_durable(|s, now| s.upsert_schedule(schedule, now))
+            .await
+            .expect("durable")
+            .expect("schedule");
+        queen
+    }
+
+    #[tokio::test]
+    async fn an_interval_is_answered_and_stored_like_an_upsert() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+        let queen = queen_with(store.clone(), "source:a").await;
+        let request = |target: Target, interval_ms| {
+            Request::new(SetScheduleIntervalRequest {
+                target: Some(target),
+                interval_ms,
+            })
+        };
+        let r = set_interval(&queen, request(Target::SourceId("a".into()), 1))
+            .await
+            .expect("answered")
+            .into_inner();
+        assert_eq!(
+            (
+                r.found,
+                r.name.as_str(),
+                r.previous_interval_ms,
+                r.interval_ms
+            ),
+            (true, "source:a", 60_000, 100),
+            "clamped to the shortest interval"
+        );
+        let r = set_interval(&queen, request(Target::Name("missing".into()), 5_000))
+            .await
+            .expect("answered")
+            .into_inner();
+        assert!(!r.found);
+        let zero = set_interval(&queen, request(Target::SourceId("a".into()), 0)).await;
+        assert_eq!(
+            zero.err().map(|s| s.code()),
+            Some(tonic::Code::InvalidArgument)
+        );
+        // durable before the answer: the store already has it
+        let stored = store.load().await.expect("load").schedules;
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            (stored[0].name.as_str(), stored[0].interval_ms),
+            ("source:a", 100)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_recommendation_is_kept_and_shown_in_the_stats() {
+        let queen = queen_with(Arc::new(MemoryStore::default()), "x").await;
+        let request = |kind: AgentKind, replicas| {
+            Request::new(RecommendReplicasRequest {
+                kind: kind as i32,
+                replicas,
+            })
+        };
+        let r = recommend_replicas(&queen, request(AgentKind::KeywordPrecision, 4))
+            .await
+            .expect("answered")
+            .into_inner();
+        assert_eq!((r.previous, r.replicas), (0, 4));
+        let r = recommend_replicas(&queen, request(AgentKind::KeywordPrecision, 2))
+            .await
+            .expect("answered")
+            .into_inner();
+        assert_eq!((r.previous, r.replicas), (4, 2));
+        assert_eq!(queen.lock().recommended(AgentKind::KeywordPrecision), 2);
+        let refused = recommend_replicas(&queen, request(AgentKind::Unspecified, 2)).await;
+        assert_eq!(
+            refused.err().map(|s| s.code()),
+            Some(tonic::Code::InvalidArgument)
+        );
+    }
 
     #[test]
     fn a_schedule_is_named_directly_or_by_its_source() {

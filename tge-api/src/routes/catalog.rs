@@ -54,17 +54,21 @@ pub async fn projects(
     Ok(Json(ProjectList { items }))
 }
 
-/// Polled sources with their health and last poll.
+/// Polled sources (the queen's `FetchSource` schedules) with their health
+/// and last poll.
 #[utoipa::path(
     get, path = "/api/v1/sources", tag = "catalog",
-    responses((status = 200, description = "Sources", body = SourceList)),
+    responses(
+        (status = 200, description = "Sources", body = SourceList),
+        (status = 503, description = "The queen's schedules cannot be read", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("api_key" = []))
 )]
 pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem> {
     use memory_coordinator::layout::source_error_key;
     use memory_coordinator::reliability::{Phase, shared};
     let schedules = app.schedules.list().await.map_err(|e| {
-        tracing::warn!(error = %e, "sources listed without the queen");
+        tracing::warn!(error = %e, "sources not listed: the queen does not answer");
         Problem::unavailable(e.to_string())
     })?;
     let rows = polled_sources(schedules);
