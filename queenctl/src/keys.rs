@@ -2,6 +2,7 @@
 //! the queen's admin RPCs (`CreateApiKey`, `ListApiKeys`, `RevokeApiKey`;
 //! the queen keeps only hashes).
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use swarm_proto::v1::{ApiKeyInfo, CreateApiKeyRequest, ListApiKeysRequest, RevokeApiKeyRequest};
 
@@ -22,17 +23,29 @@ fn row(k: &ApiKeyInfo) -> Vec<String> {
 
 const HEADERS: [&str; 7] = ["ID", "NAME", "SCOPE", "KEY", "RATE/S", "CREATED", "REVOKED"];
 
-/// A key as the API's `KeyInfo` serializes it.
+/// A key as the API's `KeyInfo` serializes it (the same fields).
+#[derive(Serialize)]
+struct KeyJson<'a> {
+    id: i64,
+    name: &'a str,
+    scope: &'a str,
+    key_prefix: &'a str,
+    rate_per_sec: Option<f64>,
+    created_at: &'a str,
+    revoked_at: Option<&'a str>,
+}
+
 fn info_json(k: &ApiKeyInfo) -> Value {
-    json!({
-        "id": k.id,
-        "name": k.name,
-        "scope": k.scope,
-        "key_prefix": k.key_prefix,
-        "rate_per_sec": k.rate_per_sec,
-        "created_at": k.created_at,
-        "revoked_at": k.revoked_at,
-    })
+    let key = KeyJson {
+        id: k.id,
+        name: &k.name,
+        scope: &k.scope,
+        key_prefix: &k.key_prefix,
+        rate_per_sec: k.rate_per_sec,
+        created_at: &k.created_at,
+        revoked_at: k.revoked_at.as_deref(),
+    };
+    serde_json::to_value(key).unwrap_or(Value::Null)
 }
 
 fn pretty(value: Value) -> String {
