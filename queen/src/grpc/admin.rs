@@ -243,7 +243,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<CreateApiKeyRequest>,
     ) -> Result<Response<CreateApiKeyResponse>, Status> {
-        let span = traced("create_api_key", &request);
+        let span = traced(tracing::info_span!("create_api_key"), &request);
         super::keys::create(&self.keys, request.into_inner())
             .instrument(span)
             .await
@@ -254,7 +254,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<ListApiKeysRequest>,
     ) -> Result<Response<ListApiKeysResponse>, Status> {
-        let span = traced("list_api_keys", &request);
+        let span = traced(tracing::info_span!("list_api_keys"), &request);
         super::keys::list(&self.keys)
             .instrument(span)
             .await
@@ -265,7 +265,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<RevokeApiKeyRequest>,
     ) -> Result<Response<RevokeApiKeyResponse>, Status> {
-        let span = traced("revoke_api_key", &request);
+        let span = traced(tracing::info_span!("revoke_api_key"), &request);
         super::keys::revoke(&self.keys, request.into_inner().id)
             .instrument(span)
             .await
@@ -273,9 +273,8 @@ impl QueenAdmin for AdminService {
     }
 }
 
-/// A span for `name` continuing the caller's trace.
-fn traced<T>(name: &'static str, request: &Request<T>) -> tracing::Span {
-    let span = tracing::info_span!("admin", rpc = name);
+/// `span`, continuing the caller's trace.
+fn traced<T>(span: tracing::Span, request: &Request<T>) -> tracing::Span {
     swarm_common::propagation::set_parent_from_metadata(&span, request.metadata());
     span
 }
