@@ -46,8 +46,8 @@ impl ApiKeys {
                 pool: OnceCell::new(),
             },
             (None, store) => Source::None(format!(
-                "this queen keeps its queue in {} and serves no API on PostgreSQL, so it has no API keys; \
-                 ask a queen running with store = \"postgres\"",
+                "this queen keeps its queue in {} and serves no API on PostgreSQL, \
+                 so it has no API keys; ask a queen running with store = \"postgres\"",
                 match store {
                     StoreKind::Memory => "memory",
                     _ => "a journal file",

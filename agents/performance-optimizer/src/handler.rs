@@ -130,7 +130,10 @@ impl OptimizerHandler {
                 if applied.found {
                     changed += 1;
                 } else {
-                    tracing::warn!(schedule = %schedule.name, "schedule gone before its interval was set");
+                    tracing::warn!(
+                        schedule = %schedule.name,
+                        "schedule gone before its interval was set"
+                    );
                 }
             }
             all.extend(recent);

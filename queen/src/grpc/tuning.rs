@@ -54,7 +54,12 @@ pub(super) async fn set_interval(
             }));
         };
         if previous != applied {
-            tracing::info!(schedule = %name, from_ms = previous, to_ms = applied, "poll interval adapted");
+            tracing::info!(
+                schedule = %name,
+                from_ms = previous,
+                to_ms = applied,
+                "poll interval adapted"
+            );
         }
         Ok(Response::new(SetScheduleIntervalResponse {
             found: true,
