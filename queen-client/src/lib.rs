@@ -1,6 +1,9 @@
 //! queen-client: connecting to a queen's gRPC admin endpoint, with the caller's
 //! trace context forwarded on every call (agents, `queenctl`, tests use it
-//! without depending on the whole queen).
+//! without depending on the whole queen). [`AdminClient`] has every
+//! `QueenAdmin` RPC: the queue, schedules, tuning (`set_schedule_interval`,
+//! `recommend_replicas`: the performance optimizer) and the query API's keys
+//! (`create_api_key`, `list_api_keys`, `revoke_api_key`: `queenctl keys`).
 
 use swarm_proto::v1::queen_admin_client::QueenAdminClient;
 use tonic::service::interceptor::InterceptedService;

@@ -1,9 +1,11 @@
 //! `queen --api-only`: serve only the HTTP query API (and its `/health`,
 //! `/ready`, `/metrics` on the metrics address), without the task queue —
 //! for API replicas behind HAProxy (two full queens on one database would
-//! fence each other).
+//! fence each other). Sources get their schedules from the queen at
+//! `api.queen_url` over gRPC (none set: no source is listed).
 
 use std::future::Future;
+use std::sync::Arc;
 
 use anyhow::Context;
 
@@ -15,7 +17,14 @@ use crate::config::QueenConfig;
 ///
 /// Invalid settings, an unreachable database or memory, an address in use.
 pub async fn run(config: QueenConfig, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    let backends = tge_api::connect(&config.api, &config.database_url).await?;
+    let mut backends = tge_api::connect(&config.api, &config.database_url).await?;
+    match &config.api.queen_url {
+        Some(url) => {
+            tracing::info!(queen = %url, "sources' schedules asked from the queen");
+            backends.schedules = Arc::new(crate::api_schedules::OverGrpc::new(url.clone()));
+        }
+        None => tracing::warn!("no api.queen_url: /api/v1/sources lists no source"),
+    }
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;

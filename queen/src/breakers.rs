@@ -12,8 +12,8 @@ use std::time::Duration;
 use swarm_common::time::now_ms;
 use swarm_memory::Memory;
 use swarm_memory::reliability::Phase;
-use swarm_memory::reliability::commands::schedule_source;
 use swarm_memory::reliability::shared;
+use swarm_proto::names::schedule_source;
 
 use crate::Queen;
 

@@ -84,7 +84,8 @@ pub struct QueenConfig {
     /// schedule `source:<id>` at start.
     pub sources: BTreeMap<String, SourceConfig>,
     /// Shared memory (`redis-cluster://…`, `redis://…`); when set, the queen
-    /// honours source circuit breakers and applies `queen-commands`.
+    /// honours source circuit breakers (polls of a source whose breaker is
+    /// open are held).
     pub memory_url: Option<String>,
     /// How often source breakers are read from the memory.
     pub breaker_refresh_ms: u64,

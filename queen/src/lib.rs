@@ -13,16 +13,18 @@
 //!   endpoint, and shuts down gracefully.
 //! - `breakers` — holds the polls of sources whose shared circuit breaker
 //!   is open (with `memory_url` set), lets the half-open probe through;
-//! - `commands` — applies `swarm:channels:queen-commands` (poll intervals,
-//!   replica recommendations from the performance optimizer);
+//! - [`api_keys`] — the query API's keys the admin service administers;
+//! - [`api_schedules`] — the schedules the query API lists sources from
+//!   (in-process, or over gRPC for `--api-only`);
 //! - [`client`] — connecting to a queen (used by `queenctl`, agents, tests).
 //! - [`api_only`] — the `--api-only` mode: the HTTP query API alone.
 
+pub mod api_keys;
 pub mod api_only;
+pub mod api_schedules;
 mod breakers;
 /// Connecting to a queen: the `queen-client` crate, re-exported.
 pub use queen_client as client;
-mod commands;
 pub mod config;
 pub mod grpc;
 pub mod handle;

@@ -17,6 +17,7 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
 use crate::Queen;
+use crate::api_keys::ApiKeys;
 use crate::config::{QueenConfig, StoreKind};
 use crate::grpc::{AdminService, GatewayService};
 use crate::handle::Tasks;
@@ -36,7 +37,7 @@ pub struct Running {
     readiness: Readiness,
     /// The query API, when enabled.
     pub api: Option<tge_api::Server>,
-    /// Breaker and command loops (with `memory_url`).
+    /// The breaker loop (with `memory_url`).
     memory_loops: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -100,9 +101,9 @@ pub async fn start_with_store(
     start_inner(config, store, None).await
 }
 
-/// Starts a queen on the configured store that honours breakers and
-/// queen commands through `memory` (the embedded run shares its
-/// in-process memory this way).
+/// Starts a queen on the configured store that honours source breakers
+/// through `memory` (the embedded run shares its in-process memory this
+/// way).
 ///
 /// # Errors
 ///
@@ -140,7 +141,7 @@ async fn start_inner(
         .into_iter()
         .map(|s| s.name)
         .filter(|name| {
-            name.strip_prefix(crate::sources::SCHEDULE_PREFIX)
+            swarm_proto::names::schedule_source(name)
                 .is_some_and(|id| !config.sources.contains_key(id))
         })
         .collect();
@@ -158,6 +159,18 @@ async fn start_inner(
         );
     }
     let memory_loops = start_memory_loops(&config, &queen, memory).await?;
+    // the API's backends first: API keys are administered on its pool
+    let api_backends = if config.api.enabled {
+        let mut backends = tge_api::connect(&config.api, &config.database_url).await?;
+        backends.schedules = Arc::new(crate::api_schedules::InProcess(queen.clone()));
+        Some(backends)
+    } else {
+        None
+    };
+    let keys = Arc::new(ApiKeys::new(
+        &config,
+        api_backends.as_ref().and_then(|b| b.keys.clone()),
+    ));
     let (stop, stop_rx) = watch::channel(false);
     let readiness = Readiness::default();
 
@@ -177,7 +190,7 @@ async fn start_inner(
         .context("building gRPC reflection")?;
     let gateway = AgentGatewayServer::new(GatewayService::new(queen.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let admin = QueenAdminServer::new(AdminService::new(queen.clone()))
+    let admin = QueenAdminServer::new(AdminService::new(queen.clone(), keys))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
@@ -203,8 +216,7 @@ async fn start_inner(
     })
     .await
     .with_context(|| format!("binding the metrics endpoint on {}", config.metrics_addr))?;
-    let api = if config.api.enabled {
-        let backends = tge_api::connect(&config.api, &config.database_url).await?;
+    let api = if let Some(backends) = api_backends {
         let mut api_stop = stop_rx.clone();
         Some(
             tge_api::serve(config.api.clone(), backends, async move {
@@ -230,8 +242,7 @@ async fn start_inner(
     })
 }
 
-/// With `memory_url`: the loops that honour source breakers and apply
-/// queen commands.
+/// With `memory_url`: the loop that honours source breakers.
 async fn start_memory_loops(
     config: &QueenConfig,
     queen: &Queen,
@@ -245,14 +256,12 @@ async fn start_memory_loops(
         (None, None) => return Ok(Vec::new()),
     };
     let every = Duration::from_millis(config.breaker_refresh_ms);
-    tracing::info!(
-        backend = memory.backend(),
-        "honouring source breakers and queen commands"
-    );
-    Ok(vec![
-        tokio::spawn(crate::breakers::run(queen.clone(), memory.clone(), every)),
-        tokio::spawn(crate::commands::run(queen.clone(), memory)),
-    ])
+    tracing::info!(backend = memory.backend(), "honouring source breakers");
+    Ok(vec![tokio::spawn(crate::breakers::run(
+        queen.clone(),
+        memory,
+        every,
+    ))])
 }
 
 impl Running {

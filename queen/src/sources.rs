@@ -9,13 +9,7 @@ use swarm_proto::v1::{
 };
 use swarm_proto::{AgentKind, Priority};
 
-/// Prefix of the schedule that polls a source.
-pub const SCHEDULE_PREFIX: &str = "source:";
-
-/// The schedule name of source `id`.
-pub fn schedule_name(id: &str) -> String {
-    format!("{SCHEDULE_PREFIX}{id}")
-}
+pub use swarm_proto::names::source_schedule as schedule_name;
 
 /// What a source is and how it is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

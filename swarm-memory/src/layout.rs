@@ -19,20 +19,13 @@
 
 /// Agent-to-agent notices.
 pub const AGENT_COMMUNICATION: &str = "swarm:channels:agent-communication";
-/// Commands for the queen (poll intervals, scale hints).
-pub const QUEEN_COMMANDS: &str = "swarm:channels:queen-commands";
 /// Memory changes: event created/updated, cache invalidation.
 pub const MEMORY_SYNC: &str = "swarm:channels:memory-sync";
 /// Liveness and health notices.
 pub const HEALTH_CHECKS: &str = "swarm:channels:health-checks";
 
 /// Every pub/sub channel of the design.
-pub const CHANNELS: [&str; 4] = [
-    AGENT_COMMUNICATION,
-    QUEEN_COMMANDS,
-    MEMORY_SYNC,
-    HEALTH_CHECKS,
-];
+pub const CHANNELS: [&str; 3] = [AGENT_COMMUNICATION, MEMORY_SYNC, HEALTH_CHECKS];
 
 /// The durable findings stream.
 pub const FINDINGS_STREAM: &str = "swarm:memory:{findings}:stream";
@@ -61,12 +54,6 @@ impl Default for Layout {
             memory_sync_channel: MEMORY_SYNC.to_string(),
         }
     }
-}
-
-/// The queen-commands channel this process uses:
-/// `SWARM_QUEEN_COMMANDS_CHANNEL` or [`QUEEN_COMMANDS`].
-pub fn queen_commands_channel() -> String {
-    std::env::var("SWARM_QUEEN_COMMANDS_CHANNEL").unwrap_or_else(|_| QUEEN_COMMANDS.to_string())
 }
 
 /// The coordinator's consumer group on [`FINDINGS_STREAM`].

@@ -143,6 +143,21 @@ impl TaskPayload {
     }
 }
 
+/// Prefix of the queen schedule that polls a source: `source:<id>`.
+pub const SOURCE_SCHEDULE_PREFIX: &str = "source:";
+
+/// The queen schedule name of source `source_id`.
+pub fn source_schedule(source_id: &str) -> String {
+    format!("{SOURCE_SCHEDULE_PREFIX}{source_id}")
+}
+
+/// The source id of a `source:<id>` schedule; `None` for other schedules.
+pub fn schedule_source(schedule: &str) -> Option<&str> {
+    schedule
+        .strip_prefix(SOURCE_SCHEDULE_PREFIX)
+        .filter(|s| !s.is_empty())
+}
+
 impl TaskSpec {
     /// A task carrying `payload`, queued for the kind the pipeline sends
     /// that payload to ([`TaskPayload::default_kind`] — the pipeline's shape
@@ -160,6 +175,13 @@ impl TaskSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_schedule_names_round_trip() {
+        assert_eq!(schedule_source(&source_schedule("feed-a")), Some("feed-a"));
+        assert_eq!(schedule_source("optimizer"), None);
+        assert_eq!(schedule_source("source:"), None);
+    }
 
     #[test]
     fn kind_names_round_trip() {

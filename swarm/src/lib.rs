@@ -261,10 +261,9 @@ async fn serve_api(
     memory: Arc<dyn Memory>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<SocketAddr> {
-    let queen = running.queen.clone();
-    let schedules = Arc::new(move || queen.with(|s, _| s.schedules()));
     let backends = tge_api::Backends {
-        store: Arc::new(tge_api::store::MemoryStore::new(events, schedules)),
+        store: Arc::new(tge_api::store::MemoryStore::new(events)),
+        schedules: Arc::new(queen::api_schedules::InProcess(running.queen.clone())),
         memory: Some(memory),
         keys: None,
     };

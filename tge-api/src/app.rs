@@ -1,5 +1,5 @@
-//! The API's shared state: configuration, store, memory, cache, change
-//! feed, keys and rate limiter.
+//! The API's shared state: configuration, store, the queen's schedules,
+//! memory, cache, change feed, keys and rate limiter.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,12 +11,15 @@ use crate::changes::{self, ChangeFeed};
 use crate::config::ApiConfig;
 use crate::keys::KeyLookup;
 use crate::rate::RateLimiter;
+use crate::schedules::SourceSchedules;
 use crate::store::EventStore;
 
 /// What the API reads from.
 #[derive(Clone)]
 pub struct Backends {
     pub store: Arc<dyn EventStore>,
+    /// The queen's schedules: which sources are polled, and how.
+    pub schedules: Arc<dyn SourceSchedules>,
     /// Live notices, source health; `None` runs without (changes are then
     /// found every `refresh_ms`).
     pub memory: Option<Arc<dyn Memory>>,
@@ -31,6 +34,7 @@ pub struct App(Arc<Inner>);
 pub struct Inner {
     pub config: ApiConfig,
     pub store: Arc<dyn EventStore>,
+    pub schedules: Arc<dyn SourceSchedules>,
     pub memory: Option<Arc<dyn Memory>>,
     pub cache: Arc<ResponseCache>,
     pub feed: ChangeFeed,
@@ -65,6 +69,7 @@ impl App {
             keys: KeyLookup::new(backends.keys, Duration::from_millis(config.key_cache_ms)),
             config,
             store: backends.store,
+            schedules: backends.schedules,
             memory: backends.memory,
             cache,
             feed,

@@ -45,6 +45,10 @@ pub struct ApiConfig {
     pub trust_forwarded_for: bool,
     /// Key lookups are cached this long (a revocation takes effect within it).
     pub key_cache_ms: u64,
+    /// `queen --api-only`: the queen (`http://host:port`, its gRPC address)
+    /// whose schedules `/api/v1/sources` lists; none: no source is listed.
+    /// (A full queen serving the API reads its own schedules.)
+    pub queen_url: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -68,6 +72,7 @@ impl Default for ApiConfig {
             db_connections: 16,
             trust_forwarded_for: false,
             key_cache_ms: 2_000,
+            queen_url: None,
         }
     }
 }

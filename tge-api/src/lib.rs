@@ -5,6 +5,8 @@
 //! - [`config`] — settings (`[api]` of the queen's config);
 //! - [`store`] — [`store::EventStore`]: PostgreSQL, or the embedded run's
 //!   in-memory events;
+//! - [`schedules`] — [`schedules::SourceSchedules`]: the queen's schedules
+//!   (which sources are polled), provided by the queen;
 //! - [`filter`] — list parameters and cursors; [`time`] — dates;
 //! - [`cache`] and [`changes`] — cached hot responses, refreshed by the
 //!   coordinator's notices; the same feed drives the SSE stream;
@@ -24,6 +26,7 @@ pub mod openapi;
 pub mod problem;
 pub mod rate;
 pub mod routes;
+pub mod schedules;
 pub mod store;
 pub mod time;
 
@@ -44,7 +47,8 @@ pub struct Server {
 }
 
 /// Opens PostgreSQL (migrating the coordinator's and the API's tables) and
-/// the memory of `config.memory_url`.
+/// the memory of `config.memory_url`. Sources have no schedules until the
+/// caller sets [`Backends::schedules`].
 ///
 /// # Errors
 ///
@@ -59,6 +63,7 @@ pub async fn connect(config: &ApiConfig, database_url: &str) -> anyhow::Result<B
     Ok(Backends {
         keys: Some(store.pool().clone()),
         store: Arc::new(store),
+        schedules: Arc::new(schedules::NoSchedules),
         memory: Some(memory),
     })
 }

@@ -71,16 +71,22 @@ pub(crate) fn spawn_task(
                 .as_ref()
                 .is_some_and(|n| !n.label.is_empty() && fail_labels.contains(&n.label));
             let attempt = task.attempt;
-            let run = tokio::spawn(async move {
-                match noop {
-                    Some(noop) if injected => Err(crate::HandlerError::retryable(format!(
-                        "fault injected for noop label `{}`",
-                        noop.label
-                    ))),
-                    Some(noop) => run_noop(&noop, attempt).await,
-                    None => handler.handle(TaskContext { task }).await,
+            // the handler runs in the task's span: its calls (e.g. admin
+            // RPCs to the queen) continue the task's trace
+            let in_span = tracing::Span::current();
+            let run = tokio::spawn(
+                async move {
+                    match noop {
+                        Some(noop) if injected => Err(crate::HandlerError::retryable(format!(
+                            "fault injected for noop label `{}`",
+                            noop.label
+                        ))),
+                        Some(noop) => run_noop(&noop, attempt).await,
+                        None => handler.handle(TaskContext { task }).await,
+                    }
                 }
-            });
+                .instrument(in_span),
+            );
             let abort_inner = run.abort_handle();
             let _guard = AbortOnDrop(abort_inner);
             // a panicking handler fails its task instead of holding it forever

@@ -9,15 +9,16 @@ use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
 use swarm_common::time::now_ms;
 use swarm_memory::FindingsSink;
 use swarm_memory::Memory;
-use swarm_memory::layout::queen_commands_channel;
-use swarm_memory::reliability::commands::schedule_source;
-use swarm_memory::reliability::{PollSample, QueenCommand, samples};
+use swarm_memory::reliability::{PollSample, samples};
 use swarm_proto::AgentKind;
+use swarm_proto::names::schedule_source;
+use swarm_proto::v1::set_schedule_interval_request::Target;
 use swarm_proto::v1::{
-    GetStatsRequest, KindStats, ListAgentsRequest, ListSchedulesRequest, task_payload,
+    GetStatsRequest, KindStats, ListAgentsRequest, ListSchedulesRequest, RecommendReplicasRequest,
+    SetScheduleIntervalRequest, task_payload,
 };
+use swarm_types::Finding;
 use swarm_types::finding::HotSpots;
-use swarm_types::{Envelope, Finding};
 
 use crate::interval::{self, IntervalPolicy};
 use crate::replicas::{self, KindLoad, ReplicaPolicy};
@@ -46,7 +47,8 @@ struct Arrivals {
     per_kind: HashMap<i32, u64>,
 }
 
-/// Computes intervals and recommendations and sends them to the queen.
+/// Computes intervals and recommendations and sets them on the queen
+/// (admin RPCs `SetScheduleInterval`, `RecommendReplicas`).
 pub struct OptimizerHandler {
     queen: String,
     memory: Arc<dyn Memory>,
@@ -75,16 +77,6 @@ impl OptimizerHandler {
             settings,
             previous: Mutex::new(None),
         }
-    }
-
-    async fn send(&self, command: QueenCommand) -> Result<(), HandlerError> {
-        self.memory
-            .publish(
-                &queen_commands_channel(),
-                &Envelope::new("performance-optimizer", command).to_bytes(),
-            )
-            .await
-            .map_err(|e| HandlerError::retryable(format!("cannot publish a queen command: {e}")))
     }
 
     /// Adapts every source schedule's interval; returns (changed, hot spots).
@@ -134,12 +126,28 @@ impl OptimizerHandler {
                     polls = recent.len(),
                     "poll interval recommended"
                 );
-                self.send(QueenCommand::SetInterval {
-                    source_id: source.to_string(),
-                    interval_ms: next,
-                })
-                .await?;
-                changed += 1;
+                let applied = admin
+                    .set_schedule_interval(SetScheduleIntervalRequest {
+                        target: Some(Target::Name(schedule.name.clone())),
+                        interval_ms: next,
+                    })
+                    .await
+                    .map_err(|e| {
+                        HandlerError::retryable(format!(
+                            "setting the interval of {}: {}",
+                            schedule.name,
+                            e.message()
+                        ))
+                    })?
+                    .into_inner();
+                if applied.found {
+                    changed += 1;
+                } else {
+                    tracing::warn!(
+                        schedule = %schedule.name,
+                        "schedule gone before its interval was set"
+                    );
+                }
             }
             all.extend(recent);
         }
@@ -235,11 +243,13 @@ impl OptimizerHandler {
             tracing::debug!(kind = kind.name(), ?load, replicas, "replicas recommended");
             metrics::gauge!("swarm_optimizer_arrival_rate", "kind" => kind.name())
                 .set(arrival_per_sec);
-            self.send(QueenCommand::RecommendReplicas {
-                kind: kind.name().to_string(),
-                replicas,
-            })
-            .await?;
+            admin
+                .recommend_replicas(RecommendReplicasRequest {
+                    kind: kind as i32,
+                    replicas,
+                })
+                .await
+                .map_err(rpc("recommending replicas"))?;
             out.push((kind.name().to_string(), replicas));
         }
         Ok(out)

@@ -8,8 +8,9 @@
 //!   task kind, the replicas each agent kind should run (Little's law with
 //!   headroom);
 //! - [`handler`] — reads the queen (schedules, stats, agents) and the
-//!   memory (samples), sends the results to the queen on
-//!   `swarm:channels:queen-commands`, and reports hot spots (slowest
+//!   memory (samples), sets the results on the queen through its admin
+//!   RPCs (`SetScheduleInterval`, `RecommendReplicas`: acknowledged and
+//!   traced), and reports hot spots (slowest
 //!   sources by p99 latency) in its log and task summary, and as gauges
 //!   (`swarm_source_latency_p99_seconds{source}`,
 //!   `swarm_source_poll_interval_seconds{source}`,

@@ -1,4 +1,7 @@
-//! `QueenAdmin`: submit, inspect and steer the queue.
+//! `QueenAdmin`: submit, inspect and steer the queue; tuning
+//! ([`super::tuning`]) and the query API's keys ([`super::keys`]).
+
+use std::sync::Arc;
 
 use swarm_proto::v1::queen_admin_server::QueenAdmin;
 use swarm_proto::v1::*;
@@ -7,6 +10,7 @@ use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use crate::Queen;
+use crate::api_keys::ApiKeys;
 use crate::scheduler::admin_helpers::kind_filter;
 
 /// Default and largest page of a listing.
@@ -18,12 +22,13 @@ const MAX_SUBMIT: usize = 10_000;
 /// The `QueenAdmin` service.
 pub struct AdminService {
     queen: Queen,
+    keys: Arc<ApiKeys>,
 }
 
 impl AdminService {
-    /// Administers `queen`.
-    pub fn new(queen: Queen) -> Self {
-        Self { queen }
+    /// Administers `queen`, and the API keys in `keys`.
+    pub fn new(queen: Queen, keys: Arc<ApiKeys>) -> Self {
+        Self { queen, keys }
     }
 }
 
@@ -219,6 +224,59 @@ impl QueenAdmin for AdminService {
         }
         Ok(Response::new(DeleteScheduleResponse { deleted }))
     }
+
+    async fn set_schedule_interval(
+        &self,
+        request: Request<SetScheduleIntervalRequest>,
+    ) -> Result<Response<SetScheduleIntervalResponse>, Status> {
+        super::tuning::set_interval(&self.queen, request).await
+    }
+
+    async fn recommend_replicas(
+        &self,
+        request: Request<RecommendReplicasRequest>,
+    ) -> Result<Response<RecommendReplicasResponse>, Status> {
+        super::tuning::recommend_replicas(&self.queen, request).await
+    }
+
+    async fn create_api_key(
+        &self,
+        request: Request<CreateApiKeyRequest>,
+    ) -> Result<Response<CreateApiKeyResponse>, Status> {
+        let span = traced(tracing::info_span!("create_api_key"), &request);
+        super::keys::create(&self.keys, request.into_inner())
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_api_keys(
+        &self,
+        request: Request<ListApiKeysRequest>,
+    ) -> Result<Response<ListApiKeysResponse>, Status> {
+        let span = traced(tracing::info_span!("list_api_keys"), &request);
+        super::keys::list(&self.keys)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn revoke_api_key(
+        &self,
+        request: Request<RevokeApiKeyRequest>,
+    ) -> Result<Response<RevokeApiKeyResponse>, Status> {
+        let span = traced(tracing::info_span!("revoke_api_key"), &request);
+        super::keys::revoke(&self.keys, request.into_inner().id)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+}
+
+/// `span`, continuing the caller's trace.
+fn traced<T>(span: tracing::Span, request: &Request<T>) -> tracing::Span {
+    swarm_common::propagation::set_parent_from_metadata(&span, request.metadata());
+    span
 }
 
 impl AdminService {

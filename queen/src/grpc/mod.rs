@@ -2,6 +2,8 @@
 
 mod admin;
 mod gateway;
+mod keys;
+mod tuning;
 
 pub use admin::AdminService;
 pub use gateway::GatewayService;

@@ -14,7 +14,7 @@ impl Scheduler {
     pub fn source_schedules(&self) -> Vec<String> {
         self.schedules
             .keys()
-            .filter(|n| n.starts_with("source:"))
+            .filter(|n| swarm_proto::names::schedule_source(n).is_some())
             .cloned()
             .collect()
     }
@@ -36,22 +36,25 @@ impl Scheduler {
         self.held.contains(name)
     }
 
-    /// Sets the interval of schedule `name` (durably); the next run moves
-    /// so that it is at most one new interval away. `false` when there is
-    /// no such schedule.
-    pub fn set_interval(&mut self, name: &str, interval_ms: u64, now_ms: i64) -> bool {
-        let Some(schedule) = self.schedules.get_mut(name) else {
-            return false;
-        };
-        let interval = (interval_ms as i64).clamp(
-            super::admin::MIN_INTERVAL_MS as i64,
-            super::admin::MAX_INTERVAL_MS as i64,
-        );
+    /// Sets the interval of schedule `name` (durably, like an upsert); the
+    /// next run moves so that it is at most one new interval away. Returns
+    /// the previous interval and the one applied (clamped to the bounds);
+    /// `None` when there is no such schedule.
+    pub fn set_interval(
+        &mut self,
+        name: &str,
+        interval_ms: u64,
+        now_ms: i64,
+    ) -> Option<(u64, u64)> {
+        let schedule = self.schedules.get_mut(name)?;
+        let previous = schedule.interval_ms as u64;
+        let interval =
+            interval_ms.clamp(super::admin::MIN_INTERVAL_MS, super::admin::MAX_INTERVAL_MS) as i64;
         schedule.interval_ms = interval;
         schedule.next_run_ms = schedule.next_run_ms.min(now_ms + interval);
         let row = super::admin::schedule_row(schedule);
         self.writes.push(Write::ScheduleUpsert(row));
-        true
+        Some((previous, interval as u64))
     }
 
     /// The recommended replicas of `kind` (0 = none yet).
@@ -129,13 +132,17 @@ mod tests {
         let mut s = scheduler();
         s.upsert_schedule(schedule("source:a", 60_000), 0).unwrap();
         s.tick(0);
-        assert!(s.set_interval("source:a", 5_000, 10));
+        assert_eq!(s.set_interval("source:a", 5_000, 10), Some((60_000, 5_000)));
         let view = s.schedules();
         assert_eq!(view[0].interval_ms, 5_000);
         assert_eq!(view[0].next_run_unix_ms, 5_010, "the next run moves closer");
-        assert!(s.set_interval("source:a", 1, 20), "clamped, not refused");
+        assert_eq!(
+            s.set_interval("source:a", 1, 20),
+            Some((5_000, 100)),
+            "clamped, not refused"
+        );
         assert_eq!(s.schedules()[0].interval_ms, 100);
-        assert!(!s.set_interval("source:missing", 5_000, 0));
+        assert_eq!(s.set_interval("source:missing", 5_000, 0), None);
         assert!(s.set_recommended(AgentKind::KeywordPrecision, 7));
         assert_eq!(s.recommended(AgentKind::KeywordPrecision), 7);
         let stats = s.stats();

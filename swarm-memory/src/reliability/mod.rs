@@ -10,17 +10,14 @@
 //!   compare-and-set so concurrent replicas never lose an outcome;
 //! - [`budget`] — retry budgets: retries limited to a fraction of traffic;
 //! - [`samples`] — per-poll samples (new items, latency, errors) the
-//!   performance optimizer reads;
-//! - [`commands`] — messages on `swarm:channels:queen-commands`.
+//!   performance optimizer reads.
 
 pub mod breaker;
 pub mod budget;
-pub mod commands;
 pub mod samples;
 pub mod shared;
 
 pub use breaker::{Admission, BreakerPolicy, BreakerState, Phase, Transition};
 pub use budget::RetryBudget;
-pub use commands::QueenCommand;
 pub use samples::PollSample;
 pub use shared::SharedBreaker;

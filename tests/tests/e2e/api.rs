@@ -10,7 +10,7 @@ use serde_json::Value;
 use swarm_memory::{Memory, RedisMemory};
 use swarm_tests::{
     ApiProc, CoordinatorProc, HaproxyProc, TestDb, bin, free_port, http_get, metric_value,
-    queenctl_env, redis_cluster_url, wait_until,
+    redis_cluster_url, wait_until,
 };
 use swarm_types::finding::{Detection, Status};
 use swarm_types::{Envelope, Finding};
@@ -550,15 +550,12 @@ async fn the_stream_delivers_an_event_created_after_subscribing_and_resumes() ->
     Ok(())
 }
 
-async fn keys(db: &TestDb, args: &[&str]) -> anyhow::Result<(i32, String, String)> {
+/// `queenctl keys …` through the queen at `queen` (the queen keeps them in
+/// its PostgreSQL, where the API replicas look them up).
+async fn keys(queen: &str, args: &[&str]) -> anyhow::Result<(i32, String, String)> {
     let mut all = vec!["keys"];
     all.extend_from_slice(args);
-    queenctl_env(
-        "http://127.0.0.1:1",
-        &all,
-        &[("QUEEN__DATABASE_URL", &db.url)],
-    )
-    .await
+    swarm_tests::queenctl(queen, &all).await
 }
 
 #[tokio::test]
@@ -574,8 +571,11 @@ async fn keys_scopes_rate_limits_and_request_limits() -> anyhow::Result<()> {
         ],
     )
     .await?;
+    // keys go through a queen on the same database (no API of its own)
+    let queen = swarm_tests::QueenProc::start(&db.url, &[]).await?;
+    let queen = queen.addr();
     let (code, out, err) = keys(
-        &db,
+        &queen,
         &["--json", "create", "--scope", "read", "--name", "reader"],
     )
     .await?;
@@ -585,7 +585,7 @@ async fn keys_scopes_rate_limits_and_request_limits() -> anyhow::Result<()> {
     let reader_id = created["info"]["id"].as_i64().unwrap_or_default();
     assert!(reader.starts_with("tge_") && reader.len() > 40);
     let (code, out, err) = keys(
-        &db,
+        &queen,
         &["--json", "create", "--scope", "admin", "--rate", "1000"],
     )
     .await?;
@@ -594,7 +594,7 @@ async fn keys_scopes_rate_limits_and_request_limits() -> anyhow::Result<()> {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let (code, _, err) = keys(&db, &["create", "--scope", "root"]).await?;
+    let (code, _, err) = keys(&queen, &["create", "--scope", "root"]).await?;
     assert_ne!(code, 0);
     assert!(err.contains("expected read or admin"), "{err}");
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT key_hash FROM api_keys")
@@ -699,7 +699,7 @@ async fn keys_scopes_rate_limits_and_request_limits() -> anyhow::Result<()> {
     );
 
     // revoked: refused once the short key cache expires
-    let (code, out, err) = keys(&db, &["revoke", &reader_id.to_string()]).await?;
+    let (code, out, err) = keys(&queen, &["revoke", &reader_id.to_string()]).await?;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("revoked"));
     wait_until(
@@ -713,7 +713,7 @@ async fn keys_scopes_rate_limits_and_request_limits() -> anyhow::Result<()> {
         },
     )
     .await?;
-    let (code, out, _) = keys(&db, &["list"]).await?;
+    let (code, out, _) = keys(&queen, &["list"]).await?;
     assert_eq!(code, 0);
     assert!(out.contains("reader") && out.contains("REVOKED"), "{out}");
 
@@ -761,7 +761,7 @@ async fn a_full_queen_serves_the_api_when_enabled() -> anyhow::Result<()> {
         get(&format!("{base}/api/v1/tges"), None).await?.0,
         StatusCode::UNAUTHORIZED
     );
-    let (code, out, err) = keys(&db, &["--json", "create", "--scope", "read"]).await?;
+    let (code, out, err) = keys(&queen.addr(), &["--json", "create", "--scope", "read"]).await?;
     assert_eq!(code, 0, "{err}");
     let key = serde_json::from_str::<Value>(&out)?["key"]
         .as_str()
@@ -832,6 +832,63 @@ async fn a_full_queen_serves_the_api_when_enabled() -> anyhow::Result<()> {
     assert_eq!(listed["breaker"], "open");
     assert_eq!(listed["last_error"], "HTTP 503");
     assert_eq!(listed["interval_ms"], 60000);
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_api_replica_lists_sources_with_schedules_from_the_queen() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let mut queen = swarm_tests::QueenProc::start(&db.url, &[]).await?;
+    let source = format!("replica-{:x}", rand::random::<u32>());
+    let (code, _, err) = swarm_tests::queenctl(
+        &queen.addr(),
+        &[
+            "schedules",
+            "set",
+            &format!("source:{source}"),
+            "--every-ms",
+            "45000",
+            "fetch-source",
+            "--source-id",
+            &source,
+            "--url",
+            "http://127.0.0.1:9/feed.xml",
+        ],
+    )
+    .await?;
+    assert_eq!(code, 0, "{err}");
+    let replica = ApiProc::start(
+        &db.url,
+        &[OPEN[0], OPEN[1], ("QUEEN__API__QUEEN_URL", &queen.addr())],
+    )
+    .await?;
+    let url = format!("{}/api/v1/sources", replica.url());
+    let (status, _, body) = get(&url, None).await?;
+    assert_eq!(status, StatusCode::OK, "{body}\n{}", replica.log_text());
+    let listed = body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|s| s["source_id"] == source.as_str()))
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("{source} not listed: {body}"))?;
+    assert_eq!(listed["schedule"], format!("source:{source}"), "{listed}");
+    assert_eq!(listed["interval_ms"], 45000);
+    assert_eq!(listed["url"], "http://127.0.0.1:9/feed.xml");
+    assert_eq!(listed["documents"], 0);
+
+    // without a queen to ask, no source has a schedule: none is listed
+    let alone = ApiProc::start(&db.url, &OPEN).await?;
+    let (status, _, body) = get(&format!("{}/api/v1/sources", alone.url()), None).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(0), "{body}");
+    // the queen gone: the replica says so instead of listing nothing
+    queen.kill().await;
+    let (status, ctype, body) = get(&url, None).await?;
+    assert_eq!(
+        (status, ctype.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "application/problem+json"),
+        "{body}"
+    );
     db.drop_db().await;
     Ok(())
 }

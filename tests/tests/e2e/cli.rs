@@ -1,5 +1,6 @@
 //! The operator's view: queenctl against a live queen (dead letters,
-//! replay, stats, errors and exit codes) and the /metrics endpoint.
+//! replay, stats, errors and exit codes, API keys over gRPC) and the
+//! /metrics endpoint.
 
 use std::time::Duration;
 
@@ -133,6 +134,80 @@ async fn metrics_endpoint_exports_queue_and_agent_metrics() -> anyhow::Result<()
     }
     let ready = http_get(&format!("http://127.0.0.1:{}/ready", queen.metrics_port)).await?;
     assert!(ready.contains("ready"));
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn keys_are_created_listed_and_revoked_through_the_queen() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let queen = QueenProc::start(&db.url, &[]).await?;
+    let addr = queen.addr();
+    let (code, out, err) = queenctl(
+        &addr,
+        &[
+            "--json", "keys", "create", "--scope", "admin", "--name", "ops", "--rate", "5",
+        ],
+    )
+    .await?;
+    assert_eq!(code, 0, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out)?;
+    let key = created["key"].as_str().unwrap_or_default();
+    let id = created["info"]["id"].as_i64().unwrap_or_default();
+    assert!(key.starts_with("tge_") && key.len() == 52, "{out}");
+    assert_eq!(created["info"]["scope"], "admin");
+    assert_eq!(created["info"]["rate_per_sec"], 5.0);
+    assert!(key.starts_with(created["info"]["key_prefix"].as_str().unwrap_or("-")));
+    // kept hashed in the queen's database
+    let hashes: Vec<Vec<u8>> = sqlx::query_scalar("SELECT key_hash FROM api_keys")
+        .fetch_all(&mut db.connect().await?)
+        .await?;
+    assert_eq!(hashes.len(), 1);
+
+    let (code, out, _) = queenctl(&addr, &["--json", "keys", "list"]).await?;
+    assert_eq!(code, 0);
+    let listed: serde_json::Value = serde_json::from_str(&out)?;
+    assert_eq!(listed[0]["id"], id, "{listed}");
+    assert_eq!(listed[0]["revoked_at"], serde_json::Value::Null);
+    assert!(!out.contains(key), "the key is never shown again");
+    let (code, out, err) = queenctl(&addr, &["keys", "revoke", &id.to_string()]).await?;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("revoked key {id}")), "{out}");
+    let (code, _, err) = queenctl(&addr, &["keys", "revoke", &id.to_string()]).await?;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("no live key") && err.contains("NotFound"),
+        "{err}"
+    );
+    let (_, table, _) = queenctl(&addr, &["keys", "list"]).await?;
+    assert!(table.starts_with("ID") && table.contains("ops"), "{table}");
+    let row = table.lines().nth(1).unwrap_or_default();
+    assert!(
+        row.starts_with(&id.to_string()) && !row.ends_with(" -"),
+        "revoked: {table}"
+    );
+
+    // the database option is gone: it points at --queen
+    let (code, _, err) = queenctl(&addr, &["keys", "--database-url", &db.url, "list"]).await?;
+    assert_ne!(code, 0);
+    assert!(err.contains("--queen"), "{err}");
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_queen_on_the_memory_store_refuses_keys() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let queen = QueenProc::start(&db.url, &[("QUEEN__STORE", "memory")]).await?;
+    let (code, _, err) = queenctl(&queen.addr(), &["keys", "create", "--scope", "read"]).await?;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("FailedPrecondition") && err.contains("store = \"postgres\""),
+        "{err}"
+    );
+    let (code, _, err) = queenctl(&queen.addr(), &["keys", "list"]).await?;
+    assert_ne!(code, 0);
+    assert!(err.contains("no API keys"), "{err}");
     db.drop_db().await;
     Ok(())
 }

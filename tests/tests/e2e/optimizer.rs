@@ -1,14 +1,16 @@
 //! The performance optimizer with real processes: it reads poll samples
-//! from the Redis Cluster and the queen's stats, and the queen applies its
-//! commands (intervals, replica recommendations).
+//! from the Redis Cluster and the queen's stats, and sets intervals and
+//! replica recommendations through the queen's admin RPCs (also called
+//! here directly: acknowledged, and an interval survives a restart).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use swarm_proto::AgentKind;
+use swarm_proto::v1::set_schedule_interval_request::Target;
 use swarm_proto::v1::{
-    GetStatsRequest, ListSchedulesRequest, Noop, OptimizeSchedules, Schedule, SubmitTasksRequest,
-    TaskPayload, TaskSpec, task_payload,
+    GetStatsRequest, ListSchedulesRequest, Noop, OptimizeSchedules, RecommendReplicasRequest,
+    Schedule, SetScheduleIntervalRequest, SubmitTasksRequest, TaskPayload, TaskSpec, task_payload,
 };
 use swarm_tests::{
     QueenProc, TestDb, bin, free_port, http_get, metric_value, queenctl, redis_cluster_url,
@@ -18,13 +20,13 @@ use tokio::process::{Child, Command};
 
 use crate::reliability::{Source, scraper, source_schedule, start_queen};
 
-/// The findings stream of the optimizer tests' agents (hot spots).
-fn findings_stream(channel: &str) -> String {
-    format!("swarm:memory:{{{channel}}}:findings")
+/// The findings stream of one test's optimizer (hot spots).
+fn findings_stream(tag: &str) -> String {
+    format!("swarm:memory:{{e2e-{tag}}}:findings")
 }
 
 /// A performance-optimizer agent; returns it and its metrics URL.
-fn optimizer(queen: &str, channel: &str, extra: &[&str]) -> anyhow::Result<(Child, String)> {
+fn optimizer(queen: &str, tag: &str, extra: &[&str]) -> anyhow::Result<(Child, String)> {
     let log = std::env::temp_dir().join(format!("optimizer-{:08x}.log", rand::random::<u32>()));
     let port = free_port();
     let child = Command::new(bin("performance-optimizer"))
@@ -32,8 +34,7 @@ fn optimizer(queen: &str, channel: &str, extra: &[&str]) -> anyhow::Result<(Chil
         .arg("--metrics-addr")
         .arg(format!("127.0.0.1:{port}"))
         .args(extra)
-        .env("SWARM_QUEEN_COMMANDS_CHANNEL", channel)
-        .env("SWARM_FINDINGS_STREAM", findings_stream(channel))
+        .env("SWARM_FINDINGS_STREAM", findings_stream(tag))
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::null())
@@ -52,10 +53,6 @@ fn optimize() -> TaskSpec {
         }),
         ..TaskSpec::default()
     }
-}
-
-async fn queen_on(db: &TestDb, channel: &str) -> anyhow::Result<QueenProc> {
-    start_queen(db, &[("SWARM_QUEEN_COMMANDS_CHANNEL", channel)]).await
 }
 
 async fn intervals(queen: &QueenProc, names: &[&str]) -> Option<Vec<u64>> {
@@ -82,15 +79,14 @@ async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -
 {
     let db = TestDb::create().await?;
     let tag = format!("{:08x}", rand::random::<u32>());
-    let channel = format!("swarm:channels:queen-commands:e2e-{tag}");
-    let queen = queen_on(&db, &channel).await?;
+    let queen = start_queen(&db, &[]).await?;
     let busy = Source::start(true).await?;
     let quiet = Source::start(true).await?;
     quiet.quiet.store(true, Ordering::SeqCst);
     let (_scraper, _) = scraper(&queen.addr(), &format!("opt-{tag}"), &[])?;
     let (_optimizer, optimizer_metrics) = optimizer(
         &queen.addr(),
-        &channel,
+        &tag,
         &[
             "--min-interval-ms",
             "200",
@@ -174,7 +170,7 @@ async fn a_busy_source_is_polled_faster_and_a_quiet_one_slower_within_bounds() -
     );
     // hot spots reported as findings: slowest sources and task kinds
     let memory = swarm_memory::RedisMemory::connect(&redis_cluster_url()).await?;
-    let reports = swarm_memory::Memory::recent(&memory, &findings_stream(&channel), 50).await?;
+    let reports = swarm_memory::Memory::recent(&memory, &findings_stream(&tag), 50).await?;
     let hot = reports
         .iter()
         .filter_map(|d| swarm_types::Envelope::<swarm_types::Finding>::from_bytes(&d.payload).ok())
@@ -243,14 +239,11 @@ async fn recommended(queen: &QueenProc, kind: AgentKind) -> Option<u32> {
 #[tokio::test]
 async fn a_growing_backlog_raises_the_replica_recommendation() -> anyhow::Result<()> {
     let db = TestDb::create().await?;
-    let channel = format!(
-        "swarm:channels:queen-commands:e2e-{:08x}",
-        rand::random::<u32>()
-    );
-    let queen = queen_on(&db, &channel).await?;
+    let tag = format!("{:08x}", rand::random::<u32>());
+    let queen = start_queen(&db, &[]).await?;
     let (_optimizer, _) = optimizer(
         &queen.addr(),
-        &channel,
+        &tag,
         &[
             "--drain-secs",
             "5",
@@ -325,6 +318,79 @@ async fn a_growing_backlog_raises_the_replica_recommendation() -> anyhow::Result
         Some(second.to_string().as_str()),
         "{out}"
     );
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_interval_set_over_rpc_survives_a_restart_and_a_recommendation_is_exported()
+-> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let mut queen = QueenProc::start(&db.url, &[]).await?;
+    let mut admin = queen.admin().await?;
+    let name = format!("nightly-{:08x}", rand::random::<u32>());
+    admin
+        .upsert_schedule(Schedule {
+            name: name.clone(),
+            task: Some(optimize()),
+            interval_ms: 60_000,
+            paused: true,
+            ..Schedule::default()
+        })
+        .await?;
+    let set = |target: Target, interval_ms: u64| SetScheduleIntervalRequest {
+        target: Some(target),
+        interval_ms,
+    };
+    let r = admin
+        .set_schedule_interval(set(Target::Name(name.clone()), 5_000))
+        .await?
+        .into_inner();
+    assert!(r.found, "{r:?}");
+    assert_eq!((r.previous_interval_ms, r.interval_ms), (60_000, 5_000));
+    assert_eq!(r.name, name);
+    // by source: `source:<id>`; an unknown schedule is answered, not an error
+    let r = admin
+        .set_schedule_interval(set(Target::SourceId("nowhere".into()), 5_000))
+        .await?
+        .into_inner();
+    assert!(!r.found, "{r:?}");
+    assert_eq!(r.name, "source:nowhere");
+    let r = admin
+        .recommend_replicas(RecommendReplicasRequest {
+            kind: AgentKind::DataQuality as i32,
+            replicas: 3,
+        })
+        .await?
+        .into_inner();
+    assert_eq!((r.previous, r.replicas), (0, 3));
+    let refused = admin
+        .recommend_replicas(RecommendReplicasRequest {
+            kind: AgentKind::Unspecified as i32,
+            replicas: 3,
+        })
+        .await
+        .err()
+        .map(|s| s.code());
+    assert_eq!(refused, Some(tonic::Code::InvalidArgument));
+    assert_eq!(recommended(&queen, AgentKind::DataQuality).await, Some(3));
+    let metrics = http_get(&format!("http://127.0.0.1:{}/metrics", queen.metrics_port)).await?;
+    assert_eq!(
+        metric_value(
+            &metrics,
+            r#"swarm_recommended_replicas{kind="data-quality"}"#
+        ),
+        Some(3.0),
+        "{metrics}"
+    );
+
+    // the interval was persisted like an upsert: a new queen on the same
+    // database restores it
+    queen.terminate();
+    queen.child.wait().await?;
+    let restarted = QueenProc::start(&db.url, &[]).await?;
+    let interval = intervals(&restarted, &[&name]).await;
+    assert_eq!(interval, Some(vec![5_000]), "{}", restarted.log_text());
     db.drop_db().await;
     Ok(())
 }

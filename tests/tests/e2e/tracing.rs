@@ -1,6 +1,7 @@
-//! One trace from the submitter through the queen to the agent, exported
-//! over OTLP to a real collector (`infra/dev/otlp-sink.sh`, which logs every
-//! span it receives).
+//! One trace from the submitter through the queen to the agent, and from
+//! an agent's handler back into the queen (the optimizer's admin RPCs),
+//! exported over OTLP to a real collector (`infra/dev/otlp-sink.sh`, which
+//! logs every span it receives).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -109,9 +110,10 @@ async fn a_submit_is_one_trace_from_queenctl_through_the_queen_to_the_agent() ->
             async move {
                 let text = std::fs::read(&log_path).ok()?;
                 let all = spans(&String::from_utf8_lossy(text.get(offset..)?));
-                let handled = all
-                    .iter()
-                    .find(|s| s.name == "handle_task" && s.task == id)?;
+                // (task ids repeat across test databases: the agent's service too)
+                let handled = all.iter().find(|s| {
+                    s.name == "handle_task" && s.task == id && s.service == "swarm-agent"
+                })?;
                 let trace: Vec<Span> = all
                     .iter()
                     .filter(|s| s.trace_id == handled.trace_id)
@@ -143,6 +145,88 @@ async fn a_submit_is_one_trace_from_queenctl_through_the_queen_to_the_agent() ->
     assert!(
         !handle.parent_id.is_empty(),
         "the agent's span has a parent in the trace"
+    );
+    db.drop_db().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_optimizers_recommendations_are_traced_into_the_queen() -> anyhow::Result<()> {
+    let endpoint =
+        std::env::var("SWARM_TEST_OTLP").unwrap_or_else(|_| "http://127.0.0.1:4317".into());
+    let log_path =
+        std::env::var("SWARM_TEST_OTLP_LOG").unwrap_or_else(|_| "/tmp/otlp-sink/spans.log".into());
+    anyhow::ensure!(
+        std::path::Path::new(&log_path).exists(),
+        "no OTLP collector log at {log_path}: run infra/dev/otlp-sink.sh start (test.sh does)"
+    );
+    let offset = std::fs::metadata(&log_path)
+        .map(|m| m.len() as usize)
+        .unwrap_or(0);
+    let db = TestDb::create().await?;
+    let env = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+    ];
+    let queen = QueenProc::start(&db.url, &env).await?;
+    let _optimizer = tokio::process::Command::new(swarm_tests::bin("performance-optimizer"))
+        .args(["run", "--queen", &queen.addr()])
+        .args(["--redis-url", &swarm_tests::redis_cluster_url()])
+        .args([
+            "--metrics-addr",
+            &format!("127.0.0.1:{}", swarm_tests::free_port()),
+        ])
+        .args(["--otlp-endpoint", &endpoint])
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let optimize = swarm_proto::v1::TaskSpec {
+        payload: Some(swarm_proto::v1::TaskPayload {
+            kind: Some(swarm_proto::v1::task_payload::Kind::OptimizeSchedules(
+                swarm_proto::v1::OptimizeSchedules { window_secs: 0 },
+            )),
+        }),
+        ..Default::default()
+    };
+    let id = crate::submit(&queen, vec![optimize]).await?[0].to_string();
+    let trace = wait_until(
+        Duration::from_secs(30),
+        "the optimizer's RPC spans to reach the collector",
+        || {
+            let (log_path, id) = (log_path.clone(), id.clone());
+            async move {
+                let text = std::fs::read(&log_path).ok()?;
+                let all = spans(&String::from_utf8_lossy(text.get(offset..)?));
+                let handled = all.iter().find(|s| {
+                    s.name == "handle_task" && s.task == id && s.service == "performance-optimizer"
+                })?;
+                let trace: Vec<Span> = all
+                    .iter()
+                    .filter(|s| s.trace_id == handled.trace_id)
+                    .cloned()
+                    .collect();
+                trace
+                    .iter()
+                    .any(|s| s.service == "queen" && s.name == "recommend_replicas")
+                    .then_some(trace)
+            }
+        },
+    )
+    .await?;
+    let handle = trace
+        .iter()
+        .find(|s| s.name == "handle_task")
+        .ok_or_else(|| anyhow::anyhow!("no agent span: {trace:?}"))?;
+    assert_eq!(handle.service, "performance-optimizer");
+    let recommend = trace
+        .iter()
+        .find(|s| s.name == "recommend_replicas")
+        .ok_or_else(|| anyhow::anyhow!("no queen span: {trace:?}"))?;
+    assert!(
+        !recommend.parent_id.is_empty(),
+        "the queen's span continues the optimizer's trace"
     );
     db.drop_db().await;
     Ok(())

@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::model::{ProjectList, Source, SourceList};
 use crate::problem::Problem;
 use crate::routes::tges::query_problem;
+use crate::schedules::polled_sources;
 use crate::time::rfc3339;
 
 /// Parameters of the projects list.
@@ -50,19 +51,30 @@ pub async fn projects(
     Ok(Json(ProjectList { items }))
 }
 
-/// Polled sources with their health and last poll.
+/// Polled sources (the queen's `FetchSource` schedules) with their health
+/// and last poll.
 #[utoipa::path(
     get, path = "/api/v1/sources", tag = "catalog",
-    responses((status = 200, description = "Sources", body = SourceList)),
+    responses(
+        (status = 200, description = "Sources", body = SourceList),
+        (status = 503, description = "The queen's schedules cannot be read", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("api_key" = []))
 )]
 pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem> {
     use swarm_memory::layout::source_error_key;
     use swarm_memory::reliability::{Phase, shared};
-    let rows = app.store.sources().await?;
+    let schedules = app.schedules.list().await.map_err(|e| {
+        tracing::warn!(error = %e, "sources not listed: the queen does not answer");
+        Problem::unavailable(e.to_string())
+    })?;
+    let rows = polled_sources(schedules);
+    let ids: Vec<String> = rows.iter().map(|r| r.source_id.clone()).collect();
+    let documents = app.store.source_documents(&ids).await?;
     let now = swarm_common::time::now_ms();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
+        let docs = documents.get(&row.source_id).cloned().unwrap_or_default();
         let (mut last_error, mut breaker) = (None, None);
         if let Some(memory) = &app.memory {
             last_error = memory
@@ -89,7 +101,7 @@ pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem
         let breaker = breaker.map(|p| p.name().to_string());
         items.push(Source {
             health: health.to_string(),
-            last_fetched: row.last_fetched_us.map(rfc3339),
+            last_fetched: docs.last_fetched_us.map(rfc3339),
             next_poll: (row.next_run_ms > 0).then(|| rfc3339(row.next_run_ms * 1000)),
             source_id: row.source_id,
             schedule: row.schedule,
@@ -97,7 +109,7 @@ pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem
             kind: row.kind,
             interval_ms: row.interval_ms,
             paused: row.paused,
-            documents: row.documents,
+            documents: docs.documents,
             last_error,
             breaker,
         });

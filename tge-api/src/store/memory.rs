@@ -1,35 +1,29 @@
 //! [`EventStore`] over the embedded run's in-process events
-//! ([`MemoryEvents`]) and the queen's schedules: the same filters, order
-//! and cursors as PostgreSQL, computed in Rust.
+//! ([`MemoryEvents`]): the same filters, order and cursors as PostgreSQL,
+//! computed in Rust.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use memory_coordinator::synth::{EventRecord, MemoryEvents};
 use swarm_types::project_key;
 
-use super::{Error, EventStore, SourceRow};
+use super::{Error, EventStore, SourceDocuments};
 use crate::filter::{CursorKey, Filter, key_of};
 use crate::model::{Event, EventDetail, Evidence, HistoryEntry, Project};
 use crate::time::{self, rfc3339};
-
-/// A queen schedule (the sources are the ones running `FetchSource`).
-pub type SourceSchedule = swarm_proto::v1::Schedule;
-
-/// Lists the queen's schedules.
-pub type ScheduleProvider = Arc<dyn Fn() -> Vec<SourceSchedule> + Send + Sync>;
 
 /// Events of the embedded run.
 #[derive(Clone)]
 pub struct MemoryStore {
     events: Arc<MemoryEvents>,
-    schedules: ScheduleProvider,
 }
 
 impl MemoryStore {
-    /// Reads `events`; sources come from `schedules`.
-    pub fn new(events: Arc<MemoryEvents>, schedules: ScheduleProvider) -> Self {
-        Self { events, schedules }
+    /// Reads `events`.
+    pub fn new(events: Arc<MemoryEvents>) -> Self {
+        Self { events }
     }
 }
 
@@ -202,37 +196,21 @@ impl EventStore for MemoryStore {
         Ok(projects)
     }
 
-    async fn sources(&self) -> Result<Vec<SourceRow>, Error> {
-        let documents = self.events.documents();
-        let mut sources = Vec::new();
-        for s in (self.schedules)() {
-            use swarm_proto::v1::task_payload::Kind;
-            let Some(Kind::FetchSource(fetch)) = s
-                .task
-                .as_ref()
-                .and_then(|t| t.payload.as_ref())
-                .and_then(|p| p.kind.clone())
-            else {
+    async fn source_documents(
+        &self,
+        source_ids: &[String],
+    ) -> Result<HashMap<String, SourceDocuments>, Error> {
+        let mut out: HashMap<String, SourceDocuments> = HashMap::new();
+        for d in self.events.documents().values() {
+            if !source_ids.contains(&d.source_id) {
                 continue;
-            };
-            let docs: Vec<i64> = documents
-                .values()
-                .filter(|d| d.source_id == fetch.source_id)
-                .map(|d| d.fetched_unix_ms)
-                .collect();
-            sources.push(SourceRow {
-                source_id: fetch.source_id,
-                schedule: s.name,
-                url: fetch.url,
-                kind: fetch.source_kind,
-                interval_ms: s.interval_ms as i64,
-                paused: s.paused,
-                next_run_ms: s.next_run_unix_ms,
-                last_fetched_us: docs.iter().max().map(|ms| ms * 1000),
-                documents: docs.len() as i64,
-            });
+            }
+            let entry = out.entry(d.source_id.clone()).or_default();
+            entry.documents += 1;
+            let fetched_us = d.fetched_unix_ms * 1000;
+            entry.last_fetched_us = entry.last_fetched_us.max(Some(fetched_us));
         }
-        Ok(sources)
+        Ok(out)
     }
 
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>, Error> {
@@ -308,7 +286,7 @@ mod tests {
             })
             .collect();
         events.apply_batch(&findings).unwrap();
-        MemoryStore::new(events, Arc::new(Vec::new))
+        MemoryStore::new(events)
     }
 
     fn filter(pairs: &[(&str, &str)]) -> Filter {
@@ -374,7 +352,7 @@ mod tests {
         events
             .apply_batch(&[detection("a", "Proj", "rss", 0.9, 1_000), unknown])
             .unwrap();
-        let store = MemoryStore::new(events, Arc::new(Vec::new));
+        let store = MemoryStore::new(events);
         let id = store.list(&filter(&[])).await.unwrap()[0].id;
         let detail = store.detail(id).await.unwrap().unwrap();
         let languages: Vec<Option<&str>> = detail

@@ -5,8 +5,10 @@
 mod memory;
 mod postgres;
 
-pub use memory::{MemoryStore, SourceSchedule};
+pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
+
+use std::collections::HashMap;
 
 use crate::filter::Filter;
 use crate::model::{Event, EventDetail, Project};
@@ -34,18 +36,11 @@ pub(crate) fn query_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
     move |source| Error::Query { op, source }
 }
 
-/// A source as its schedule describes it, with its documents.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourceRow {
-    pub source_id: String,
-    pub schedule: String,
-    pub url: String,
-    pub kind: String,
-    pub interval_ms: i64,
-    pub paused: bool,
-    pub next_run_ms: i64,
-    pub last_fetched_us: Option<i64>,
+/// The documents fetched from one source.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceDocuments {
     pub documents: i64,
+    pub last_fetched_us: Option<i64>,
 }
 
 /// Read access to events.
@@ -60,8 +55,12 @@ pub trait EventStore: Send + Sync + 'static {
     async fn detail(&self, id: i64) -> Result<Option<EventDetail>, Error>;
     /// Projects with events, optionally by name prefix.
     async fn projects(&self, prefix: Option<&str>, limit: u32) -> Result<Vec<Project>, Error>;
-    /// Sources the queen polls.
-    async fn sources(&self) -> Result<Vec<SourceRow>, Error>;
+    /// Documents per source, of the sources in `source_ids` that have any
+    /// (the sources themselves come from the queen's schedules).
+    async fn source_documents(
+        &self,
+        source_ids: &[String],
+    ) -> Result<HashMap<String, SourceDocuments>, Error>;
     /// Events whose last change is after `seq`, oldest change first.
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>, Error>;
     /// The newest change sequence number (0 if none).

@@ -2,13 +2,13 @@
 //! a bound parameter; keyset pagination on (sort key, id) uses the indexes
 //! of the coordinator's and the API's migrations.
 
-use prost::Message;
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
-use super::{Error, EventStore, SourceRow, query_err};
+use super::{Error, EventStore, SourceDocuments, query_err};
 use crate::filter::{CursorKey, Filter, SortField};
 use crate::model::{Event, EventDetail, Evidence, HistoryEntry, Project};
 use crate::time::rfc3339;
@@ -291,47 +291,29 @@ impl EventStore for PostgresStore {
             .collect())
     }
 
-    async fn sources(&self) -> Result<Vec<SourceRow>, Error> {
-        let has_schedules: bool = sqlx::query_scalar("SELECT to_regclass('schedules') IS NOT NULL")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(query_err("find schedules"))?;
-        if !has_schedules {
-            return Ok(Vec::new());
-        }
-        let schedules = sqlx::query(
-            "SELECT name, spec, interval_ms, paused, next_run_ms FROM schedules ORDER BY name",
-        )
+    async fn source_documents(
+        &self,
+        source_ids: &[String],
+    ) -> Result<HashMap<String, SourceDocuments>, Error> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT source_id, count(*), max({}) FROM documents
+             WHERE source_id = ANY($1) GROUP BY source_id",
+            micros("fetched_at")
+        )))
+        .bind(source_ids)
         .fetch_all(&self.pool)
         .await
-        .map_err(query_err("list schedules"))?;
-        let mut sources = Vec::new();
-        for row in &schedules {
-            let spec: Vec<u8> = row.get(1);
-            let Some(fetch) = fetch_source(&spec) else {
-                continue;
-            };
-            let docs = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT count(*), max({}) FROM documents WHERE source_id = $1",
-                micros("fetched_at")
-            )))
-            .bind(&fetch.source_id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(query_err("source documents"))?;
-            sources.push(SourceRow {
-                source_id: fetch.source_id,
-                schedule: row.get(0),
-                url: fetch.url,
-                kind: fetch.source_kind,
-                interval_ms: row.get(2),
-                paused: row.get(3),
-                next_run_ms: row.get(4),
-                last_fetched_us: docs.get(1),
-                documents: docs.get(0),
-            });
-        }
-        Ok(sources)
+        .map_err(query_err("source documents"))?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let docs = SourceDocuments {
+                    documents: r.get(1),
+                    last_fetched_us: r.get(2),
+                };
+                (r.get(0), docs)
+            })
+            .collect())
     }
 
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>, Error> {
@@ -360,16 +342,5 @@ impl EventStore for PostgresStore {
             .await
             .map(|_| ())
             .map_err(query_err("ping"))
-    }
-}
-
-/// The `FetchSource` task of a schedule's encoded spec, if that is what it
-/// runs.
-pub(crate) fn fetch_source(spec: &[u8]) -> Option<swarm_proto::v1::FetchSource> {
-    use swarm_proto::v1::task_payload::Kind;
-    let spec = swarm_proto::v1::TaskSpec::decode(spec).ok()?;
-    match spec.payload?.kind? {
-        Kind::FetchSource(f) => Some(f),
-        _ => None,
     }
 }

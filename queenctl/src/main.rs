@@ -1,5 +1,6 @@
-//! `queenctl`: the queen's admin CLI. Tables by default, `--json` for
-//! scripts; errors go to stderr with a non-zero exit code.
+//! `queenctl`: the queen's admin CLI. Every command goes to the queen's
+//! admin gRPC API (`--queen`). Tables by default, `--json` for scripts;
+//! errors go to stderr with a non-zero exit code.
 
 mod args;
 mod keys;
@@ -45,19 +46,24 @@ async fn main() -> ExitCode {
 }
 
 /// Turns a gRPC status into a readable error.
-fn status(context: &str) -> impl FnOnce(tonic::Status) -> anyhow::Error + '_ {
+pub(crate) fn status(context: &str) -> impl FnOnce(tonic::Status) -> anyhow::Error + '_ {
     move |s| anyhow::anyhow!("{context}: {} ({:?})", s.message(), s.code())
 }
 
 async fn execute(cli: &Cli) -> anyhow::Result<String> {
-    if let Command::Keys(keys) = &cli.command {
-        return keys::execute(keys, cli.json).await;
+    if let Command::Keys(args::KeysArgs {
+        database_url: Some(_),
+        ..
+    }) = &cli.command
+    {
+        return Err(keys::database_url_gone());
     }
-    let mut client = queen::client::admin(&cli.queen)
+    let mut client = queen_client::admin(&cli.queen)
         .await
         .with_context(|| format!("cannot reach the queen at {}", cli.queen))?;
     let json = cli.json;
     Ok(match &cli.command {
+        Command::Keys(keys) => keys::execute(&mut client, keys, json).await?,
         Command::Agents => {
             let agents = client
                 .list_agents(ListAgentsRequest {})
@@ -226,7 +232,6 @@ async fn execute(cli: &Cli) -> anyhow::Result<String> {
                 .into_inner();
             render::schedules(std::slice::from_ref(&s), json)
         }
-        Command::Keys(_) => unreachable!("handled above"),
         Command::Schedules(SchedulesCommand::Remove { name }) => {
             client
                 .delete_schedule(DeleteScheduleRequest { name: name.clone() })

@@ -1,6 +1,7 @@
 //! Command-line grammar of queenctl.
 
 use clap::{Args, Parser, Subcommand};
+use swarm_proto::v1::ApiKeyScope;
 use swarm_proto::{AgentKind, Priority, TaskState};
 
 /// Operate a TGE Swarm queen: agents, tasks, dead letters, stats, pause.
@@ -51,19 +52,15 @@ pub enum Command {
     /// Periodic schedules.
     #[command(subcommand)]
     Schedules(SchedulesCommand),
-    /// API keys of the query API (kept hashed in PostgreSQL).
+    /// API keys of the query API (kept hashed by the queen, in PostgreSQL).
     Keys(KeysArgs),
 }
 
 #[derive(Args)]
 pub struct KeysArgs {
-    /// The database the query API reads.
-    #[arg(
-        long,
-        env = "QUEEN__DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/tge"
-    )]
-    pub database_url: String,
+    /// Gone: keys are administered through the queen (`--queen`).
+    #[arg(long, hide = true)]
+    pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: KeysCommand,
 }
@@ -74,7 +71,7 @@ pub enum KeysCommand {
     Create {
         /// read or admin (admin can also read)
         #[arg(long, value_parser = parse_scope)]
-        scope: tge_api::keys::Scope,
+        scope: ApiKeyScope,
         /// A name to recognize it by.
         #[arg(long, default_value = "")]
         name: String,
@@ -88,9 +85,12 @@ pub enum KeysCommand {
     Revoke { id: i64 },
 }
 
-fn parse_scope(s: &str) -> Result<tge_api::keys::Scope, String> {
-    tge_api::keys::Scope::parse(s)
-        .ok_or_else(|| format!("unknown scope `{s}`; expected read or admin"))
+fn parse_scope(s: &str) -> Result<ApiKeyScope, String> {
+    match s {
+        "read" => Ok(ApiKeyScope::Read),
+        "admin" => Ok(ApiKeyScope::Admin),
+        _ => Err(format!("unknown scope `{s}`; expected read or admin")),
+    }
 }
 
 #[derive(Subcommand)]
