@@ -133,7 +133,7 @@ impl Scheduler {
             state: EntryState::Ready,
             last_error: None,
         };
-        self.writes.push(Write::Insert(entry.to_row()));
+        self.journal.push(Write::Insert(entry.to_row()));
         self.tasks.insert(id, entry);
         if run_at_ms > now_ms {
             self.make_scheduled(id, run_at_ms);
@@ -301,7 +301,7 @@ impl Scheduler {
             self.kinds[kind].dead = self.kinds[kind].dead.saturating_sub(1);
             self.make_ready(id, now_ms);
             if let Some(entry) = self.tasks.get(&id) {
-                self.writes.push(Write::Upsert(entry.to_row()));
+                self.journal.push(Write::Upsert(entry.to_row()));
             }
             replayed.push(id);
         }
@@ -312,7 +312,7 @@ impl Scheduler {
     /// Pauses or resumes leasing of one kind (durably).
     pub fn set_paused(&mut self, kind: usize, paused: bool, now_ms: i64) {
         self.kinds[kind].paused = paused;
-        self.writes
+        self.journal
             .push(Write::Paused(AGENT_KINDS[kind] as i16, paused));
         tracing::info!(
             kind = AGENT_KINDS[kind].name(),
@@ -362,7 +362,7 @@ impl Scheduler {
                 now_ms
             },
         };
-        self.writes
+        self.journal
             .push(Write::ScheduleUpsert(schedule_row(&entry)));
         let out = schedule_view(&entry);
         self.schedules.insert(entry.name.clone(), entry);
@@ -373,7 +373,7 @@ impl Scheduler {
     pub fn delete_schedule(&mut self, name: &str) -> bool {
         let existed = self.schedules.remove(name).is_some();
         if existed {
-            self.writes.push(Write::ScheduleDelete(name.to_string()));
+            self.journal.push(Write::ScheduleDelete(name.to_string()));
         }
         existed
     }
@@ -461,7 +461,7 @@ impl Scheduler {
                         completed: q.counters.completed,
                         failed: q.counters.failed,
                         retried: q.counters.retried,
-                        recommended_replicas: self.recommended[i],
+                        recommended_replicas: self.tuning.recommended[i],
                         service_mean_ms: service.mean_ms,
                         service_p50_ms: service.p50_ms,
                         service_p99_ms: service.p99_ms,
@@ -472,7 +472,7 @@ impl Scheduler {
             completed: self.totals.completed,
             rejected_results: self.totals.rejected_results,
             started_unix_ms: self.started_ms,
-            epoch: self.epoch,
+            epoch: self.seq.epoch(),
         }
     }
 
@@ -513,7 +513,7 @@ impl Scheduler {
             .map(|s| s.name.clone())
             .collect();
         for name in due {
-            let held = self.held.contains(&name);
+            let held = self.tuning.held.contains(&name);
             let Some(schedule) = self.schedules.get_mut(&name) else {
                 continue;
             };
@@ -530,7 +530,7 @@ impl Scheduler {
                 .saturating_add(schedule.interval_ms)
                 .max(now_ms + 1);
             let row = schedule_row(schedule);
-            self.writes.push(Write::ScheduleUpsert(row));
+            self.journal.push(Write::ScheduleUpsert(row));
             if let Err(error) = self.submit_one(spec, now_ms) {
                 tracing::warn!(schedule = %name, %error, "scheduled task rejected");
             }
@@ -539,9 +539,9 @@ impl Scheduler {
 
     /// Drops stale heap entries (kept bounded for long runs).
     pub(super) fn compact_heaps(&mut self) {
-        if self.deadlines.len() > 4 * (self.leased_total() + 1024) {
+        if self.timers.deadlines.len() > 4 * (self.leased_total() + 1024) {
             let tasks = &self.tasks;
-            self.deadlines.retain(|Reverse((deadline, id, token))| {
+            self.timers.deadlines.retain(|Reverse((deadline, id, token))| {
                 matches!(tasks.get(id).map(|e| e.state),
                     Some(EntryState::Leased { token: t, deadline_ms, .. }) if t == *token && deadline_ms == *deadline)
             });

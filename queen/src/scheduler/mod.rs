@@ -16,6 +16,8 @@ pub mod admin_helpers {
 }
 mod backoff;
 mod entry;
+mod ids;
+mod journal;
 mod queue;
 mod service_time;
 mod sessions;
@@ -25,7 +27,7 @@ mod timers;
 mod tuning;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use swarm_proto::names::KIND_COUNT;
 
 use swarm_proto::TaskState;
@@ -40,9 +42,6 @@ pub use sessions::{Hello, SessionTx};
 
 use crate::config::{KindPolicy, QueenConfig};
 use crate::persister::{Durable, Persister, Write};
-
-/// Bits of an id or lease token that count within one epoch.
-const SEQ_BITS: u32 = 40;
 
 /// Settings the scheduler needs from the queen's configuration.
 #[derive(Debug, Clone)]
@@ -88,20 +87,13 @@ pub struct Totals {
 /// behind one mutex.
 pub struct Scheduler {
     settings: Settings,
-    persister: Persister,
-    writes: Vec<Write>,
-    epoch: u64,
-    id_seq: u64,
-    token_seq: u64,
+    journal: journal::Journal,
+    seq: ids::Sequences,
     tasks: HashMap<u64, Entry>,
     kinds: [KindQueue; KIND_COUNT],
-    /// (run_at, id) of scheduled tasks; entries may be stale.
-    delayed: BinaryHeap<Reverse<(i64, u64)>>,
-    /// (deadline, id, token) of leases; entries may be stale.
-    deadlines: BinaryHeap<Reverse<(i64, u64, u64)>>,
+    timers: timers::Timers,
     dedup: HashMap<String, u64>,
     sessions: HashMap<u64, sessions::Session>,
-    session_seq: u64,
     schedules: BTreeMap<String, ScheduleEntry>,
     history: VecDeque<TaskInfo>,
     totals: Totals,
@@ -110,10 +102,7 @@ pub struct Scheduler {
     /// Kinds whose queues or sessions changed since the last dispatch.
     dirty: [bool; KIND_COUNT],
     started_ms: i64,
-    /// Schedules whose source breaker is open: not submitted (see `tuning`).
-    held: HashSet<String>,
-    /// Recommended replicas per kind (0 = none yet).
-    recommended: [u32; KIND_COUNT],
+    tuning: tuning::Tuning,
 }
 
 impl Scheduler {
@@ -121,50 +110,41 @@ impl Scheduler {
     pub fn new(settings: Settings, persister: Persister, epoch: u64, now_ms: i64) -> Self {
         Self {
             settings,
-            persister,
-            writes: Vec::new(),
-            epoch,
-            id_seq: 0,
-            token_seq: 0,
+            journal: journal::Journal::new(persister),
+            seq: ids::Sequences::new(epoch),
             tasks: HashMap::new(),
             kinds: Default::default(),
-            delayed: BinaryHeap::new(),
-            deadlines: BinaryHeap::new(),
+            timers: timers::Timers::default(),
             dedup: HashMap::new(),
             sessions: HashMap::new(),
-            session_seq: 0,
             schedules: BTreeMap::new(),
             history: VecDeque::new(),
             totals: Totals::default(),
             leasing: true,
             dirty: [false; KIND_COUNT],
             started_ms: now_ms,
-            held: HashSet::new(),
-            recommended: [0; KIND_COUNT],
+            tuning: tuning::Tuning::default(),
         }
     }
 
     /// The epoch this scheduler runs in.
     pub fn epoch(&self) -> u64 {
-        self.epoch
+        self.seq.epoch()
     }
 
     fn next_id(&mut self) -> u64 {
-        self.id_seq += 1;
-        (self.epoch << SEQ_BITS) | self.id_seq
+        self.seq.next_task_id()
     }
 
     /// Sends the writes of the operation that just ended to the persister.
     pub fn flush(&mut self) {
-        let writes = std::mem::take(&mut self.writes);
-        self.persister.send(writes);
+        self.journal.flush();
     }
 
     /// Like [`Scheduler::flush`], returning a handle that resolves once the
     /// writes are durable.
     pub fn flush_durable(&mut self) -> Durable {
-        let writes = std::mem::take(&mut self.writes);
-        self.persister.send_durable(writes)
+        self.journal.flush_durable()
     }
 
     /// Stops (or resumes) leasing, e.g. during shutdown.
@@ -200,7 +180,7 @@ impl Scheduler {
             entry.state = EntryState::Scheduled;
             entry.run_at_ms = run_at_ms;
             self.kinds[entry.kind].scheduled += 1;
-            self.delayed.push(Reverse((run_at_ms, id)));
+            self.timers.delayed.push(Reverse((run_at_ms, id)));
         }
     }
 
@@ -218,7 +198,7 @@ impl Scheduler {
             self.kinds[kind].dead += 1;
             self.kinds[kind].counters.failed += 1;
             metrics::counter!("swarm_task_outcomes_total", "kind" => AGENT_KINDS[kind].name(), "outcome" => "dead").increment(1);
-            self.writes.push(Write::Upsert(row));
+            self.journal.push(Write::Upsert(row));
         }
     }
 
@@ -228,7 +208,7 @@ impl Scheduler {
         if !entry.spec.dedup_key.is_empty() && self.dedup.get(&entry.spec.dedup_key) == Some(&id) {
             self.dedup.remove(&entry.spec.dedup_key);
         }
-        self.writes.push(Write::Delete(id as i64));
+        self.journal.push(Write::Delete(id as i64));
         let mut info = entry.info(String::new());
         info.state = state as i32;
         info.finished_unix_ms = now_ms;
@@ -303,8 +283,7 @@ impl Scheduler {
                 let Some(entry) = self.tasks.get_mut(&id) else {
                     continue;
                 };
-                self.token_seq += 1;
-                let token = (self.epoch << SEQ_BITS) | self.token_seq;
+                let token = self.seq.next_lease_token();
                 let deadline_ms = now_ms + lease_ms;
                 entry.state = EntryState::Leased {
                     token,
@@ -312,7 +291,9 @@ impl Scheduler {
                     deadline_ms,
                 };
                 entry.attempt += 1;
-                self.deadlines.push(Reverse((deadline_ms, id, token)));
+                self.timers
+                    .deadlines
+                    .push(Reverse((deadline_ms, id, token)));
                 session.leased.insert(id);
                 self.kinds[kind].leased += 1;
                 metrics::histogram!("swarm_dispatch_latency_seconds", "kind" => kind_name)

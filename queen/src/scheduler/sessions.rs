@@ -91,9 +91,8 @@ impl Scheduler {
             .kind
             .index()
             .ok_or_else(|| "hello must name the agent kind".to_string())?;
-        self.session_seq += 1;
-        let sid = self.session_seq;
-        let session_id = format!("{}-{}", self.epoch, sid);
+        let sid = self.seq.next_session();
+        let session_id = format!("{}-{}", self.seq.epoch(), sid);
         let lease_ms = self.policy(kind).lease_ms.min(u32::MAX as u64) as u32;
         let session = Session {
             session_id: session_id.clone(),
@@ -168,8 +167,11 @@ impl Scheduler {
                 && *session == sid
             {
                 *deadline_ms = now_ms + lease_ms;
-                self.deadlines
-                    .push(std::cmp::Reverse((*deadline_ms, lease.task_id, *token)));
+                self.timers.deadlines.push(std::cmp::Reverse((
+                    *deadline_ms,
+                    lease.task_id,
+                    *token,
+                )));
             }
         }
     }
@@ -285,7 +287,7 @@ impl Scheduler {
                     self.kinds[kind].counters.retried += 1;
                     metrics::counter!("swarm_task_outcomes_total", "kind" => kind_name, "outcome" => "retried").increment(1);
                     if let Some(entry) = self.tasks.get(&id) {
-                        self.writes
+                        self.journal
                             .push(crate::persister::Write::Upsert(entry.to_row()));
                     }
                 } else {

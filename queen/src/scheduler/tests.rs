@@ -83,7 +83,7 @@ impl Fixture {
     fn agent(&mut self, kind: AgentKind, now: i64) -> Agent {
         let (tx, rx) = mpsc::unbounded_channel();
         let hello = Hello {
-            agent_id: format!("agent-{}", self.s.session_seq + 1),
+            agent_id: format!("agent-{}", self.s.seq.last_session() + 1),
             kind,
             version: "test".into(),
             capacity: 100,

@@ -2,19 +2,30 @@
 //! come become ready, expired leases are taken back, schedules fire.
 
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use swarm_proto::names::AGENT_KINDS;
 
 use super::{EntryState, Scheduler};
 
+/// What is waiting for a time: scheduled tasks and lease deadlines. Entries
+/// may be stale (a task re-leased or finished): each is checked when due.
+#[derive(Debug, Default)]
+pub(super) struct Timers {
+    /// (run_at, id) of scheduled tasks.
+    pub(super) delayed: BinaryHeap<Reverse<(i64, u64)>>,
+    /// (deadline, id, token) of leases.
+    pub(super) deadlines: BinaryHeap<Reverse<(i64, u64, u64)>>,
+}
+
 impl Scheduler {
     /// Advances every timer to `now_ms` and dispatches what became ready.
     pub fn tick(&mut self, now_ms: i64) {
-        while let Some(Reverse((run_at, id))) = self.delayed.peek().copied() {
+        while let Some(Reverse((run_at, id))) = self.timers.delayed.peek().copied() {
             if run_at > now_ms {
                 break;
             }
-            self.delayed.pop();
+            self.timers.delayed.pop();
             let due = self
                 .tasks
                 .get(&id)
@@ -25,11 +36,11 @@ impl Scheduler {
                 self.make_ready(id, now_ms);
             }
         }
-        while let Some(Reverse((deadline, id, token))) = self.deadlines.peek().copied() {
+        while let Some(Reverse((deadline, id, token))) = self.timers.deadlines.peek().copied() {
             if deadline > now_ms {
                 break;
             }
-            self.deadlines.pop();
+            self.timers.deadlines.pop();
             let Some(entry) = self.tasks.get(&id) else {
                 continue;
             };

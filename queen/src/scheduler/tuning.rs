@@ -1,13 +1,23 @@
-//! What the queen learns from the shared memory, applied to the
+//! What the queen learns from outside its queues, applied to the
 //! scheduler: source schedules held while their breaker is open, poll
 //! intervals and replica recommendations from the performance optimizer.
 
 use std::collections::HashSet;
 
 use swarm_proto::AgentKind;
+use swarm_proto::names::KIND_COUNT;
 
 use super::Scheduler;
 use crate::persister::Write;
+
+/// What the scheduler was told from outside its queues.
+#[derive(Debug, Default)]
+pub(super) struct Tuning {
+    /// Schedules whose source breaker is open: not submitted.
+    pub(super) held: HashSet<String>,
+    /// Recommended replicas per kind (0 = none yet).
+    pub(super) recommended: [u32; KIND_COUNT],
+}
 
 impl Scheduler {
     /// Names of the schedules (`source:<id>`) of every source.
@@ -23,17 +33,17 @@ impl Scheduler {
     /// schedule released from the set runs at once (the half-open probe,
     /// or the first poll after the breaker closed).
     pub fn set_held(&mut self, held: HashSet<String>, now_ms: i64) {
-        for name in self.held.difference(&held) {
+        for name in self.tuning.held.difference(&held) {
             if let Some(schedule) = self.schedules.get_mut(name) {
                 schedule.next_run_ms = schedule.next_run_ms.min(now_ms);
             }
         }
-        self.held = held;
+        self.tuning.held = held;
     }
 
     /// Whether schedule `name` is held.
     pub fn is_held(&self, name: &str) -> bool {
-        self.held.contains(name)
+        self.tuning.held.contains(name)
     }
 
     /// Sets the interval of schedule `name` (durably, like an upsert); the
@@ -53,20 +63,20 @@ impl Scheduler {
         schedule.interval_ms = interval;
         schedule.next_run_ms = schedule.next_run_ms.min(now_ms + interval);
         let row = super::admin::schedule_row(schedule);
-        self.writes.push(Write::ScheduleUpsert(row));
+        self.journal.push(Write::ScheduleUpsert(row));
         Some((previous, interval as u64))
     }
 
     /// The recommended replicas of `kind` (0 = none yet).
     pub fn recommended(&self, kind: AgentKind) -> u32 {
-        kind.index().map_or(0, |i| self.recommended[i])
+        kind.index().map_or(0, |i| self.tuning.recommended[i])
     }
 
     /// Records the recommended replicas of `kind`.
     pub fn set_recommended(&mut self, kind: AgentKind, replicas: u32) -> bool {
         match kind.index() {
             Some(i) => {
-                self.recommended[i] = replicas;
+                self.tuning.recommended[i] = replicas;
                 true
             }
             None => false,
