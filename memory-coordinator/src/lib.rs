@@ -14,8 +14,8 @@
 //!   and [`LocalMemory`] (in process);
 //! - [`reliability`] — circuit breakers, retry budgets, per-poll samples
 //!   and queen commands, shared by every replica through the memory;
-//! - [`synth`] — idempotent synthesis of findings into PostgreSQL
-//!   (documents, events, evidence, history);
+//! - [`synth`] — idempotent synthesis of findings into TGE events through
+//!   [`tge_events`] (documents, events, evidence, history);
 //! - [`service`] — the coordinator process: consumer group loop, claiming
 //!   of dead consumers' entries, notices, HTTP query, ops endpoints.
 

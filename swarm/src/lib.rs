@@ -302,7 +302,7 @@ async fn serve_api(
     let queen = running.queen.clone();
     let schedules = Arc::new(move || queen.with(|s, _| s.schedules()));
     let backends = tge_api::Backends {
-        store: Arc::new(tge_api::store::MemoryStore::new(events, schedules)),
+        store: Arc::new(tge_api::store::MemoryApiStore::new(events, schedules)),
         memory: Some(memory),
         keys: None,
     };

@@ -4,8 +4,8 @@
 //!
 //! - [`config`] — settings (`[api]` of the queen's config);
 //! - [`store`] — [`store::EventStore`]: PostgreSQL, or the embedded run's
-//!   in-memory events;
-//! - [`filter`] — list parameters and cursors; [`time`] — dates;
+//!   in-memory events, both read through `tge-events`;
+//! - [`filter`] — list parameters (the rules are `tge_events::filter`);
 //! - [`cache`] and [`changes`] — cached hot responses, refreshed by the
 //!   coordinator's notices; the same feed drives the SSE stream;
 //! - [`keys`], [`rate`], [`guard`] — API keys with scopes, rate limits,
@@ -25,7 +25,6 @@ pub mod problem;
 pub mod rate;
 pub mod routes;
 pub mod store;
-pub mod time;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -43,14 +42,14 @@ pub struct Server {
     pub task: tokio::task::JoinHandle<()>,
 }
 
-/// Opens PostgreSQL (migrating the coordinator's and the API's tables) and
+/// Opens PostgreSQL (migrating the event tables and the API's own) and
 /// the memory of `config.memory_url`.
 ///
 /// # Errors
 ///
 /// The database or the memory is unreachable, or a migration fails.
 pub async fn connect(config: &ApiConfig, database_url: &str) -> anyhow::Result<Backends> {
-    let store = store::PostgresStore::connect(database_url, config.db_connections)
+    let store = store::PgApiStore::connect(database_url, config.db_connections)
         .await
         .context("opening the event store")?;
     let memory = memory_coordinator::open(&config.memory_url)

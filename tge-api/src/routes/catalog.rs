@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::model::{ProjectList, Source, SourceList};
 use crate::problem::Problem;
 use crate::routes::tges::query_problem;
-use crate::time::rfc3339;
+use tge_events::calendar::rfc3339;
 
 /// Parameters of the projects list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -48,7 +48,7 @@ pub async fn projects(
     let prefix = params
         .prefix
         .as_deref()
-        .map(memory_coordinator::synth::project_key);
+        .map(tge_events::project_key);
     let items = app.store.projects(prefix.as_deref(), limit).await?;
     Ok(Json(ProjectList { items }))
 }

@@ -31,7 +31,7 @@ fn pretty(value: serde_json::Value) -> String {
 
 /// Runs a keys command; returns what to print.
 pub async fn execute(args: &KeysArgs, json: bool) -> anyhow::Result<String> {
-    let store = tge_api::store::PostgresStore::connect(&args.database_url, 2)
+    let store = tge_api::store::PgApiStore::connect(&args.database_url, 2)
         .await
         .context("cannot open the API's database (--database-url / QUEEN__DATABASE_URL)")?;
     let pool = store.pool();
