@@ -5,9 +5,7 @@
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-pub use tge_events::filter::{
-    CursorKey, Filter, MAX_LIMIT, STATUSES, SortField, Sortable, key_of,
-};
+pub use tge_events::filter::{CursorKey, Filter, MAX_LIMIT, STATUSES, SortField, Sortable, key_of};
 
 use crate::model::Event;
 use crate::problem::Problem;
@@ -79,7 +77,10 @@ mod tests {
     #[test]
     fn bad_parameters_are_400_problems_naming_them() {
         let pairs = vec![("limit".to_string(), "0".to_string())];
-        let p: Problem = Filter::parse(&pairs).map(|_| ()).map_err(Problem::from).unwrap_err();
+        let p: Problem = Filter::parse(&pairs)
+            .map(|_| ())
+            .map_err(Problem::from)
+            .unwrap_err();
         assert_eq!(p.status, 400);
         assert_eq!(p.param.as_deref(), Some("limit"));
     }

@@ -16,9 +16,13 @@ pub fn rfc3339(micros: i64) -> String {
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
     let shaped = b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     shaped
         .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
         .flatten()

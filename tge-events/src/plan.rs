@@ -79,7 +79,11 @@ impl Changes {
 
 /// Applies `reports` in order to `loaded` (which must hold every event of
 /// each report's project); one outcome per report.
-pub fn synthesize(loaded: &mut Loaded, reports: &[&Report], now_ms: i64) -> (Vec<Outcome>, Changes) {
+pub fn synthesize(
+    loaded: &mut Loaded,
+    reports: &[&Report],
+    now_ms: i64,
+) -> (Vec<Outcome>, Changes) {
     let mut changes = Changes::default();
     let mut next_new = -1;
     let outcomes = reports

@@ -85,7 +85,10 @@ mod tests {
         ] {
             assert_eq!(status(s).name(), s.name());
         }
-        assert_eq!(finding::NEAR_DUPLICATE_BITS, tge_events::report::NEAR_DUPLICATE_BITS);
+        assert_eq!(
+            finding::NEAR_DUPLICATE_BITS,
+            tge_events::report::NEAR_DUPLICATE_BITS
+        );
     }
 
     #[test]

@@ -13,7 +13,9 @@ use tge_events::{PgEvents, Synthesis};
 
 use crate::finding::Finding;
 
-pub use tge_events::{DocumentRecord, Error, EventChange, MemoryEvents, Outcome, project_key, symbol_key};
+pub use tge_events::{
+    DocumentRecord, Error, EventChange, MemoryEvents, Outcome, project_key, symbol_key,
+};
 
 /// Connections of the coordinator's pool.
 const MAX_CONNECTIONS: u32 = 8;
@@ -33,7 +35,9 @@ impl Synthesizer {
     ///
     /// The database is unreachable or a migration fails.
     pub async fn connect(url: &str) -> Result<Self, Error> {
-        Ok(Self::Postgres(PgEvents::connect(url, MAX_CONNECTIONS).await?))
+        Ok(Self::Postgres(
+            PgEvents::connect(url, MAX_CONNECTIONS).await?,
+        ))
     }
 
     /// A synthesizer keeping events in process memory (embedded run).

@@ -176,18 +176,38 @@ async fn status_reports_postpone_and_cancel_existing_events_only() -> anyhow::Re
             ],
         )
         .await?;
-        assert!(matches!(&out[0], Outcome::Event(c) if c.status == "postponed" && c.corroboration == 1));
-        assert_eq!(out[1], Outcome::Unchanged, "a cancellation creates no event");
+        assert!(
+            matches!(&out[0], Outcome::Event(c) if c.status == "postponed" && c.corroboration == 1)
+        );
+        assert_eq!(
+            out[1],
+            Outcome::Unchanged,
+            "a cancellation creates no event"
+        );
         let e = &all(&*b).await?[0];
-        assert_eq!(e.event_date.as_deref(), Some("2027-03-01"), "status reports keep the date");
+        assert_eq!(
+            e.event_date.as_deref(),
+            Some("2027-03-01"),
+            "status reports keep the date"
+        );
         let mut rescheduled = report("r", "s2", "Nova", None);
         rescheduled.observed_unix_ms = 3_000;
         apply(&*b, vec![rescheduled]).await?;
-        apply(&*b, vec![status_only("k", "Nova", Status::Cancelled, 4_000)]).await?;
+        apply(
+            &*b,
+            vec![status_only("k", "Nova", Status::Cancelled, 4_000)],
+        )
+        .await?;
         let events = all(&*b).await?;
         assert_eq!(events.len(), 1);
-        assert_eq!((events[0].status.as_str(), events[0].corroboration), ("cancelled", 2));
-        let detail = b.detail(events[0].id).await?.ok_or_else(|| anyhow::anyhow!("no detail"))?;
+        assert_eq!(
+            (events[0].status.as_str(), events[0].corroboration),
+            ("cancelled", 2)
+        );
+        let detail = b
+            .detail(events[0].id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no detail"))?;
         assert_eq!(detail.evidence.iter().filter(|v| v.status_only).count(), 2);
         Ok(())
     })
@@ -197,12 +217,13 @@ async fn status_reports_postpone_and_cancel_existing_events_only() -> anyhow::Re
 #[tokio::test]
 async fn the_most_precise_date_wins_and_copies_do_not_corroborate() -> anyhow::Result<()> {
     on_every_backend(|b| async move {
-        let dated = |id: &str, source: &str, date: &str, precision: &str, fingerprint: u64| Report {
-            event_date: Some(date.into()),
-            date_precision: precision.into(),
-            fingerprint: Some(fingerprint),
-            ..report(id, source, "Quill", None)
-        };
+        let dated =
+            |id: &str, source: &str, date: &str, precision: &str, fingerprint: u64| Report {
+                event_date: Some(date.into()),
+                date_precision: precision.into(),
+                fingerprint: Some(fingerprint),
+                ..report(id, source, "Quill", None)
+            };
         apply(
             &*b,
             vec![
@@ -223,11 +244,26 @@ async fn the_most_precise_date_wins_and_copies_do_not_corroborate() -> anyhow::R
         assert_eq!(e.event_date.as_deref(), Some("2027-05-14"));
         assert_eq!(e.date_precision, "day");
         assert_eq!(e.corroboration, 2, "s3 copies s1");
-        let detail = b.detail(e.id).await?.ok_or_else(|| anyhow::anyhow!("no detail"))?;
+        let detail = b
+            .detail(e.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no detail"))?;
         let copy = detail.evidence.iter().find(|v| v.finding_id == "c");
         assert_eq!(copy.and_then(|v| v.duplicate_of.as_deref()), Some("s1"));
-        let dates: Vec<Option<&str>> = detail.history.iter().map(|h| h.event_date.as_deref()).collect();
-        assert_eq!(dates, [Some("2027-Q2"), Some("2027-05-14"), Some("2027-05-14"), Some("2027-05-14")]);
+        let dates: Vec<Option<&str>> = detail
+            .history
+            .iter()
+            .map(|h| h.event_date.as_deref())
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                Some("2027-Q2"),
+                Some("2027-05-14"),
+                Some("2027-05-14"),
+                Some("2027-05-14")
+            ]
+        );
         Ok(())
     })
     .await
@@ -239,7 +275,12 @@ async fn the_most_precise_date_wins_and_copies_do_not_corroborate() -> anyhow::R
 fn listing_reports() -> Vec<Report> {
     (0..10)
         .map(|i| {
-            let mut r = report(&format!("r{i}"), &format!("src{i}"), &format!("Proj {i}"), None);
+            let mut r = report(
+                &format!("r{i}"),
+                &format!("src{i}"),
+                &format!("Proj {i}"),
+                None,
+            );
             r.source_kind = if i % 2 == 0 { "rss" } else { "exchange" }.into();
             r.confidence = i as f64 / 10.0;
             r.observed_unix_ms = 1_000 * i64::from(i);
@@ -270,17 +311,29 @@ async fn every_filter_selects_the_same_events() -> anyhow::Result<()> {
         };
         let p = |ids: &[u8]| ids.iter().map(|i| format!("Proj {i}")).collect::<Vec<_>>();
         assert_eq!(list(&[("project", " proj  3")]).await?, p(&[3]));
-        assert_eq!(list(&[("project_prefix", "PROJ"), ("limit", "3")]).await?, p(&[9, 8, 7, 6]));
+        assert_eq!(
+            list(&[("project_prefix", "PROJ"), ("limit", "3")]).await?,
+            p(&[9, 8, 7, 6])
+        );
         assert_eq!(list(&[("symbol", "$p2")]).await?, p(&[2]));
-        assert_eq!(list(&[("status", "live,announced")]).await?, p(&[9, 8, 6, 5, 3, 2, 0]));
+        assert_eq!(
+            list(&[("status", "live,announced")]).await?,
+            p(&[9, 8, 6, 5, 3, 2, 0])
+        );
         assert_eq!(
             list(&[("date_from", "2027-04-01"), ("date_to", "2027-04-01")]).await?,
             p(&[9, 5, 1]),
             "a quarter starts on its first day"
         );
         assert_eq!(list(&[("date_from", "2027-09-01")]).await?, p(&[8, 7, 3]));
-        assert_eq!(list(&[("since", "1970-01-01T00:00:07Z")]).await?, p(&[9, 8, 7]));
-        assert_eq!(list(&[("until", "1970-01-01T00:00:02Z")]).await?, p(&[1, 0]));
+        assert_eq!(
+            list(&[("since", "1970-01-01T00:00:07Z")]).await?,
+            p(&[9, 8, 7])
+        );
+        assert_eq!(
+            list(&[("until", "1970-01-01T00:00:02Z")]).await?,
+            p(&[1, 0])
+        );
         assert_eq!(
             list(&[("min_confidence", "0.7"), ("source_kind", "exchange")]).await?,
             p(&[9, 7])
@@ -296,8 +349,14 @@ async fn sort_orders_and_cursor_pages_agree_with_the_rust_order() -> anyhow::Res
     on_every_backend(|b| async move {
         apply(&*b, listing_reports()).await?;
         for sort in [
-            "last_seen", "-last_seen", "first_seen", "-first_seen", "confidence", "-confidence",
-            "event_date", "-event_date",
+            "last_seen",
+            "-last_seen",
+            "first_seen",
+            "-first_seen",
+            "confidence",
+            "-confidence",
+            "event_date",
+            "-event_date",
         ] {
             let whole = b.list(&filter(&[("sort", sort), ("limit", "500")])).await?;
             let mut expected = whole.clone();
@@ -326,7 +385,11 @@ async fn sort_orders_and_cursor_pages_agree_with_the_rust_order() -> anyhow::Res
         }
         let by_date = names(&b.list(&filter(&[("sort", "event_date")])).await?);
         assert_eq!(by_date.first().map(String::as_str), Some("Proj 0"));
-        assert_eq!(by_date.last().map(String::as_str), Some("Proj 4"), "no date sorts last");
+        assert_eq!(
+            by_date.last().map(String::as_str),
+            Some("Proj 4"),
+            "no date sorts last"
+        );
         Ok(())
     })
     .await
@@ -338,18 +401,28 @@ async fn projects_and_changes_since_a_sequence_number() -> anyhow::Result<()> {
         assert_eq!(b.last_seq().await?, 0);
         apply(&*b, listing_reports()).await?;
         let projects = b.projects(Some("proj"), 3).await?;
-        let listed: Vec<(&str, i64)> = projects.iter().map(|p| (p.project.as_str(), p.events)).collect();
+        let listed: Vec<(&str, i64)> = projects
+            .iter()
+            .map(|p| (p.project.as_str(), p.events))
+            .collect();
         assert_eq!(listed, [("Proj 9", 1), ("Proj 8", 1), ("Proj 7", 1)]);
         assert!(b.projects(Some("nothing"), 3).await?.is_empty());
         let all_changes = b.changes_since(0, 100).await?;
         let mut in_order = names(&all_changes);
         in_order.sort_by_key(|n| n.trim_start_matches("Proj ").parse::<u32>().unwrap_or(99));
-        assert_eq!(names(&all_changes), in_order, "one batch: changes in report order");
+        assert_eq!(
+            names(&all_changes),
+            in_order,
+            "one batch: changes in report order"
+        );
         let seqs: Vec<i64> = all_changes.iter().map(|e| e.change_seq).collect();
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
         let last = b.last_seq().await?;
         assert_eq!(Some(&last), seqs.last());
-        assert_eq!(names(&b.changes_since(seqs[7], 100).await?), ["Proj 8", "Proj 9"]);
+        assert_eq!(
+            names(&b.changes_since(seqs[7], 100).await?),
+            ["Proj 8", "Proj 9"]
+        );
         assert_eq!(b.changes_since(0, 2).await?.len(), 2);
         let mut later = report("late", "other", "Proj 3", None);
         later.observed_unix_ms = 20_000;
@@ -358,6 +431,47 @@ async fn projects_and_changes_since_a_sequence_number() -> anyhow::Result<()> {
         assert_eq!(names(&changed), ["Proj 3"]);
         assert!(b.last_seq().await? > last);
         assert_eq!(b.changes_since(b.last_seq().await?, 100).await?.len(), 0);
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn periods_start_on_the_same_day_in_sql_and_rust() -> anyhow::Result<()> {
+    on_every_backend(|b| async move {
+        let dates = [
+            "2027-02-28",
+            "2027-02-30",
+            "2027-Q1",
+            "2027-13",
+            "2028-02",
+            "soon",
+        ];
+        let reports = dates
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Report {
+                event_date: Some(d.to_string()),
+                observed_unix_ms: 1_000 * i as i64,
+                ..report(&format!("d{i}"), "s", &format!("Dated {d}"), None)
+            })
+            .collect();
+        apply(&*b, reports).await?;
+        let sorted = names(&b.list(&filter(&[("sort", "event_date")])).await?);
+        assert_eq!(
+            sorted,
+            [
+                "Dated 2027-Q1",
+                "Dated 2027-02-28",
+                "Dated 2028-02",
+                "Dated 2027-02-30",
+                "Dated 2027-13",
+                "Dated soon",
+            ],
+            "impossible dates have no period: last, by id"
+        );
+        let from = names(&b.list(&filter(&[("date_from", "2027-01-01")])).await?);
+        assert_eq!(from, ["Dated 2028-02", "Dated 2027-Q1", "Dated 2027-02-28"]);
         Ok(())
     })
     .await

@@ -45,10 +45,7 @@ pub async fn projects(
             format!("`limit` must be from 1 to 1000; got {limit}"),
         ));
     }
-    let prefix = params
-        .prefix
-        .as_deref()
-        .map(tge_events::project_key);
+    let prefix = params.prefix.as_deref().map(tge_events::project_key);
     let items = app.store.projects(prefix.as_deref(), limit).await?;
     Ok(Json(ProjectList { items }))
 }

@@ -45,7 +45,9 @@ impl EventStore for MemoryApiStore {
     }
 
     async fn projects(&self, prefix: Option<&str>, limit: u32) -> Result<Vec<Project>, Error> {
-        Ok(convert::projects(self.events.projects(prefix, limit).await?))
+        Ok(convert::projects(
+            self.events.projects(prefix, limit).await?,
+        ))
     }
 
     async fn sources(&self) -> Result<Vec<SourceRow>, Error> {
@@ -82,7 +84,9 @@ impl EventStore for MemoryApiStore {
     }
 
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>, Error> {
-        Ok(convert::events(self.events.changes_since(seq, limit).await?))
+        Ok(convert::events(
+            self.events.changes_since(seq, limit).await?,
+        ))
     }
 
     async fn last_seq(&self) -> Result<i64, Error> {

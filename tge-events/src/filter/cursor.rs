@@ -19,7 +19,6 @@ impl Filter {
         );
         raw.bytes().map(|b| format!("{b:02x}")).collect()
     }
-
 }
 
 fn bad_cursor(detail: &str) -> Error {
@@ -63,4 +62,3 @@ pub(super) fn decode(text: &str, sort: SortField, desc: bool) -> Result<(CursorK
     };
     Ok((key, id))
 }
-

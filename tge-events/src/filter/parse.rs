@@ -179,10 +179,7 @@ impl Filter {
         if let (Some(a), Some(b)) = (&f.date_from, &f.date_to)
             && a > b
         {
-            return Err(Error::new(
-                "date_to",
-                "`date_to` is before `date_from`",
-            ));
+            return Err(Error::new("date_to", "`date_to` is before `date_from`"));
         }
         if let (Some(a), Some(b)) = (f.since_us, f.until_us)
             && a > b

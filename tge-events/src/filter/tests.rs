@@ -23,12 +23,7 @@ fn every_bad_parameter_is_named() {
         ("colour", "red"),
     ] {
         let p = Filter::parse(&pairs(&[(name, value)])).unwrap_err();
-        assert_eq!(
-            p.param,
-            name,
-            "{name}={value}: {}",
-            p.detail
-        );
+        assert_eq!(p.param, name, "{name}={value}: {}", p.detail);
     }
 }
 

@@ -70,7 +70,10 @@ impl Journal {
     }
 
     /// Appends `reports` and syncs.
-    pub(super) fn record<'a>(&mut self, reports: impl Iterator<Item = &'a Report>) -> Result<(), Error> {
+    pub(super) fn record<'a>(
+        &mut self,
+        reports: impl Iterator<Item = &'a Report>,
+    ) -> Result<(), Error> {
         let mut text = String::new();
         for report in reports {
             let line = serde_json::to_string(&Line::Detection(report.clone()))

@@ -77,7 +77,11 @@ impl MemoryEvents {
 
     /// The change notice of every event, by id.
     pub fn events(&self) -> Vec<EventChange> {
-        self.lock().events.iter().map(|e| e.state.change()).collect()
+        self.lock()
+            .events
+            .iter()
+            .map(|e| e.state.change())
+            .collect()
     }
 
     /// Stored documents by id.
@@ -147,7 +151,10 @@ impl State {
     fn persist(&mut self, loaded: &mut Loaded, outcomes: &mut [Outcome], mut changes: Changes) {
         let base = self.events.len() as i64;
         changes.assign_ids(outcomes, loaded, |provisional| base - provisional);
-        let mut finals: Vec<EventState> = changed_events(loaded, &changes).into_iter().cloned().collect();
+        let mut finals: Vec<EventState> = changed_events(loaded, &changes)
+            .into_iter()
+            .cloned()
+            .collect();
         finals.sort_by_key(|e| e.id);
         for state in finals {
             let index = (state.id - 1) as usize;
@@ -176,7 +183,9 @@ impl State {
                 .push((e.report.clone(), e.duplicate_of.clone()));
         }
         for h in &changes.history {
-            self.events[(h.event_id - 1) as usize].history.push(h.clone());
+            self.events[(h.event_id - 1) as usize]
+                .history
+                .push(h.clone());
         }
     }
 
@@ -205,3 +214,6 @@ impl crate::store::Synthesis for MemoryEvents {
         self.apply_records(records)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -35,14 +35,21 @@ impl Reader for MemoryEvents {
         let state = self.lock();
         let listed = state.events.iter().map(|e| Listed {
             row: row(e),
-            kinds: e.evidence.iter().map(|(r, _)| r.source_kind.as_str()).collect(),
+            kinds: e
+                .evidence
+                .iter()
+                .map(|(r, _)| r.source_kind.as_str())
+                .collect(),
         });
         Ok(select(filter, listed).into_iter().map(|l| l.row).collect())
     }
 
     async fn detail(&self, id: i64) -> Result<Option<EventDetail>, Error> {
         let state = self.lock();
-        let Some(e) = usize::try_from(id - 1).ok().and_then(|i| state.events.get(i)) else {
+        let Some(e) = usize::try_from(id - 1)
+            .ok()
+            .and_then(|i| state.events.get(i))
+        else {
             return Ok(None);
         };
         let mut evidence: Vec<EvidenceRow> = e
@@ -51,7 +58,10 @@ impl Reader for MemoryEvents {
             .map(|(d, duplicate_of)| EvidenceRow {
                 finding_id: d.id.clone(),
                 document_id: d.document_id.clone(),
-                document_title: state.documents.get(&d.document_id).map(|doc| doc.title.clone()),
+                document_title: state
+                    .documents
+                    .get(&d.document_id)
+                    .map(|doc| doc.title.clone()),
                 source_id: d.source_id.clone(),
                 source_kind: d.source_kind.clone(),
                 url: d.url.clone(),
@@ -64,7 +74,8 @@ impl Reader for MemoryEvents {
                 language: d.language.clone(),
             })
             .collect();
-        evidence.sort_by(|a, b| (a.observed_us, &a.finding_id).cmp(&(b.observed_us, &b.finding_id)));
+        evidence
+            .sort_by(|a, b| (a.observed_us, &a.finding_id).cmp(&(b.observed_us, &b.finding_id)));
         let history = e
             .history
             .iter()
@@ -115,7 +126,12 @@ impl Reader for MemoryEvents {
 
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<EventRow>, Error> {
         let state = self.lock();
-        let mut changed: Vec<EventRow> = state.events.iter().filter(|e| e.seq > seq).map(row).collect();
+        let mut changed: Vec<EventRow> = state
+            .events
+            .iter()
+            .filter(|e| e.seq > seq)
+            .map(row)
+            .collect();
         changed.sort_by_key(|e| e.change_seq);
         changed.truncate(limit as usize);
         Ok(changed)

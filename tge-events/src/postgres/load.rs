@@ -102,9 +102,9 @@ pub(super) async fn events(tx: &mut PgConnection, keys: &[String]) -> Result<Loa
         });
     }
     for event in loaded.values_mut().flatten() {
-        event
-            .proofs
-            .sort_by(|a, b| (a.observed_unix_ms, &a.finding_id).cmp(&(b.observed_unix_ms, &b.finding_id)));
+        event.proofs.sort_by(|a, b| {
+            (a.observed_unix_ms, &a.finding_id).cmp(&(b.observed_unix_ms, &b.finding_id))
+        });
     }
     Ok(loaded)
 }

@@ -1,12 +1,11 @@
 //! Persisting a batch's changes: ids for new events, then every changed
-//! event upserted in first-change order (the change-sequence trigger numbers
-//! them in that order), the evidence rows and the history rows — one
-//! statement each.
+//! event upserted in first-change order (the migrations' trigger numbers
+//! them in that order and keeps their period start), the evidence rows and
+//! the history rows — one statement each.
 
 use sqlx::PgConnection;
 
 use super::at_ms;
-use crate::calendar;
 use crate::change::Outcome;
 use crate::error::{Error, query_err};
 use crate::keys::{project_key, symbol_key};
@@ -28,7 +27,11 @@ pub(super) async fn changes(
     if changes.changed.is_empty() {
         return Ok(());
     }
-    let new = changes.changed.iter().filter(|id| Changes::is_new(**id)).count();
+    let new = changes
+        .changed
+        .iter()
+        .filter(|id| Changes::is_new(**id))
+        .count();
     if new > 0 {
         let mut ids: Vec<i64> = sqlx::query_scalar(
             "SELECT nextval(pg_get_serial_sequence('tge_events', 'id')) FROM generate_series(1, $1)",
@@ -53,7 +56,11 @@ pub(super) async fn changes(
     insert_history(tx, &changes).await
 }
 
-async fn upsert_events(tx: &mut PgConnection, loaded: &Loaded, changes: &Changes) -> Result<(), Error> {
+async fn upsert_events(
+    tx: &mut PgConnection,
+    loaded: &Loaded,
+    changes: &Changes,
+) -> Result<(), Error> {
     let events = changed_events(loaded, changes);
     let col = |f: &dyn Fn(&crate::state::EventState) -> String| -> Vec<String> {
         events.iter().map(|e| f(e)).collect()
@@ -65,10 +72,6 @@ async fn upsert_events(tx: &mut PgConnection, loaded: &Loaded, changes: &Changes
     let symbols: Vec<Option<String>> = events.iter().map(|e| e.symbol.clone()).collect();
     let statuses = col(&|e| e.status.name().to_string());
     let dates: Vec<Option<String>> = events.iter().map(|e| e.event_date.clone()).collect();
-    let starts: Vec<Option<String>> = events
-        .iter()
-        .map(|e| e.event_date.as_deref().and_then(calendar::event_start))
-        .collect();
     let precisions = col(&|e| e.date_precision.clone());
     let confidences: Vec<f64> = events.iter().map(|e| e.confidence).collect();
     let corroborations: Vec<i32> = events.iter().map(|e| e.corroboration).collect();
@@ -78,20 +81,19 @@ async fn upsert_events(tx: &mut PgConnection, loaded: &Loaded, changes: &Changes
     let versions: Vec<i32> = events.iter().map(|e| e.version).collect();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO tge_events (id, project_key, symbol_key, project, symbol, status, event_date,
-            event_start, date_precision, confidence, corroboration, watchlist, first_seen,
-            last_seen, version)
-         SELECT id, pk, sk, p, s, st, d, ds::date, dp, c, co, w, {}, {}, v
+            date_precision, confidence, corroboration, watchlist, first_seen, last_seen, version)
+         SELECT id, pk, sk, p, s, st, d, dp, c, co, w, {}, {}, v
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-            $7::text[], $8::text[], $9::text[], $10::float8[], $11::int4[], $12::bool[],
-            $13::int8[], $14::int8[], $15::int4[])
-            WITH ORDINALITY AS t(id, pk, sk, p, s, st, d, ds, dp, c, co, w, f, l, v, n)
+            $7::text[], $8::text[], $9::float8[], $10::int4[], $11::bool[], $12::int8[],
+            $13::int8[], $14::int4[])
+            WITH ORDINALITY AS t(id, pk, sk, p, s, st, d, dp, c, co, w, f, l, v, n)
          ORDER BY n
          ON CONFLICT (id) DO UPDATE SET symbol_key = EXCLUDED.symbol_key, symbol = EXCLUDED.symbol,
             status = EXCLUDED.status, event_date = EXCLUDED.event_date,
-            event_start = EXCLUDED.event_start, date_precision = EXCLUDED.date_precision,
-            confidence = EXCLUDED.confidence, corroboration = EXCLUDED.corroboration,
-            watchlist = EXCLUDED.watchlist, first_seen = EXCLUDED.first_seen,
-            last_seen = EXCLUDED.last_seen, version = EXCLUDED.version",
+            date_precision = EXCLUDED.date_precision, confidence = EXCLUDED.confidence,
+            corroboration = EXCLUDED.corroboration, watchlist = EXCLUDED.watchlist,
+            first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
+            version = EXCLUDED.version",
         at_ms("f"),
         at_ms("l")
     )))
@@ -102,7 +104,6 @@ async fn upsert_events(tx: &mut PgConnection, loaded: &Loaded, changes: &Changes
     .bind(&symbols)
     .bind(&statuses)
     .bind(&dates)
-    .bind(&starts)
     .bind(&precisions)
     .bind(&confidences)
     .bind(&corroborations)
@@ -131,12 +132,21 @@ async fn insert_evidence(tx: &mut PgConnection, changes: &Changes) -> Result<(),
     let statuses = text(&|e| e.report.status.name().to_string());
     let confidences: Vec<f64> = ev
         .iter()
-        .map(|e| if e.report.confidence.is_nan() { 0.0 } else { e.report.confidence.clamp(0.0, 1.0) })
+        .map(|e| {
+            if e.report.confidence.is_nan() {
+                0.0
+            } else {
+                e.report.confidence.clamp(0.0, 1.0)
+            }
+        })
         .collect();
     let observed: Vec<i64> = ev.iter().map(|e| e.report.observed_unix_ms).collect();
     let duplicates: Vec<Option<String>> = ev.iter().map(|e| e.duplicate_of.clone()).collect();
     let status_only: Vec<bool> = ev.iter().map(|e| e.report.status_only).collect();
-    let fingerprints: Vec<Option<i64>> = ev.iter().map(|e| e.report.fingerprint.map(|f| f as i64)).collect();
+    let fingerprints: Vec<Option<i64>> = ev
+        .iter()
+        .map(|e| e.report.fingerprint.map(|f| f as i64))
+        .collect();
     let languages: Vec<Option<String>> = ev.iter().map(|e| e.report.language.clone()).collect();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO evidence (finding_id, event_id, document_id, source_id, source_kind, url,

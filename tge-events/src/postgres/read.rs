@@ -78,10 +78,14 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, f: &Filter) {
             .push(")");
     }
     if let Some(d) = &f.date_from {
-        q.push(" AND event_start >= ").push_bind(d.clone()).push("::date");
+        q.push(" AND event_start >= ")
+            .push_bind(d.clone())
+            .push("::date");
     }
     if let Some(d) = &f.date_to {
-        q.push(" AND event_start <= ").push_bind(d.clone()).push("::date");
+        q.push(" AND event_start <= ")
+            .push_bind(d.clone())
+            .push("::date");
     }
     if let Some(t) = f.since_us {
         q.push(" AND first_seen >= ");
@@ -112,7 +116,11 @@ impl Reader for PgEvents {
             event_columns()
         ));
         push_filters(&mut q, f);
-        let (cmp, dir) = if f.descending { ("<", "DESC") } else { (">", "ASC") };
+        let (cmp, dir) = if f.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
         if let Some((key, id)) = &f.after {
             q.push(" AND (");
             push_key(&mut q, f.sort);

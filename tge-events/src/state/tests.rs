@@ -67,7 +67,11 @@ fn copies_are_evidence_not_corroboration() {
     e.absorb(&first);
     e.absorb(&copy);
     let near_absorbed = e.absorb(&near).map(|a| a.duplicate_of);
-    assert_eq!(near_absorbed, Some(Some("s1".into())), "8 bits apart: a copy");
+    assert_eq!(
+        near_absorbed,
+        Some(Some("s1".into())),
+        "8 bits apart: a copy"
+    );
     assert_eq!(e.corroboration, 1);
     assert!((e.confidence - 0.5).abs() < 1e-12);
 }
@@ -95,7 +99,10 @@ fn the_most_precise_date_wins_and_ties_take_the_latest() {
     ]);
     assert_eq!(e.event_date.as_deref(), Some("2027-05-03"));
     assert_eq!(e.date_precision, "day");
-    let e = absorbed(&[dated("a", "2027-05-03", "day"), dated("b", "2027-05-04", "day")]);
+    let e = absorbed(&[
+        dated("a", "2027-05-03", "day"),
+        dated("b", "2027-05-04", "day"),
+    ]);
     assert_eq!(e.event_date.as_deref(), Some("2027-05-04"));
 }
 
@@ -131,7 +138,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
 
@@ -210,7 +220,9 @@ fn a_batch_routes_tickers_and_status_reports() {
     let refs: Vec<&Report> = reports.iter().collect();
     let (outcomes, changes) = synthesize(&mut loaded, &refs, 0);
     assert!(matches!(&outcomes[0], crate::Outcome::Event(c) if c.created));
-    assert!(matches!(&outcomes[1], crate::Outcome::Event(c) if c.symbol.as_deref() == Some("NOVA")));
+    assert!(
+        matches!(&outcomes[1], crate::Outcome::Event(c) if c.symbol.as_deref() == Some("NOVA"))
+    );
     assert_eq!(outcomes[2], crate::Outcome::Unchanged, "a redelivery");
     assert!(matches!(&outcomes[3], crate::Outcome::Event(c) if c.status == "cancelled"));
     assert_eq!(outcomes[4], crate::Outcome::Unchanged, "no event to cancel");
