@@ -120,7 +120,7 @@ async fn upsert_events(
 async fn insert_evidence(tx: &mut PgConnection, changes: &Changes) -> Result<(), Error> {
     let ev = &changes.evidence;
     let text = |f: &dyn Fn(&crate::plan::NewEvidence) -> String| -> Vec<String> {
-        ev.iter().map(|e| f(e)).collect()
+        ev.iter().map(f).collect()
     };
     let finding_ids = text(&|e| e.report.id.clone());
     let event_ids: Vec<i64> = ev.iter().map(|e| e.event_id).collect();

@@ -44,7 +44,7 @@ fn sources_combine_by_noisy_or_of_their_best_report() {
     assert_eq!(e.corroboration, 2);
     assert!((e.confidence - 0.75).abs() < 1e-12);
     assert_eq!(e.version, 3);
-    assert_eq!(e.change().created, false);
+    assert!(!e.change().created);
 }
 
 #[test]
