@@ -47,8 +47,7 @@ impl AgentArgs {
         }
         options.capacity = self.capacity.unwrap_or(default_capacity).max(1);
         options.metrics_addr = self.metrics_addr.or_else(|| {
-            swarm_common::ports::service(kind.name())
-                .map(|s| ([127, 0, 0, 1], s.metrics_port).into())
+            swarm_common::ports::service(kind.name()).map(|s| ([127, 0, 0, 1], s.metrics_port).into())
         });
         options
     }
