@@ -222,7 +222,7 @@ fn lane(finding: &Finding) -> usize {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     match finding {
         // by project only: reports with and without a ticker meet in one event
-        Finding::Detection(d) => crate::synth::project_key(&d.project).hash(&mut h),
+        Finding::Detection(d) => swarm_types::project_key(&d.project).hash(&mut h),
         other => other.id().hash(&mut h),
     }
     h.finish() as usize % LANES

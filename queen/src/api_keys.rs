@@ -75,7 +75,7 @@ impl ApiKeys {
             Source::None(reason) => Err(KeysError::NoDatabase(reason.clone())),
             Source::Lazy { url, pool } => {
                 pool.get_or_try_init(|| async {
-                    tge_api::store::PostgresStore::connect(url, CONNECTIONS)
+                    tge_api::store::PgApiStore::connect(url, CONNECTIONS)
                         .await
                         .map(|store| store.pool().clone())
                         .map_err(|e| KeysError::Connect(e.to_string()))

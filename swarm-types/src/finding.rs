@@ -63,16 +63,7 @@ pub struct Candidate {
     pub confidence: f64,
 }
 
-/// Lifecycle of a TGE event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Announced,
-    Scheduled,
-    Live,
-    Postponed,
-    Cancelled,
-}
+pub use crate::status::Status;
 
 /// Largest Hamming distance between the fingerprints of near-duplicates.
 pub const NEAR_DUPLICATE_BITS: u32 = 12;
@@ -80,74 +71,6 @@ pub const NEAR_DUPLICATE_BITS: u32 = 12;
 /// Whether two text fingerprints (64-bit SimHash) are of near-duplicates.
 pub fn near_duplicates(a: u64, b: u64) -> bool {
     (a ^ b).count_ones() <= NEAR_DUPLICATE_BITS
-}
-
-/// The source among `earlier` (source, fingerprint) whose report `d`
-/// nearly duplicates, if any (reports of the same source never count).
-pub fn duplicate_source<'a>(
-    d: &Detection,
-    earlier: impl IntoIterator<Item = (&'a str, u64)>,
-) -> Option<String> {
-    let mine = d.fingerprint?;
-    earlier
-        .into_iter()
-        .find(|(source, theirs)| *source != d.source_id && near_duplicates(mine, *theirs))
-        .map(|(source, _)| source.to_string())
-}
-
-impl Status {
-    /// The status named `name` (the stored form).
-    pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "announced" => Status::Announced,
-            "scheduled" => Status::Scheduled,
-            "live" => Status::Live,
-            "postponed" => Status::Postponed,
-            "cancelled" => Status::Cancelled,
-            _ => return None,
-        })
-    }
-
-    /// Position on the forward path announced → scheduled → live; `None`
-    /// for the statuses a source declares (postponed, cancelled).
-    fn progress(self) -> Option<u8> {
-        match self {
-            Status::Announced => Some(0),
-            Status::Scheduled => Some(1),
-            Status::Live => Some(2),
-            Status::Postponed | Status::Cancelled => None,
-        }
-    }
-
-    /// The lifecycle status of an event from its reports' statuses in the
-    /// order they were observed: the event moves forward only (a late copy
-    /// of the first announcement does not undo "live"); a report that it
-    /// is postponed or cancelled always applies, and a later report that
-    /// reschedules it (or says it is live) lifts that.
-    pub fn lifecycle(observed_in_order: impl IntoIterator<Item = Status>) -> Status {
-        let mut current: Option<Status> = None;
-        for report in observed_in_order {
-            current = Some(match (current, report.progress()) {
-                (None, _) | (_, None) => report,
-                (Some(now), Some(next)) => match now.progress() {
-                    Some(at) if at > next => now,
-                    _ => report,
-                },
-            });
-        }
-        current.unwrap_or(Status::Announced)
-    }
-
-    /// The stored name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Announced => "announced",
-            Status::Scheduled => "scheduled",
-            Status::Live => "live",
-            Status::Postponed => "postponed",
-            Status::Cancelled => "cancelled",
-        }
-    }
 }
 
 /// A validated report that `project` (+ `symbol`) has a TGE.

@@ -6,12 +6,15 @@
 //! - [`finding`] — documents, candidates, detections and hot spots agents
 //!   report on the findings stream;
 //! - [`notice`] — event changes the coordinator announces;
-//! - [`identity`] — the keys that say two reports name one event.
+//! - [`identity`] — the keys that say two reports name one event;
+//! - [`status`] — an event's lifecycle and how its reports' statuses
+//!   combine.
 
 pub mod envelope;
 pub mod finding;
 pub mod identity;
 pub mod notice;
+pub mod status;
 
 pub use envelope::Envelope;
 pub use finding::Finding;

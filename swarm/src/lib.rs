@@ -262,7 +262,7 @@ async fn serve_api(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<SocketAddr> {
     let backends = tge_api::Backends {
-        store: Arc::new(tge_api::store::MemoryStore::new(events)),
+        store: Arc::new(tge_api::store::MemoryApiStore::new(events)),
         schedules: Arc::new(queen::api_schedules::InProcess(running.queen.clone())),
         memory: Some(memory),
         keys: None,

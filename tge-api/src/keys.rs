@@ -12,7 +12,7 @@ use sqlx::{PgPool, Row};
 
 use crate::model::KeyInfo;
 use crate::store::{Error, query_err};
-use crate::time::rfc3339;
+use tge_events::calendar::rfc3339;
 
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

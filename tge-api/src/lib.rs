@@ -4,10 +4,10 @@
 //!
 //! - [`config`] — settings (`[api]` of the queen's config);
 //! - [`store`] — [`store::EventStore`]: PostgreSQL, or the embedded run's
-//!   in-memory events;
+//!   in-memory events, both read through `tge-events`;
 //! - [`schedules`] — [`schedules::SourceSchedules`]: the queen's schedules
 //!   (which sources are polled), provided by the queen;
-//! - [`filter`] — list parameters and cursors; [`time`] — dates;
+//! - [`filter`] — list parameters (the rules are `tge_events::filter`);
 //! - [`cache`] and [`changes`] — cached hot responses, refreshed by the
 //!   coordinator's notices; the same feed drives the SSE stream;
 //! - [`keys`], [`rate`], [`guard`] — API keys with scopes, rate limits,
@@ -28,7 +28,6 @@ pub mod rate;
 pub mod routes;
 pub mod schedules;
 pub mod store;
-pub mod time;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,7 +45,7 @@ pub struct Server {
     pub task: tokio::task::JoinHandle<()>,
 }
 
-/// Opens PostgreSQL (migrating the coordinator's and the API's tables) and
+/// Opens PostgreSQL (migrating the event tables and the API's own) and
 /// the memory of `config.memory_url`. Sources have no schedules until the
 /// caller sets [`Backends::schedules`].
 ///
@@ -54,7 +53,7 @@ pub struct Server {
 ///
 /// The database or the memory is unreachable, or a migration fails.
 pub async fn connect(config: &ApiConfig, database_url: &str) -> anyhow::Result<Backends> {
-    let store = store::PostgresStore::connect(database_url, config.db_connections)
+    let store = store::PgApiStore::connect(database_url, config.db_connections)
         .await
         .context("opening the event store")?;
     let memory = swarm_memory::open(&config.memory_url)

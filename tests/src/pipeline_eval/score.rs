@@ -160,7 +160,7 @@ pub fn score(input: &Input<'_>) -> Scores {
     for detail in input.events {
         let event = &detail.event;
         let first_seen_ms =
-            tge_api::time::parse_instant(&event.first_seen).map(|us| us.div_euclid(1000));
+            tge_events::calendar::parse_instant(&event.first_seen).map(|us| us.div_euclid(1000));
         let items: BTreeSet<usize> = detail
             .evidence
             .iter()

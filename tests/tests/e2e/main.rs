@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod detection;
 mod embedded;
+mod events;
 mod faults;
 mod memory;
 mod optimizer;

@@ -12,7 +12,7 @@ use crate::model::{ProjectList, Source, SourceList};
 use crate::problem::Problem;
 use crate::routes::tges::query_problem;
 use crate::schedules::polled_sources;
-use crate::time::rfc3339;
+use tge_events::calendar::rfc3339;
 
 /// Parameters of the projects list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -46,7 +46,7 @@ pub async fn projects(
             format!("`limit` must be from 1 to 1000; got {limit}"),
         ));
     }
-    let prefix = params.prefix.as_deref().map(swarm_types::project_key);
+    let prefix = params.prefix.as_deref().map(tge_events::project_key);
     let items = app.store.projects(prefix.as_deref(), limit).await?;
     Ok(Json(ProjectList { items }))
 }

@@ -1,12 +1,13 @@
-//! Where the API reads events: [`EventStore`], with a PostgreSQL
-//! implementation (the coordinator's tables) and an in-memory one over the
-//! embedded run's [`memory_coordinator::synth::MemoryEvents`].
+//! Where the API reads events: [`EventStore`], over a [`tge_events`]
+//! reader — [`PgApiStore`] (PostgreSQL) or [`MemoryApiStore`] (the embedded
+//! run's [`tge_events::MemoryEvents`]) — plus the sources the queen polls.
 
+mod convert;
 mod memory;
 mod postgres;
 
-pub use memory::MemoryStore;
-pub use postgres::PostgresStore;
+pub use memory::MemoryApiStore;
+pub use postgres::PgApiStore;
 
 use std::collections::HashMap;
 
@@ -28,8 +29,8 @@ pub enum Error {
     },
     #[error("unexpected data from PostgreSQL: {0}")]
     Decode(String),
-    #[error("cannot prepare the coordinator's tables: {0}")]
-    Coordinator(#[from] memory_coordinator::synth::Error),
+    #[error("the event store failed: {0}")]
+    Events(#[from] tge_events::Error),
 }
 
 pub(crate) fn query_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
