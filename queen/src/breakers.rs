@@ -58,7 +58,7 @@ pub(crate) async fn run(queen: Queen, memory: Arc<dyn Memory>, every: Duration) 
                         tracing::info!(
                             source,
                             "source breaker half-open: one probe poll goes through"
-                        )
+                        );
                     }
                     Phase::Closed => tracing::info!(source, "source breaker closed: polls resume"),
                 }

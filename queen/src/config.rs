@@ -56,7 +56,9 @@ pub struct QueenConfig {
     pub grpc_addr: SocketAddr,
     /// `/health`, `/ready`, `/metrics`.
     pub metrics_addr: SocketAddr,
+    /// Where the queue is kept durable.
     pub store: StoreKind,
+    /// PostgreSQL URL of the `postgres` store (unused by the others).
     pub database_url: String,
     /// Journal of the `file` store.
     pub journal_path: std::path::PathBuf,
@@ -118,12 +120,18 @@ impl Default for QueenConfig {
 /// A configuration that cannot work.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A `[kinds.<name>]` table names no agent kind (the name given).
     #[error(
         "unknown task kind `{0}` in [kinds]; known: scraping-specialist, keyword-precision, api-reliability, performance-optimizer, data-quality"
     )]
     UnknownKind(String),
+    /// A duration or size setting is zero.
     #[error("{field} must be positive")]
-    NotPositive { field: &'static str },
+    NotPositive {
+        /// The setting's name (e.g. `aging_ms`).
+        field: &'static str,
+    },
+    /// A `[sources.<id>]` table cannot work.
     #[error(transparent)]
     Source(#[from] SourceError),
 }
@@ -177,8 +185,7 @@ impl QueenConfig {
             self.kinds
                 .iter()
                 .find(|(name, _)| name.replace('_', "-") == kind.name())
-                .map(|(_, p)| p.clone())
-                .unwrap_or_else(|| self.default_policy.clone())
+                .map_or_else(|| self.default_policy.clone(), |(_, p)| p.clone())
         })
     }
 }

@@ -26,8 +26,11 @@ struct Inner {
 
 /// Background tasks of a queen, to await on shutdown.
 pub struct Tasks {
+    /// Writes scheduler changes to the store in batches.
     pub persister: JoinHandle<()>,
+    /// Runs the scheduler's timers (leases, backoffs, schedules) every `tick_ms`.
     pub ticker: JoinHandle<()>,
+    /// Refreshes the queue and agent gauges once a second.
     pub metrics: JoinHandle<()>,
 }
 
@@ -77,7 +80,7 @@ impl Queen {
         self.inner
             .scheduler
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs `f` on the scheduler and queues its writes (not waiting for
@@ -158,6 +161,6 @@ async fn ticker(queen: Queen) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        queen.with(|s, now| s.tick(now));
+        queen.with(super::scheduler::Scheduler::tick);
     }
 }

@@ -28,8 +28,11 @@ const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 
 /// A started queen.
 pub struct Running {
+    /// Handle to the running queen (scheduler, admin operations).
     pub queen: Queen,
+    /// Address the gRPC server is bound to (the actual port when 0 was asked).
     pub grpc_addr: SocketAddr,
+    /// Address the `/health`, `/ready` and `/metrics` server is bound to.
     pub metrics_addr: SocketAddr,
     stop: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,

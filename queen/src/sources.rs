@@ -15,12 +15,19 @@ pub use swarm_proto::names::source_schedule as schedule_name;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
+    /// An RSS 2.0 feed.
     Rss,
+    /// An Atom feed.
     Atom,
+    /// A JSON Feed (jsonfeed.org).
     JsonFeed,
+    /// A JSON API read through a [`JsonMappingConfig`].
     JsonApi,
+    /// An HTML page read through [`HtmlConfig`] selectors.
     Html,
+    /// X (Twitter) recent search for `query`.
     XSearch,
+    /// A WebSocket stream of JSON messages (mapped like a JSON API).
     Websocket,
 }
 
@@ -43,12 +50,19 @@ impl SourceKind {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JsonMappingConfig {
+    /// Pointer to the array of items (empty: the document itself is the item list).
     pub items: String,
+    /// Pointer to an item's id, relative to the item (empty or absent: the URL serves as id).
     pub id: String,
+    /// Pointer to an item's title, relative to the item.
     pub title: String,
+    /// Pointer to an item's URL, relative to the item.
     pub url: String,
+    /// Pointer to an item's body text, relative to the item.
     pub text: String,
+    /// Pointer to the publication time (RFC 3339, or epoch seconds or ms).
     pub published: String,
+    /// Pointer to a language tag (`en`) of the item (empty: detected from the text).
     pub language: String,
 }
 
@@ -56,10 +70,15 @@ pub struct JsonMappingConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HtmlConfig {
+    /// Selector of each item (required).
     pub item: String,
+    /// Selector of the item's title, relative to the item; may end in `@attr`.
     pub title: String,
+    /// Selector of the item's link (e.g. `a@href`), relative to the item.
     pub link: String,
+    /// Selector of the item's body text, relative to the item.
     pub text: String,
+    /// Selector of the item's publication time, relative to the item.
     pub published: String,
 }
 
@@ -67,19 +86,24 @@ pub struct HtmlConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
+    /// What the source is and how it is read.
     pub kind: SourceKind,
+    /// Where it is fetched: `http(s)://`, or `ws(s)://` for a WebSocket source.
     pub url: String,
     /// Poll interval (for a WebSocket source: how often its listener is
     /// checked and restarted if it died).
     #[serde(default = "default_interval_ms")]
     pub interval_ms: u64,
+    /// Paused sources keep their schedule but are not polled.
     #[serde(default)]
     pub paused: bool,
     /// Exchange announcement APIs may deserve `high`.
     #[serde(default)]
     pub priority: Option<String>,
+    /// JSON field mapping; required for `json_api`, used by `websocket`.
     #[serde(default)]
     pub json: Option<JsonMappingConfig>,
+    /// CSS selectors; required for `html`.
     #[serde(default)]
     pub html: Option<HtmlConfig>,
     /// X recent-search query.
@@ -98,7 +122,9 @@ pub const MIN_INTERVAL_MS: u64 = 500;
 #[derive(Debug, thiserror::Error)]
 #[error("source `{id}`: {problem}")]
 pub struct SourceError {
+    /// The source's id (its `[sources.<id>]` key).
     pub id: String,
+    /// What is wrong with the table.
     pub problem: String,
 }
 

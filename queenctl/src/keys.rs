@@ -48,10 +48,10 @@ fn info_json(k: &ApiKeyInfo) -> Value {
     serde_json::to_value(key).unwrap_or(Value::Null)
 }
 
-fn pretty(value: Value) -> String {
+fn pretty(value: &Value) -> String {
     format!(
         "{}\n",
-        serde_json::to_string_pretty(&value).unwrap_or_default()
+        serde_json::to_string_pretty(value).unwrap_or_default()
     )
 }
 
@@ -84,7 +84,7 @@ pub async fn execute(
                 .ok_or_else(|| anyhow::anyhow!("the queen answered no key record"))?;
             let key = created.key;
             if json {
-                pretty(json!({ "key": key, "info": info_json(&info) }))
+                pretty(&json!({ "key": key, "info": info_json(&info) }))
             } else {
                 format!(
                     "{}\nkey (shown once, keep it): {key}\n",
@@ -100,7 +100,7 @@ pub async fn execute(
                 .into_inner()
                 .keys;
             if json {
-                pretty(Value::Array(keys.iter().map(info_json).collect()))
+                pretty(&Value::Array(keys.iter().map(info_json).collect()))
             } else {
                 table::render(&HEADERS, &keys.iter().map(row).collect::<Vec<_>>())
             }

@@ -287,9 +287,7 @@ fn spec(
         priority: priority as i32,
         dedup_key: dedup_key.unwrap_or_default(),
         max_attempts: max_attempts.unwrap_or(0),
-        not_before_unix_ms: delay_ms
-            .map(|d| swarm_common::time::now_ms() + d as i64)
-            .unwrap_or(0),
+        not_before_unix_ms: delay_ms.map_or(0, |d| swarm_common::time::now_ms() + d as i64),
         trace_context: Default::default(),
     }
 }

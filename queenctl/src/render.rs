@@ -24,8 +24,8 @@ fn ago(ms: i64) -> String {
     }
 }
 
-fn pretty(value: Value) -> String {
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+fn pretty(value: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
     s.push('\n');
     s
 }
@@ -33,7 +33,7 @@ fn pretty(value: Value) -> String {
 /// A one-line confirmation.
 pub fn message(json: bool, text: &str) -> String {
     if json {
-        pretty(json!({ "message": text }))
+        pretty(&json!({ "message": text }))
     } else {
         format!("{text}\n")
     }
@@ -47,7 +47,7 @@ fn task_json(info: &TaskInfo) -> Value {
         "state": TaskState::try_from(info.state).unwrap_or_default().name(),
         "kind": kind_name(spec.kind),
         "priority": Priority::try_from(spec.priority).unwrap_or_default().name(),
-        "payload": spec.payload.as_ref().map(|p| p.variant_name()).unwrap_or("empty"),
+        "payload": spec.payload.as_ref().map_or("empty", swarm_proto::v1::TaskPayload::variant_name),
         "attempt": task.attempt,
         "max_attempts": task.max_attempts,
         "dedup_key": spec.dedup_key,
@@ -63,7 +63,7 @@ fn task_json(info: &TaskInfo) -> Value {
 /// Tasks as a table or JSON array.
 pub fn tasks(tasks: &[TaskInfo], json: bool) -> String {
     if json {
-        return pretty(Value::Array(tasks.iter().map(task_json).collect()));
+        return pretty(&Value::Array(tasks.iter().map(task_json).collect()));
     }
     let rows: Vec<Vec<String>> = tasks
         .iter()
@@ -105,7 +105,7 @@ pub fn tasks(tasks: &[TaskInfo], json: bool) -> String {
 /// Submitted ids.
 pub fn submitted(tasks: &[SubmittedTask], json: bool) -> String {
     if json {
-        return pretty(Value::Array(
+        return pretty(&Value::Array(
             tasks
                 .iter()
                 .map(|t| json!({ "id": t.id, "deduplicated": t.deduplicated }))
@@ -134,7 +134,7 @@ pub fn submitted(tasks: &[SubmittedTask], json: bool) -> String {
 /// Replayed ids.
 pub fn replayed(ids: &[u64], json: bool) -> String {
     if json {
-        return pretty(json!({ "replayed": ids }));
+        return pretty(&json!({ "replayed": ids }));
     }
     format!("replayed {} task(s): {ids:?}\n", ids.len())
 }
@@ -142,7 +142,7 @@ pub fn replayed(ids: &[u64], json: bool) -> String {
 /// Connected agents.
 pub fn agents(agents: &[AgentInfo], json: bool) -> String {
     if json {
-        return pretty(Value::Array(
+        return pretty(&Value::Array(
             agents
                 .iter()
                 .map(|a| {
@@ -209,7 +209,7 @@ pub fn stats(stats: &Stats, json: bool) -> String {
         })
         .collect();
     if json {
-        return pretty(json!({
+        return pretty(&json!({
             "epoch": stats.epoch, "started_unix_ms": stats.started_unix_ms,
             "submitted": stats.submitted, "completed": stats.completed,
             "rejected_results": stats.rejected_results, "kinds": per_kind,
@@ -275,12 +275,11 @@ pub fn schedules(schedules: &[Schedule], json: bool) -> String {
         let payload = spec
             .payload
             .as_ref()
-            .map(|p| p.variant_name())
-            .unwrap_or("empty");
+            .map_or("empty", swarm_proto::v1::TaskPayload::variant_name);
         (payload, kind_name(spec.kind))
     };
     if json {
-        return pretty(Value::Array(
+        return pretty(&Value::Array(
             schedules
                 .iter()
                 .map(|s| {

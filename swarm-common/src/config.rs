@@ -12,20 +12,31 @@ use toml::{Table, Value};
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The config file could not be read.
     #[error("cannot read config file {path}: {source}")]
     Read {
+        /// The file's path, as given.
         path: String,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The config file is not TOML.
     #[error("config file {path} is not valid TOML: {source}")]
     Parse {
+        /// The file's path, as given.
         path: String,
+        /// The TOML syntax error.
         source: toml::de::Error,
     },
+    /// An environment variable sets a key that is also a table (or below a plain value).
     #[error(
         "environment variable {name} conflicts with another setting (a value and a section at once)"
     )]
-    EnvConflict { name: String },
+    EnvConflict {
+        /// The variable's name.
+        name: String,
+    },
+    /// The merged file and environment do not fit the configuration type.
     #[error("invalid configuration: {0}")]
     Invalid(#[from] toml::de::Error),
 }
@@ -68,7 +79,7 @@ pub fn load_from<T: DeserializeOwned>(
         let Some(rest) = name.strip_prefix(&prefix) else {
             continue;
         };
-        let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+        let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
         overlay(&mut table, &path, parse_scalar(&raw))
             .map_err(|()| Error::EnvConflict { name: name.clone() })?;
     }

@@ -4,6 +4,7 @@
 /// A swarm service and its default ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Service {
+    /// Service name (`queen`, `memory-coordinator`, an agent kind, …).
     pub name: &'static str,
     /// Main port (gRPC or HTTP API).
     pub port: u16,

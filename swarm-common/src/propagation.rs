@@ -63,7 +63,7 @@ pub fn current_context_map() -> HashMap<String, String> {
     let cx = tracing::Span::current().context();
     let mut map = HashMap::new();
     opentelemetry::global::get_text_map_propagator(|p| {
-        p.inject_context(&cx, &mut MapInjector(&mut map))
+        p.inject_context(&cx, &mut MapInjector(&mut map));
     });
     map
 }
@@ -88,7 +88,7 @@ pub fn set_parent_from_metadata(span: &tracing::Span, metadata: &MetadataMap) {
 pub fn inject_into_metadata(metadata: &mut MetadataMap) {
     let cx = tracing::Span::current().context();
     opentelemetry::global::get_text_map_propagator(|p| {
-        p.inject_context(&cx, &mut MetadataInjector(metadata))
+        p.inject_context(&cx, &mut MetadataInjector(metadata));
     });
 }
 
@@ -133,7 +133,7 @@ mod tests {
         let cx = opentelemetry::global::get_text_map_propagator(|p| p.extract(&MapExtractor(&map)));
         let mut out = HashMap::new();
         opentelemetry::global::get_text_map_propagator(|p| {
-            p.inject_context(&cx, &mut MapInjector(&mut out))
+            p.inject_context(&cx, &mut MapInjector(&mut out));
         });
         assert_eq!(trace_id(&out), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
     }

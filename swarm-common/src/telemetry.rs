@@ -47,8 +47,14 @@ pub struct TelemetryArgs {
 /// Why telemetry could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The OTLP trace exporter could not be built.
     #[error("cannot build the OTLP exporter for {endpoint}: {message}")]
-    Otlp { endpoint: String, message: String },
+    Otlp {
+        /// The OTLP collector endpoint configured.
+        endpoint: String,
+        /// The exporter builder's error text.
+        message: String,
+    },
 }
 
 /// Keeps the trace pipeline alive; call [`Telemetry::shutdown`] before exit

@@ -60,7 +60,9 @@ fn seq_of(id: &str) -> Option<u64> {
 
 impl LocalMemory {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn deliver_new(

@@ -8,8 +8,15 @@ use tokio::sync::mpsc;
 /// A memory failure.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A Redis command failed (connection, script or server error).
     #[error("redis {op}: {message}")]
-    Redis { op: &'static str, message: String },
+    Redis {
+        /// The operation that failed (e.g. `connect`, `build subscriber`).
+        op: &'static str,
+        /// The client's error text.
+        message: String,
+    },
+    /// The memory URL or settings cannot work (the problem, described).
     #[error("invalid memory configuration: {0}")]
     Config(String),
 }
@@ -31,12 +38,14 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub struct Delivery {
     /// Stream entry id (`<ms>-<seq>`).
     pub id: String,
+    /// The bytes appended (usually a JSON-encoded envelope).
     pub payload: Vec<u8>,
 }
 
 /// Outcome of taking a token from a rate-limit bucket.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateDecision {
+    /// Whether a token was taken (the call may go ahead).
     pub allowed: bool,
     /// When not allowed: how long until a token is available.
     pub retry_after: Duration,

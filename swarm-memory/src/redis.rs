@@ -274,7 +274,7 @@ impl Memory for RedisMemory {
                 let entries = parse::entries(parts.swap_remove(1));
                 let next = parts
                     .first()
-                    .and_then(|v| v.as_string())
+                    .and_then(fred::types::Value::as_string)
                     .unwrap_or_else(|| "0-0".to_string());
                 (next, entries)
             }

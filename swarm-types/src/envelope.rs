@@ -11,11 +11,16 @@ pub const ENVELOPE_VERSION: u32 = 1;
 /// across Redis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope<T> {
+    /// Layout version; [`ENVELOPE_VERSION`] when written by this build.
     pub version: u32,
+    /// Name of the sending agent or component.
     pub producer: String,
+    /// When the message was sent (Unix ms).
     pub sent_unix_ms: i64,
+    /// W3C trace context (`traceparent`, `tracestate`) of the sender's span; empty outside a trace.
     #[serde(default)]
     pub trace_context: HashMap<String, String>,
+    /// The message itself.
     pub body: T,
 }
 

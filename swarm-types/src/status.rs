@@ -7,10 +7,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// A TGE has been announced, with no date yet.
     Announced,
+    /// The TGE has a date.
     Scheduled,
+    /// The token is live (trading or claimable).
     Live,
+    /// The TGE was put off; a later reschedule lifts this.
     Postponed,
+    /// The TGE will not happen.
     Cancelled,
 }
 

@@ -34,8 +34,11 @@ use tokio::sync::watch;
 /// Options of an embedded run.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Address of the queen's gRPC server (agents and admin).
     pub grpc_addr: SocketAddr,
+    /// Address of the queen's `/health`, `/ready` and `/metrics`.
     pub metrics_addr: SocketAddr,
+    /// Address of the memory coordinator's HTTP server (health, metrics, recent findings).
     pub coordinator_addr: SocketAddr,
     /// The query API (anonymous reads; no keys in the embedded run).
     pub api_addr: SocketAddr,

@@ -32,8 +32,10 @@ pub struct AgentArgs {
     /// process) for the specialists that share findings and state.
     #[arg(long, env = "SWARM_REDIS_URL", default_value = "local")]
     pub redis_url: String,
+    /// Names of the findings stream and the memory-sync channel.
     #[command(flatten)]
     pub layout: swarm_memory::Layout,
+    /// Logging and tracing flags.
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
 }

@@ -48,9 +48,11 @@ type Background = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// A built specialist: its task handler and the work it does besides
 /// tasks (watching a config file, following event notices).
 pub struct Component {
+    /// The task kind the specialist runs.
     pub kind: AgentKind,
     /// Concurrent tasks unless the operator says otherwise.
     pub default_capacity: u32,
+    /// Runs each leased task.
     pub handler: Arc<dyn Handler>,
     background: Vec<Background>,
 }

@@ -5,6 +5,7 @@ use swarm_proto::v1::{Task, TaskPayload, TaskSpec, task_payload};
 /// One task handed to a handler.
 #[derive(Debug, Clone)]
 pub struct TaskContext {
+    /// The leased task as the queen sent it (spec, attempt, lease token).
     pub task: Task,
 }
 
@@ -52,6 +53,7 @@ pub struct Done {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct HandlerError {
+    /// What went wrong, for the task's `last_error` and logs.
     pub message: String,
     /// Whether trying again later may succeed.
     pub retryable: bool,

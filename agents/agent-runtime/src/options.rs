@@ -13,14 +13,17 @@ pub struct AgentOptions {
     pub queen_addr: String,
     /// Unique per replica; shown by `queenctl agents`.
     pub agent_id: String,
+    /// The task kind this agent runs (announced in its Hello).
     pub kind: AgentKind,
     /// Tasks run concurrently at most (= credits granted).
     pub capacity: u32,
+    /// Build version announced to the queen (default: the crate version).
     pub version: String,
     /// `/health`, `/ready`, `/metrics`; `None` = not served.
     pub metrics_addr: Option<SocketAddr>,
     /// First reconnect delay; doubles up to `reconnect_max`.
     pub reconnect_min: Duration,
+    /// Longest reconnect delay.
     pub reconnect_max: Duration,
     /// Append `<task id> <unix micros>` for every task completed
     /// successfully to this file (an audit trail; tests and the benchmark

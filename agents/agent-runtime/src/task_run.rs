@@ -155,8 +155,7 @@ pub(crate) type CompletionLog = std::io::BufWriter<std::fs::File>;
 fn unix_micros() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_micros())
 }
 
 pub(crate) fn open_log(options: &AgentOptions) -> Option<CompletionLog> {

@@ -28,8 +28,11 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
+    /// A change that creates a new event.
     Created,
+    /// A change of an existing event's status (or of one whose last status is unknown).
     StatusChange,
+    /// Any other update of an event (date, corroboration, …).
     AnyUpdate,
 }
 
@@ -37,9 +40,11 @@ pub enum Trigger {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RuleConfig {
+    /// Lowest event confidence (0.0–1.0) that alerts; default 0.7.
     pub min_confidence: f64,
     /// Project names (case-insensitive); empty = every project.
     pub watchlist: Vec<String>,
+    /// Which changes alert; default created and status changes.
     pub on: Vec<Trigger>,
 }
 
@@ -73,33 +78,45 @@ pub enum TargetKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
+    /// Unique name (no `:`), used in logs and delivery keys.
     pub name: String,
+    /// How alerts are delivered.
     pub kind: TargetKind,
+    /// Endpoint of a webhook, Slack or Discord target (http(s) URL; unused otherwise).
     #[serde(default)]
     pub url: String,
+    /// Webhook signing secret, inline (takes precedence over `secret_env`).
     #[serde(default)]
     pub secret: Option<String>,
+    /// The variable holding the webhook signing secret.
     #[serde(default)]
     pub secret_env: Option<String>,
+    /// Telegram bot API base URL; default `https://api.telegram.org`.
     #[serde(default = "telegram_api")]
     pub api_base: String,
+    /// Telegram bot token, inline (takes precedence over `bot_token_env`).
     #[serde(default)]
     pub bot_token: Option<String>,
+    /// The variable holding the Telegram bot token.
     #[serde(default)]
     pub bot_token_env: Option<String>,
+    /// Telegram chat to post in (required for Telegram).
     #[serde(default)]
     pub chat_id: String,
     /// `smtp://host:port` (STARTTLS when offered; `?tls=required` to insist)
     /// or `smtps://host:465` (TLS from the start).
     #[serde(default)]
     pub smtp_url: String,
+    /// SMTP login name (authenticates only together with `smtp_password_env`).
     #[serde(default)]
     pub smtp_user: Option<String>,
     /// The variable holding the SMTP password.
     #[serde(default)]
     pub smtp_password_env: Option<String>,
+    /// Sender address of emails.
     #[serde(default)]
     pub from: String,
+    /// Recipient addresses of emails (at least one for email targets).
     #[serde(default)]
     pub to: Vec<String>,
 }
@@ -112,17 +129,26 @@ fn telegram_api() -> String {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AlertConfig {
+    /// When changes alert.
     pub rule: RuleConfig,
+    /// Where alerts go (none: events are not watched at all).
     pub targets: Vec<Target>,
 }
 
 /// A configuration that cannot work.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The file or an environment override could not be read or parsed.
     #[error(transparent)]
     Load(#[from] swarm_common::config::Error),
+    /// A target lacks what its kind needs (or its name is bad or reused).
     #[error("target `{target}`: {problem}")]
-    Target { target: String, problem: String },
+    Target {
+        /// The target's name.
+        target: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 fn secret(value: &Option<String>, env: &Option<String>) -> Option<String> {

@@ -14,8 +14,11 @@ use crate::signing;
 #[derive(Debug, thiserror::Error)]
 #[error("delivery to `{target}` failed: {message}")]
 pub struct DeliveryError {
+    /// Name of the target the delivery was for.
     pub target: String,
+    /// What went wrong (the HTTP status or the transport error, without the URL).
     pub message: String,
+    /// Whether a later retry may succeed (transport errors, 5xx, 408, 429).
     pub retryable: bool,
 }
 

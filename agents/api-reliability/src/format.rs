@@ -8,12 +8,19 @@ use crate::config::{Target, TargetKind};
 /// An alert about a TGE event (carried as JSON in `DeliverAlert.event_json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
+    /// The event's id in the synthesis store.
     pub event_id: i64,
+    /// The event version that alerted (1 = just created).
     pub version: i32,
+    /// The project the event belongs to.
     pub project: String,
+    /// The project's ticker, when known.
     pub symbol: Option<String>,
+    /// Lifecycle status name (`announced`, `scheduled`, `live`, …).
     pub status: String,
+    /// The event's confidence (0.0–1.0).
     pub confidence: f64,
+    /// Distinct sources reporting the event.
     pub corroboration: i32,
     /// created, status_change or update.
     pub reason: String,
@@ -42,6 +49,10 @@ impl Alert {
 
 /// The JSON body for `target`, with the idempotency key for the generic
 /// webhook (chat services get only the text).
+#[allow(
+    clippy::match_same_arms,
+    reason = "one arm per target kind; email only shares Slack's shape as a placeholder"
+)]
 pub fn body(target: &Target, alert: &Alert, idempotency_key: &str) -> Value {
     match target.kind {
         TargetKind::Webhook => json!({

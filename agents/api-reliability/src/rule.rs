@@ -7,8 +7,11 @@ use crate::config::{RuleConfig, Trigger};
 /// Why an alert is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
+    /// The event was just created.
     Created,
+    /// The event's status differs from the last one seen.
     StatusChange,
+    /// Any other change, when the rule asks for every update.
     Update,
 }
 

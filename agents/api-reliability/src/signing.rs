@@ -25,10 +25,16 @@ pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// Why a signature was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
+    /// The header lacks a parseable `t=` timestamp or hex `v1=` signature.
     #[error("malformed signature header")]
     Malformed,
+    /// The timestamp is further from now than the tolerance (a replay or a bad clock).
     #[error("timestamp outside the tolerance ({age_secs} s away)")]
-    Stale { age_secs: i64 },
+    Stale {
+        /// Now minus the timestamp, in seconds (negative: in the future).
+        age_secs: i64,
+    },
+    /// The HMAC does not match the body and timestamp.
     #[error("signature does not match")]
     Mismatch,
 }

@@ -164,8 +164,11 @@ const FILLER: &[&str] = &[
 /// A proposed project name.
 #[derive(Debug, Clone)]
 pub struct Candidate {
+    /// The name as the text spells it.
     pub name: String,
+    /// A ticker proposed with the name, when one was.
     pub symbol: Option<String>,
+    /// Plausibility: base score plus context bonuses and penalties; chosen only above 0.
     pub score: f64,
 }
 
@@ -271,9 +274,7 @@ impl<'t> Candidates<'t> {
                 c.score -= 1.0;
             }
             // a name in lower case only in running text is a word, not a name
-            if !c.name.chars().any(|ch| ch.is_uppercase())
-                && !text.contains(&format!("${}", c.name))
-            {
+            if !c.name.chars().any(char::is_uppercase) && !text.contains(&format!("${}", c.name)) {
                 c.score -= 0.5;
             }
             ranked.push(c);
@@ -624,7 +625,7 @@ pub fn propose_pairs(text: &str, out: &mut Candidates<'_>) {
         let boundary = ticker_start == 0
             || !bytes
                 .get(ticker_start - 1)
-                .is_some_and(|b| b.is_ascii_alphanumeric());
+                .is_some_and(u8::is_ascii_alphanumeric);
         if boundary
             && is_ticker(ticker)
             && inside.chars().any(char::is_lowercase)
@@ -632,7 +633,7 @@ pub fn propose_pairs(text: &str, out: &mut Candidates<'_>) {
             && inside
                 .split_whitespace()
                 .next()
-                .is_some_and(|w| w.chars().next().is_some_and(|c| c.is_alphanumeric()))
+                .is_some_and(|w| w.chars().next().is_some_and(char::is_alphanumeric))
         {
             let base = if open < 200 { 3.5 } else { 3.0 };
             out.propose(inside, Some(ticker), base);

@@ -8,9 +8,12 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct WatchedProject {
+    /// The project's name, as reported in detections.
     pub project: String,
+    /// Other names the project goes by in texts.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The project's tickers; the first is reported as its symbol.
     #[serde(default)]
     pub tickers: Vec<String>,
     /// Words that, near the name, mean another sense of it (a place, a
@@ -27,7 +30,12 @@ pub enum KnownToken {
     /// Trading for as long as it matters: `"BTC"`.
     Always(String),
     /// Trading since a date: `{ name = "JUP", since = "2024-01-31" }`.
-    Since { name: String, since: String },
+    Since {
+        /// Name or ticker, matched case-insensitively.
+        name: String,
+        /// First trading day, ISO (`YYYY-MM-DD`).
+        since: String,
+    },
 }
 
 impl KnownToken {
@@ -56,6 +64,7 @@ pub const LAUNCH_GRACE_MS: i64 = 14 * 86_400_000;
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// Projects to attribute by name and flag as watched (empty: none).
     pub watchlist: Vec<WatchedProject>,
     /// Names and tickers of tokens that already trade.
     pub known_tokens: Vec<KnownToken>,

@@ -558,8 +558,11 @@ const PHRASES: &[(&str, Cue)] = &[
 /// One cue found in a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
+    /// Which cue matched.
     pub cue: Cue,
+    /// Byte offset of the match in the text.
     pub start: usize,
+    /// Byte offset just past the match.
     pub end: usize,
 }
 

@@ -8,9 +8,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
+    /// A calendar day (`2027-03-04`).
     Day,
+    /// A month (`2027-03`).
     Month,
+    /// A quarter (`2027-Q1`).
     Quarter,
+    /// No date found.
     Unknown,
 }
 
@@ -18,7 +22,9 @@ pub enum Precision {
 /// quarter (`2027-Q1`), or nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventDate {
+    /// The date in ISO form, `None` when none was found.
     pub value: Option<String>,
+    /// How precise `value` is.
     pub precision: Precision,
 }
 

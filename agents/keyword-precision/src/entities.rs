@@ -10,8 +10,11 @@ use crate::config::{Config, WatchedProject};
 /// A project and ticker attributed to a text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Attribution {
+    /// The project's name (a watchlist name, or as the text spells it); `None` if not found.
     pub project: Option<String>,
+    /// The ticker, without `$`, when found.
     pub symbol: Option<String>,
+    /// Whether the project came from the watchlist.
     pub watchlist: bool,
 }
 

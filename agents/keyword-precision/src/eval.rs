@@ -10,18 +10,26 @@ use crate::{Classifier, Decision, Document};
 /// `"tge"`/`"not_tge"` (the shared development set's form).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Example {
+    /// Example id, carried into [`Case::id`].
     pub id: String,
+    /// The document text the classifier reads.
     pub text: String,
+    /// Whether the text announces a TGE.
     #[serde(deserialize_with = "label")]
     pub label: bool,
+    /// The project the TGE belongs to (checked against the attribution); `None` for negatives.
     #[serde(default)]
     pub project: Option<String>,
+    /// The project's ticker, also accepted as the attribution.
     #[serde(default)]
     pub symbol: Option<String>,
+    /// Free-form grouping of the example (e.g. a hard-negative category), shown in cases.
     #[serde(default)]
     pub category: Option<String>,
+    /// Kind of source the text came from, if recorded.
     #[serde(default)]
     pub source_kind: Option<String>,
+    /// ISO 639-1 language code (`lang` accepted too), if recorded.
     #[serde(default, alias = "lang")]
     pub language: Option<String>,
 }
@@ -64,9 +72,13 @@ pub fn parse_examples(text: &str) -> Result<Vec<Example>, String> {
 /// One bin of the reliability table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bin {
+    /// Lower confidence bound of the bin (inclusive).
     pub from: f64,
+    /// Upper confidence bound of the bin.
     pub to: f64,
+    /// Examples whose confidence fell in the bin.
     pub count: usize,
+    /// Mean confidence of those examples (0.0 when empty).
     pub mean_confidence: f64,
     /// Share of TGEs among the bin's examples.
     pub observed: f64,
@@ -75,25 +87,40 @@ pub struct Bin {
 /// A misclassified or misattributed example.
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
+    /// The example's id.
     pub id: String,
+    /// `false_positive`, `false_negative` or `wrong_project`.
     pub kind: &'static str,
+    /// The classifier's confidence (0.0–1.0).
     pub confidence: f64,
+    /// The labelled project, if any.
     pub expected_project: Option<String>,
+    /// The project the classifier attributed, if any.
     pub predicted_project: Option<String>,
+    /// The example's category, if any.
     pub category: Option<String>,
+    /// The example's text.
     pub text: String,
 }
 
 /// Metrics over a labelled set.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Examples evaluated.
     pub examples: usize,
+    /// Examples labelled TGE.
     pub positives: usize,
+    /// Detected and labelled TGE.
     pub true_positives: usize,
+    /// Detected but labelled not TGE.
     pub false_positives: usize,
+    /// Labelled TGE but not detected.
     pub false_negatives: usize,
+    /// `tp / (tp + fp)` (0.0 when nothing was detected).
     pub precision: f64,
+    /// `tp / (tp + fn)` (0.0 when there are no positives).
     pub recall: f64,
+    /// Harmonic mean of precision and recall.
     pub f1: f64,
     /// Among true positives, share attributed to the labelled project.
     pub attribution_accuracy: f64,
@@ -101,6 +128,7 @@ pub struct Report {
     pub brier: f64,
     /// Ten equal-width confidence bins.
     pub reliability: Vec<Bin>,
+    /// Misclassified and misattributed examples, in example order.
     pub cases: Vec<Case>,
 }
 

@@ -34,7 +34,9 @@ const TITLE_BYTES: usize = 300;
 /// A sparse feature vector (indices unique).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Features {
+    /// Bucket indices (below [`DIM`]), unique.
     pub indices: Vec<u32>,
+    /// The value of each bucket in `indices`, in the same order.
     pub values: Vec<f32>,
 }
 
@@ -237,9 +239,13 @@ fn cue_name(cue: Cue) -> &'static str {
 /// Facts about the text the rules module knows and the hashing cannot see.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shapes {
+    /// The focus sentence holds a date.
     pub has_date: bool,
+    /// The title (first line) holds a ticker.
     pub has_ticker_in_title: bool,
+    /// The text has a `$` and a ticker (a cashtag like `$QNT`).
     pub has_cashtag: bool,
+    /// The text has a `(` and a ticker (a "Name (TICK)" form).
     pub has_name_ticker: bool,
 }
 

@@ -50,10 +50,13 @@ pub use dates::{EventDate, Precision};
 /// What is classified.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Document {
+    /// Caller's id for the document (echoed in logs; may be empty).
     #[serde(default)]
     pub id: String,
+    /// Title; read before the text (may be empty).
     #[serde(default)]
     pub title: String,
+    /// Body text.
     pub text: String,
     /// Publish time (unix ms) to resolve dates like "tomorrow"; 0 =
     /// unknown (dates resolve against now; "already trades" is judged
@@ -65,24 +68,34 @@ pub struct Document {
 /// A piece of the text that supports the decision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Span {
+    /// Byte offset of the start, in the normalized text.
     pub start: usize,
+    /// Byte offset just past the end.
     pub end: usize,
+    /// The matched text.
     pub text: String,
 }
 
 /// The classifier's answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct Decision {
+    /// Whether the document announces a TGE (confidence at or above the threshold, not cancelled).
     pub is_tge: bool,
+    /// The project the TGE is attributed to, if found.
     pub project: Option<String>,
+    /// The project's ticker, if found.
     pub symbol: Option<String>,
+    /// Whether the project is on the configured watchlist.
     pub watchlist: bool,
+    /// The TGE's date, as precise as the text gives it.
     pub event_date: EventDate,
     /// Probability that the document announces a TGE.
     pub confidence: f64,
+    /// The cue words of the deciding sentence.
     pub evidence: Vec<Span>,
     /// The sentence the decision rests on.
     pub snippet: String,
+    /// Every weight that applied and the model's probability, for explanations.
     pub reasons: Vec<String>,
     /// Not an announcement, but news about a TGE's lifecycle ("X postpones
     /// its TGE", "Y cancels its token launch"): the event it names, if one
@@ -95,7 +108,9 @@ pub struct Decision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StatusUpdate {
+    /// The TGE is put off to a later date.
     Postponed,
+    /// The TGE will not happen.
     Cancelled,
 }
 
@@ -330,7 +345,9 @@ impl Classifier {
 pub struct Reading {
     /// The normalized text (title first).
     pub text: String,
+    /// Publish time (Unix ms) the dates were resolved against; `None` when unknown.
     pub published: Option<i64>,
+    /// The rule cues, signals, attribution and score of the text.
     pub analysis: rules::Analysis,
     /// The model's input; `None` when the text has no token word at all.
     pub features: Option<features::Features>,
@@ -341,8 +358,7 @@ use rules::first_line;
 fn swarm_now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl Default for Classifier {

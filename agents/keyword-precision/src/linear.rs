@@ -8,9 +8,13 @@ use crate::features::{DIM, Features};
 /// Training settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
+    /// Passes over the training data (each in a fresh shuffled order).
     pub epochs: usize,
+    /// AdaGrad base step size.
     pub learning_rate: f64,
+    /// L2 penalty per weight (applied on every update of that weight).
     pub l2: f64,
+    /// Seed of the shuffle, so a training run is reproducible.
     pub seed: u64,
 }
 
@@ -28,7 +32,9 @@ impl Default for Settings {
 /// A raw (uncalibrated) linear scorer.
 #[derive(Debug, Clone)]
 pub struct Linear {
+    /// One weight per hashed feature bucket (`DIM` of them).
     pub weights: Vec<f32>,
+    /// Intercept of the log-odds.
     pub bias: f64,
 }
 
@@ -42,7 +48,9 @@ impl Linear {
 /// Platt scaling: P = σ(a·score + b).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Platt {
+    /// Slope on the raw score.
     pub a: f64,
+    /// Offset of the calibrated log-odds.
     pub b: f64,
 }
 

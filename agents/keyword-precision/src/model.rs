@@ -13,23 +13,41 @@ use crate::cues::{Cue, Hit};
 
 /// Weights of the score (log-odds).
 pub mod weights {
+    /// Starting score of a token-event sentence (P ≈ 0.10 with nothing else).
     pub const BIAS: f64 = -2.2;
+    /// The sentence says TGE / token generation event.
     pub const TGE: f64 = 3.4;
+    /// A token launch (used only when there is no TGE cue).
     pub const LAUNCH: f64 = 2.6;
+    /// A claim or airdrop going live (when there is no TGE cue).
     pub const CLAIM: f64 = 3.0;
+    /// A listing on a venue for new tokens (when there is no TGE, claim or launch cue).
     pub const LISTING_NEW: f64 = 2.8;
+    /// A new-token venue without a listing cue.
     pub const NEW_VENUE: f64 = 2.2;
+    /// A plain listing, the weakest core cue.
     pub const LISTING: f64 = 0.8;
+    /// Event framing (dates set, "goes live", "opens").
     pub const EVENT: f64 = 1.2;
+    /// The sentence carries a date.
     pub const DATE: f64 = 0.9;
+    /// The sentence names a ticker.
     pub const TICKER: f64 = 0.4;
+    /// Speculation ("could", "rumoured") in the token event's clause.
     pub const SPECULATION: f64 = -4.2;
+    /// Negation or denial ("no plans for a token") in the token event's clause.
     pub const NEGATION: f64 = -4.6;
+    /// Looking back at a past event.
     pub const RETROSPECTIVE: f64 = -4.4;
+    /// An existing token (already trading) in the sentence.
     pub const EXISTING: f64 = -2.8;
+    /// A scam or phishing warning.
     pub const SCAM: f64 = -2.6;
+    /// A cue that the event is not a token (e.g. a product launch).
     pub const NOT_TOKEN: f64 = -1.4;
+    /// An explainer or guide ("what is a TGE"); also a headline explainer elsewhere.
     pub const EXPLAINER: f64 = -4.0;
+    /// The sentence is a question.
     pub const QUESTION: f64 = -2.5;
     /// A bare "TGE" in a text without any crypto vocabulary.
     pub const BARE_TGE: f64 = -5.0;
@@ -38,16 +56,22 @@ pub mod weights {
     /// Two or more other-sense words in a text that also sounds crypto
     /// ("token generation events in the audit log of a service account").
     pub const OTHER_SENSE_MIXED: f64 = -3.5;
+    /// Another sense of "TGE" with no crypto context, or "TGE" spelled out as something else.
     pub const OTHER_SENSE: f64 = -7.0;
+    /// The token the text names already trades by the text's date (config's known tokens).
     pub const KNOWN_TOKEN: f64 = -4.0;
 }
 
 /// Scored view of one sentence.
 #[derive(Debug, Clone)]
 pub struct SentenceScore {
+    /// Byte offset where the sentence starts in the text.
     pub start: usize,
+    /// Byte offset just past the sentence's end.
     pub end: usize,
+    /// Sum of the weights that applied (log-odds; see [`probability`]).
     pub score: f64,
+    /// The cues that applied, each with its weight, for explanations.
     pub reasons: Vec<String>,
 }
 

@@ -26,7 +26,9 @@ pub const DEFAULT_MODEL: &[u8] = include_bytes!("../model/tge.model");
 /// A calibrated model.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// Weights of the hashed features and the bias (raw score).
     pub linear: Linear,
+    /// Calibration of the raw score into a probability.
     pub platt: Platt,
     /// P(TGE) for a text with no token word at all (the rate among such
     /// training texts, smoothed).
@@ -36,18 +38,28 @@ pub struct Model {
 /// Why a model file cannot be used.
 #[derive(Debug, Error)]
 pub enum ModelError {
+    /// The file does not start with `TGEM`.
     #[error("not a TGE model file (bad magic)")]
     Magic,
+    /// The file's format version (given) is not the one this build reads.
     #[error("model file format {0} is not supported (this build reads {FORMAT_VERSION})")]
     Format(u32),
+    /// The model was trained on other features than this build extracts.
     #[error(
         "model was trained on feature layout {found} with {bits} hash bits; this build extracts layout {} with {} bits: retrain with `keyword-precision train`",
         features::FEATURE_VERSION,
         features::BITS
     )]
-    Layout { found: u32, bits: u32 },
+    Layout {
+        /// The file's feature layout version.
+        found: u32,
+        /// The file's number of hash bits.
+        bits: u32,
+    },
+    /// The file ends early or holds an impossible value at this byte offset.
     #[error("model file is truncated or corrupt at byte {0}")]
     Truncated(usize),
+    /// A weight's bucket index (given) is outside the `features::DIM` feature space.
     #[error("model file has a weight index {0} outside the feature space")]
     Index(u64),
 }

@@ -42,8 +42,8 @@ pub fn normalize(raw: &str) -> String {
     while let Some(c) = chars.next() {
         let c = fold(c);
         match c {
-            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => {}
-            '\r' => {}
+            // invisible characters and carriage returns are dropped
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\r' => {}
             '\n' => {
                 trim_trailing_spaces(&mut out);
                 out.push('\n');
@@ -203,17 +203,15 @@ fn entity(name: &str) -> Option<char> {
         "amp" => '&',
         "lt" => '<',
         "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
+        // curly quotes and guillemets are folded to straight ones
+        "quot" | "rdquo" | "ldquo" | "laquo" | "raquo" => '"',
+        "apos" | "rsquo" | "lsquo" => '\'',
         "nbsp" => ' ',
-        "rsquo" | "lsquo" => '\'',
-        "rdquo" | "ldquo" => '"',
         "ndash" => '–',
         "mdash" => '—',
         "hellip" => '…',
         "middot" => '·',
         "bull" => '•',
-        "laquo" | "raquo" => '"',
         _ => return None,
     })
 }

@@ -63,13 +63,21 @@ const CRYPTO_WORDS: &[&str] = &[
 /// A document-wide signal the rules applied (a feature of the model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
+    /// No crypto vocabulary anywhere in the text, so "TGE" likely means something else.
     NoCryptoContext,
+    /// No crypto context and a word of another sense of "TGE" (e.g. a gym or expo).
     OtherSense,
+    /// "TGE" is spelled out as something else ("Tech Growth Expo (TGE)").
     AcronymSpelledOut,
+    /// The headline is an explainer, but the focus sentence is not.
     HeadlineExplainer,
+    /// The focus sentence names a year no later than the publication year.
     PastYear,
+    /// Crypto context, yet two or more distinct other-sense words.
     OtherSensesMixed,
+    /// An existing-token cue elsewhere in the text, none in the focus sentence.
     ExistingNearby,
+    /// The attributed token already trades at the text's date (config's known tokens).
     KnownToken,
 }
 
@@ -98,8 +106,11 @@ pub struct Analysis {
     pub focus: Option<(usize, usize)>,
     /// The rules' log-odds (cue score of the focus plus document signals).
     pub score: f64,
+    /// Every score adjustment, with its weight, for explanations.
     pub reasons: Vec<String>,
+    /// The document-wide signals that applied, in the order applied.
     pub signals: Vec<Signal>,
+    /// The project, ticker and watchlist membership the text is about.
     pub who: Attribution,
 }
 
@@ -123,8 +134,11 @@ pub fn is_event_cue(cue: Cue) -> bool {
 
 /// The compiled rules.
 pub struct Rules {
+    /// The cue lexicon (phrases per [`Cue`]).
     pub lexicon: Lexicon,
+    /// Finds the project and ticker a text is about.
     pub entities: EntityFinder,
+    /// Finds and resolves event dates.
     pub dates: DateFinder,
     ticker: regex::Regex,
     /// "Tech Growth Expo (TGE)", "TGE (Total Gym Experience)".
@@ -338,6 +352,5 @@ pub fn first_line(text: &str) -> &str {
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_millis() as i64)
 }

@@ -11,7 +11,7 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
     while i < bytes.len() {
         let b = bytes[i];
         let end_here = match b {
-            b'\n' | b'!' | b'?' => true,
+            b'\n' | b'!' | b'?' | b'|' => true,
             b'.' => {
                 let next = bytes.get(i + 1).copied();
                 let prev = if i > 0 { bytes[i - 1] } else { b' ' };
@@ -31,7 +31,6 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
                 !(abbreviation || decimal)
                     && next.is_none_or(|n| n == b' ' || n == b'\n' || n == b'"')
             }
-            b'|' => true,
             _ => false,
         };
         if end_here {

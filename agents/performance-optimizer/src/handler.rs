@@ -29,8 +29,10 @@ const SAMPLES: usize = 20;
 /// Settings of the optimizer (its binary's flags).
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
+    /// How source poll intervals are tuned.
     #[command(flatten)]
     pub intervals: IntervalPolicy,
+    /// How replica counts are recommended.
     #[command(flatten)]
     pub replicas: ReplicaPolicy,
     /// Service time assumed for a kind with no measurement, in seconds.
@@ -184,7 +186,7 @@ impl OptimizerHandler {
         let previous = self
             .previous
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .replace(current);
         let scrape_secs = (!scrape_samples.is_empty()).then(|| {
             scrape_samples

@@ -30,8 +30,10 @@ pub struct ReplicaPolicy {
     /// A backlog should be cleared within this many seconds.
     #[arg(long, default_value_t = 60.0)]
     pub drain_secs: f64,
+    /// Fewest replicas recommended.
     #[arg(long, default_value_t = 1)]
     pub min_replicas: u32,
+    /// Most replicas recommended (raised to `min_replicas` if lower).
     #[arg(long, default_value_t = 100)]
     pub max_replicas: u32,
 }

@@ -15,13 +15,17 @@ use crate::robots::{PRODUCT_TOKEN, Rules};
 /// How the fetcher behaves.
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
+    /// `User-Agent` header of every request.
     pub user_agent: String,
+    /// Whole-request timeout (connecting is capped at 5 s on its own).
     pub timeout: Duration,
     /// Bodies larger than this are refused (a recorded source error).
     pub max_body_bytes: usize,
+    /// Most redirects followed before a request fails.
     pub max_redirects: usize,
     /// Requests per second per host, shared by every replica.
     pub host_rate_per_sec: f64,
+    /// Requests a host's bucket holds for a burst (bucket capacity).
     pub host_burst: u32,
     /// Honour robots.txt (APIs fetched with a token are exempt).
     pub respect_robots: bool,
@@ -47,7 +51,9 @@ impl Default for FetchOptions {
 /// Validators of the last successful fetch of a source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Validators {
+    /// The `ETag` header, sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// The `Last-Modified` header, sent back as `If-Modified-Since`.
     pub last_modified: Option<String>,
 }
 
@@ -60,8 +66,11 @@ pub enum Fetched {
     /// them with [`Fetcher::commit`] once the body is processed, so a body
     /// that failed half-way is fetched again instead of answered with 304.
     Body {
+        /// The body as received (at most [`FetchOptions::max_body_bytes`]).
         bytes: Vec<u8>,
+        /// The `Content-Type` header, if sent.
         content_type: Option<String>,
+        /// The response's validators, to [`Fetcher::commit`] once the body is processed.
         validators: Validators,
     },
 }
@@ -69,7 +78,9 @@ pub enum Fetched {
 /// A linked page read by [`Fetcher::fetch_page`].
 #[derive(Debug)]
 pub struct Page {
+    /// The body as received (at most [`FetchOptions::max_body_bytes`]).
     pub bytes: Vec<u8>,
+    /// The `Content-Type` header, if sent.
     pub content_type: Option<String>,
 }
 
@@ -95,28 +106,58 @@ fn is_html(content_type: Option<&str>) -> bool {
 /// Why a fetch failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The URL does not parse (the text given).
     #[error("invalid URL {0}")]
     Url(String),
+    /// The request did not get an answer (connection, TLS, redirect limit).
     #[error("request to {url} failed: {message}")]
     Request {
+        /// The URL requested.
         url: String,
+        /// The HTTP client's description of the failure.
         message: String,
+        /// Whether trying again later may help.
         retryable: bool,
     },
+    /// The server answered with a non-success status.
     #[error("{url} answered HTTP {status}")]
     Status {
+        /// The URL requested.
         url: String,
+        /// The HTTP status code.
         status: u16,
+        /// True for 5xx and 429.
         retryable: bool,
     },
+    /// The site's robots.txt disallows our User-Agent there.
     #[error("{url} is disallowed by the site's robots.txt")]
-    Disallowed { url: String },
+    Disallowed {
+        /// The URL refused.
+        url: String,
+    },
+    /// The body exceeded [`FetchOptions::max_body_bytes`].
     #[error("{url} sent more than {limit} bytes")]
-    TooLarge { url: String, limit: usize },
+    TooLarge {
+        /// The URL requested.
+        url: String,
+        /// The cap in bytes.
+        limit: usize,
+    },
+    /// No complete answer within [`FetchOptions::timeout`].
     #[error("request to {url} timed out")]
-    Timeout { url: String },
+    Timeout {
+        /// The URL requested.
+        url: String,
+    },
+    /// A linked page answered with a non-HTML `Content-Type` (left unread).
     #[error("{url} is not an HTML page ({content_type})")]
-    NotHtml { url: String, content_type: String },
+    NotHtml {
+        /// The URL requested.
+        url: String,
+        /// The `Content-Type` it answered with.
+        content_type: String,
+    },
+    /// The shared memory (validators, host buckets, robots.txt cache) failed.
     #[error("shared memory: {0}")]
     Memory(#[from] swarm_memory::Error),
 }

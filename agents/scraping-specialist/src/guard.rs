@@ -51,7 +51,10 @@ impl<H: Handler> Guarded<H> {
     /// has credit.
     fn within_budget(&self, source: &str, attempt: u32) -> bool {
         let now = now_ms();
-        let mut budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
+        let mut budgets = self
+            .budgets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let budget = budgets.entry(source.to_string()).or_insert_with(|| {
             RetryBudget::new(RETRY_RATIO, RETRY_FLOOR_PER_SEC, RETRY_MAX_TOKENS, now)
         });

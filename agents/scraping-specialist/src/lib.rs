@@ -44,6 +44,7 @@ pub const DEFAULT_CAPACITY: u32 = 16;
 /// Settings of the scraping-specialist agent.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
+    /// How sources are fetched (User-Agent, timeouts, caps, host rates, robots.txt).
     pub fetch: fetch::FetchOptions,
     /// Bearer token of the X API (x_search sources).
     pub x_bearer_token: Option<String>,

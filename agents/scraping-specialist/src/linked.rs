@@ -60,10 +60,15 @@ pub enum Outcome {
     Ok,
     /// Read, but no main text in it.
     Empty,
+    /// The site's robots.txt disallows the page: not read.
     RobotsDisallowed,
+    /// The page took longer than the fetch timeout.
     Timeout,
+    /// The page answered with a non-success HTTP status.
     HttpError,
+    /// The page is not HTML (left unread).
     NotHtml,
+    /// The page exceeded the body-size cap.
     TooLarge,
     /// The host's breaker is open: not asked.
     BreakerOpen,

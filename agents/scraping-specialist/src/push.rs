@@ -35,8 +35,11 @@ const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// What [`Listeners::ensure`] found or did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ensured {
+    /// This replica won the source's listener lease and started listening.
     Started,
+    /// This replica already listens to the source with the same settings.
     AlreadyRunningHere,
+    /// Another replica holds the listener lease.
     HeldElsewhere,
 }
 
@@ -80,7 +83,10 @@ impl Listeners {
             return Err("push sources need the queen's address to submit follow-ups".into());
         };
         let changed = {
-            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            let mut running = self
+                .running
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             running.retain(|_, r| !r.task.is_finished());
             match running.get(&source.source_id) {
                 Some(r) if r.spec == *source => {
@@ -126,7 +132,7 @@ impl Listeners {
         let task = tokio::spawn(listener.run());
         self.running
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(
                 source.source_id.clone(),
                 Running {

@@ -26,12 +26,21 @@ pub(super) const MAX_INTERVAL_MS: u64 = 10 * 366 * 24 * 3600 * 1000;
 /// Why a request was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SubmitError {
+    /// A spec in the request is invalid (gRPC `INVALID_ARGUMENT`).
     #[error("task {index}: {reason}")]
-    Invalid { index: usize, reason: String },
+    Invalid {
+        /// 0-based position of the spec in the request.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The task or schedule named does not exist (gRPC `NOT_FOUND`; the message given).
     #[error("{0}")]
     NotFound(String),
+    /// The request conflicts with the current state (gRPC `FAILED_PRECONDITION`; the message given).
     #[error("{0}")]
     Conflict(String),
+    /// The persister stopped, so nothing can be made durable (the detail given).
     #[error("the queue store is not accepting writes: {0}")]
     Unavailable(String),
 }
@@ -220,7 +229,7 @@ impl Scheduler {
                     );
                 }
                 Err(_) => {
-                    tracing::error!(schedule = %row.name, "stored schedule cannot be decoded")
+                    tracing::error!(schedule = %row.name, "stored schedule cannot be decoded");
                 }
             }
         }
@@ -251,7 +260,7 @@ impl Scheduler {
         match state {
             EntryState::Ready => self.kinds[kind].forget_ready(rank),
             EntryState::Scheduled => {
-                self.kinds[kind].scheduled = self.kinds[kind].scheduled.saturating_sub(1)
+                self.kinds[kind].scheduled = self.kinds[kind].scheduled.saturating_sub(1);
             }
             EntryState::Leased { token, session, .. } => {
                 self.kinds[kind].leased = self.kinds[kind].leased.saturating_sub(1);

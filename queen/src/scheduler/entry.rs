@@ -17,8 +17,11 @@ pub enum EntryState {
     Scheduled,
     /// Held by an agent session under a lease.
     Leased {
+        /// The lease token a result must carry (unique across epochs).
         token: u64,
+        /// Id of the session holding the lease.
         session: u64,
+        /// When the lease expires unless renewed (Unix ms).
         deadline_ms: i64,
     },
     /// In the dead-letter list.
@@ -28,7 +31,9 @@ pub enum EntryState {
 /// A live or dead task.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// Task id (unique across queen epochs).
     pub id: u64,
+    /// What to run, as submitted (kind resolved).
     pub spec: TaskSpec,
     /// Index into `AGENT_KINDS`.
     pub kind: usize,
@@ -36,10 +41,15 @@ pub struct Entry {
     pub rank: usize,
     /// Deliveries so far.
     pub attempt: u32,
+    /// Deliveries allowed before the task is dead-lettered (the kind's default when the submit said 0).
     pub max_attempts: u32,
+    /// When the task was submitted (Unix ms).
     pub created_ms: i64,
+    /// Not-before time: when it may run (next), in Unix ms.
     pub run_at_ms: i64,
+    /// Where the task is in its life.
     pub state: EntryState,
+    /// Why the last delivery failed; `None` before any failure.
     pub last_error: Option<String>,
 }
 

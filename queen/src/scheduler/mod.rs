@@ -46,10 +46,15 @@ use crate::persister::{Durable, Persister, Write};
 /// Settings the scheduler needs from the queen's configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Lease, retry and attempt policy of each agent kind, indexed like `AGENT_KINDS`.
     pub policies: [KindPolicy; KIND_COUNT],
+    /// A waiting task gains one priority level per this many ms (at least 1).
     pub aging_ms: i64,
+    /// Most tasks sent in one assignment message.
     pub max_assign_batch: usize,
+    /// Finished (completed or cancelled) tasks remembered for listings; 0 keeps none.
     pub history_limit: usize,
+    /// How often agents are told to send heartbeats (ms).
     pub heartbeat_interval_ms: u32,
 }
 
@@ -68,18 +73,26 @@ impl From<&QueenConfig> for Settings {
 /// A periodic schedule.
 #[derive(Debug, Clone)]
 pub struct ScheduleEntry {
+    /// Unique schedule name (e.g. `source:<id>`).
     pub name: String,
+    /// The task submitted on every run.
     pub spec: TaskSpec,
+    /// Period between runs (ms).
     pub interval_ms: i64,
+    /// Paused schedules submit nothing until resumed.
     pub paused: bool,
+    /// When the schedule next submits (Unix ms).
     pub next_run_ms: i64,
 }
 
 /// Process-wide counters.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Totals {
+    /// Tasks accepted by submit since start (deduplicated submits not counted).
     pub submitted: u64,
+    /// Tasks completed successfully since start.
     pub completed: u64,
+    /// Results refused since start (unknown task, stale lease, not leased).
     pub rejected_results: u64,
 }
 

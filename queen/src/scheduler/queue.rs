@@ -18,8 +18,11 @@ struct Waiting {
 /// Counters of one kind, reported by `stats`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct KindCounters {
+    /// Tasks of this kind completed since start.
     pub completed: u64,
+    /// Tasks of this kind moved to the dead-letter list since start.
     pub failed: u64,
+    /// Failed attempts of this kind that were retried since start.
     pub retried: u64,
 }
 
@@ -28,12 +31,17 @@ pub struct KindCounters {
 pub struct KindQueue {
     ready: [VecDeque<Waiting>; PRIORITY_COUNT],
     ready_len: [usize; PRIORITY_COUNT],
+    /// Tasks waiting for their run-at time (not-before or backoff).
     pub scheduled: usize,
+    /// Tasks held by agents under a lease.
     pub leased: usize,
+    /// Tasks in the dead-letter list.
     pub dead: usize,
+    /// Paused kinds are not assigned (tasks still queue up).
     pub paused: bool,
     /// Sessions of this kind that have credits left (each at most once).
     pub idle_sessions: VecDeque<u64>,
+    /// Completed, failed and retried totals.
     pub counters: KindCounters,
     /// Durations of recently finished tasks.
     pub service: super::service_time::ServiceTimes,

@@ -22,10 +22,15 @@ const MAX_CREDITS: u32 = 100_000;
 /// What an agent said when it connected.
 #[derive(Debug, Clone)]
 pub struct Hello {
+    /// The id the agent gave itself (by default `<kind>-<pid>`).
     pub agent_id: String,
+    /// The task kind the agent runs.
     pub kind: AgentKind,
+    /// The agent's build version, for logs and `agents list`.
     pub version: String,
+    /// Most tasks the agent holds at once (1..=`MAX_CAPACITY`).
     pub capacity: u32,
+    /// The agent's remote address, as the gRPC server saw it (empty if unknown).
     pub peer: String,
 }
 

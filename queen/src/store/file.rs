@@ -90,7 +90,9 @@ impl FileStore {
                 path: path.display().to_string(),
                 source: std::io::Error::other(e),
             })?;
-            let mut inner = inner.lock().unwrap_or_else(|p| p.into_inner());
+            let mut inner = inner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             inner
                 .file
                 .write_all(line.as_bytes())
@@ -105,7 +107,9 @@ impl FileStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -206,7 +210,9 @@ impl Store for FileStore {
     async fn maintain(&self) -> Result<(), Error> {
         let (inner, path) = (self.inner.clone(), self.path.clone());
         run_blocking(move || {
-            let mut inner = inner.lock().unwrap_or_else(|p| p.into_inner());
+            let mut inner = inner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if inner.written > COMPACT_BYTES {
                 let file = compact(&path, &inner.state)?;
                 inner.written = file.metadata().map_err(journal_err(&path))?.len();

@@ -23,6 +23,7 @@ pub const ROW_DEAD: i16 = 1;
 /// One task as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskRow {
+    /// Task id (unique across queen epochs).
     pub id: i64,
     /// `swarm.v1.AgentKind` value.
     pub kind: i16,
@@ -30,35 +31,47 @@ pub struct TaskRow {
     pub priority: i16,
     /// [`ROW_PENDING`] or [`ROW_DEAD`].
     pub state: i16,
+    /// Attempts made so far (0 before the first lease).
     pub attempts: i32,
+    /// Attempts allowed before the task is dead-lettered.
     pub max_attempts: i32,
+    /// When the task may run next (Unix ms; at or before now means ready).
     pub run_at_ms: i64,
+    /// When the task was submitted (Unix ms).
     pub created_ms: i64,
+    /// The submit's dedup key; `None` when it had none.
     pub dedup_key: Option<String>,
     /// Protobuf-encoded `swarm.v1.TaskSpec`.
     #[serde(with = "file::hex")]
     pub spec: Vec<u8>,
+    /// Why the last attempt failed; `None` before any failure.
     pub last_error: Option<String>,
 }
 
 /// A periodic schedule as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScheduleRow {
+    /// Unique schedule name (e.g. `source:<id>`).
     pub name: String,
     /// Protobuf-encoded `swarm.v1.TaskSpec`.
     #[serde(with = "file::hex")]
     pub spec: Vec<u8>,
+    /// Period between runs (ms).
     pub interval_ms: i64,
+    /// Paused schedules submit nothing until resumed.
     pub paused: bool,
+    /// When the schedule next submits its task (Unix ms).
     pub next_run_ms: i64,
 }
 
 /// Everything the queen needs back after a restart.
 #[derive(Debug, Default)]
 pub struct Snapshot {
+    /// Every stored task, pending and dead.
     pub tasks: Vec<TaskRow>,
     /// `swarm.v1.AgentKind` values of paused kinds.
     pub paused_kinds: Vec<i16>,
+    /// Every stored schedule.
     pub schedules: Vec<ScheduleRow>,
 }
 
@@ -71,10 +84,13 @@ pub struct Batch {
     pub inserts: Vec<TaskRow>,
     /// New state of rows already stored (state, attempts, run_at, error).
     pub updates: Vec<TaskRow>,
+    /// Ids of rows to delete (finished or discarded tasks).
     pub deletes: Vec<i64>,
     /// (kind, paused)
     pub paused_kinds: Vec<(i16, bool)>,
+    /// Schedules created or changed (keyed by name).
     pub schedule_upserts: Vec<ScheduleRow>,
+    /// Names of schedules removed.
     pub schedule_deletes: Vec<String>,
 }
 
@@ -98,26 +114,38 @@ impl Batch {
 /// A storage failure, with the operation that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Connecting to PostgreSQL failed.
     #[error("cannot connect to the store: {0}")]
     Connect(#[source] sqlx::Error),
+    /// The PostgreSQL migrations could not be applied.
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A PostgreSQL statement failed.
     #[error("store operation `{op}` failed: {source}")]
     Query {
+        /// The store operation (e.g. `apply`, `load`).
         op: &'static str,
+        /// The driver's error.
         #[source]
         source: sqlx::Error,
     },
+    /// Reading or writing the journal file failed.
     #[error("journal {path}: {source}")]
     Journal {
+        /// Path of the journal file.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// A journal line does not decode.
     #[error("journal {path} is corrupt at line {line}: {message}")]
     Corrupt {
+        /// Path of the journal file.
         path: String,
+        /// 1-based number of the bad line.
         line: usize,
+        /// Why it does not decode.
         message: String,
     },
 }

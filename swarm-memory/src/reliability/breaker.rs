@@ -78,9 +78,12 @@ impl Default for BreakerPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// Calls go ahead; outcomes are counted.
     #[default]
     Closed,
+    /// Calls are refused until the cool-down ends.
     Open,
+    /// Cooled down: one probe call decides between closing and reopening.
     HalfOpen,
 }
 
@@ -100,6 +103,7 @@ impl Phase {
 pub struct BreakerState {
     /// `Closed` or `Open` (half-open is open after `open_until_ms`).
     pub phase: Phase,
+    /// Failures since the last success (opens the breaker at the policy's limit).
     pub consecutive_failures: u32,
     /// Recent outcomes, oldest first: `s` success, `f` failure.
     pub recent: String,
@@ -119,14 +123,20 @@ pub enum Admission {
     /// Half-open: this call is the probe.
     Probe,
     /// Open (or a probe is running): wait this long.
-    Rejected { retry_in_ms: i64 },
+    Rejected {
+        /// Until the cool-down ends or the running probe times out (ms).
+        retry_in_ms: i64,
+    },
 }
 
 /// A change of phase caused by an outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
+    /// Closed → open: too many failures.
     Opened,
+    /// Half-open → open: the probe (or a call after the cool-down) failed.
     Reopened,
+    /// Half-open → closed: the probe succeeded.
     Closed,
 }
 
@@ -164,6 +174,10 @@ impl BreakerState {
     }
 
     /// Records the outcome of a call; returns the phase change it caused.
+    #[allow(
+        clippy::match_same_arms,
+        reason = "one arm per phase, in phase order: \"no change\" has a different cause in each"
+    )]
     pub fn record(
         &mut self,
         success: bool,

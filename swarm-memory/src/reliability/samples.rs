@@ -17,8 +17,11 @@ pub const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// One poll of a source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PollSample {
+    /// When the poll finished (Unix ms).
     pub at_unix_ms: i64,
+    /// Whether the poll's task succeeded (a 304 counts as success).
     pub success: bool,
+    /// How long the poll took, fetch and parse (ms).
     pub latency_ms: u64,
     /// Items not seen before.
     pub new_items: u32,

@@ -75,7 +75,7 @@ impl SharedBreaker {
                     "circuit breaker open: calls refused until the cool-down ends"
                 ),
                 Transition::Closed => {
-                    tracing::info!(breaker = name, "circuit breaker closed: probe succeeded")
+                    tracing::info!(breaker = name, "circuit breaker closed: probe succeeded");
                 }
             }
             metrics::counter!("swarm_breaker_transitions_total", "to" => match t {

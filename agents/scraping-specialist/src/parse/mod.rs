@@ -18,8 +18,11 @@ pub struct Item {
     pub guid: String,
     /// Canonical URL (fragment removed); the GUID when the item has no link.
     pub url: String,
+    /// Title, markup removed (may be empty).
     pub title: String,
+    /// Body text, markup removed (may be empty).
     pub text: String,
+    /// Publication time the source states (Unix ms), if any and readable.
     pub published_unix_ms: Option<i64>,
     /// Language tag when the source states one (`en`, `pt-BR`).
     pub language: Option<String>,
