@@ -142,30 +142,3 @@ pub struct Detection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
-
-#[cfg(test)]
-mod tests {
-    use super::Status::{self, *};
-
-    #[test]
-    fn lifecycle_moves_forward_and_obeys_postponements() {
-        assert_eq!(Status::lifecycle([]), Announced);
-        assert_eq!(Status::lifecycle([Announced, Scheduled, Live]), Live);
-        assert_eq!(
-            Status::lifecycle([Scheduled, Live, Announced, Scheduled]),
-            Live,
-            "late copies do not move an event back"
-        );
-        assert_eq!(Status::lifecycle([Scheduled, Postponed]), Postponed);
-        assert_eq!(
-            Status::lifecycle([Scheduled, Postponed, Scheduled]),
-            Scheduled,
-            "rescheduled"
-        );
-        assert_eq!(Status::lifecycle([Live, Cancelled]), Cancelled);
-        assert_eq!(Status::lifecycle([Cancelled, Announced]), Announced);
-        for s in [Announced, Scheduled, Live, Postponed, Cancelled] {
-            assert_eq!(Status::parse(s.name()), Some(s));
-        }
-    }
-}
