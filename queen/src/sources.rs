@@ -4,46 +4,23 @@
 //! whose `FetchSource` tasks the scraping-specialist runs.
 
 use serde::Deserialize;
-use swarm_proto::v1::{
-    FetchSource, HtmlSelectors, JsonMapping, Schedule, TaskPayload, TaskSpec, task_payload,
-};
-use swarm_proto::{AgentKind, Priority};
+use swarm_proto::Priority;
+use swarm_proto::v1::{FetchSource, HtmlSelectors, JsonMapping, Schedule, TaskSpec, task_payload};
 
 pub use swarm_proto::names::source_schedule as schedule_name;
 
-/// What a source is and how it is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceKind {
-    /// An RSS 2.0 feed.
-    Rss,
-    /// An Atom feed.
-    Atom,
-    /// A JSON Feed (jsonfeed.org).
-    JsonFeed,
-    /// A JSON API read through a [`JsonMappingConfig`].
-    JsonApi,
-    /// An HTML page read through [`HtmlConfig`] selectors.
-    Html,
-    /// X (Twitter) recent search for `query`.
-    XSearch,
-    /// A WebSocket stream of JSON messages (mapped like a JSON API).
-    Websocket,
-}
+pub use swarm_proto::names::SourceKind;
 
-impl SourceKind {
-    /// The name carried in `FetchSource.source_kind`.
-    pub fn name(self) -> &'static str {
-        match self {
-            SourceKind::Rss => "rss",
-            SourceKind::Atom => "atom",
-            SourceKind::JsonFeed => "json_feed",
-            SourceKind::JsonApi => "json_api",
-            SourceKind::Html => "html",
-            SourceKind::XSearch => "x_search",
-            SourceKind::Websocket => "websocket",
-        }
-    }
+/// Reads a source kind by its name (`kind = "rss"`).
+fn kind_by_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SourceKind, D::Error> {
+    let name = String::deserialize(d)?;
+    SourceKind::parse(&name).ok_or_else(|| {
+        let names: Vec<&str> = SourceKind::ALL.iter().map(|k| k.name()).collect();
+        serde::de::Error::custom(format!(
+            "unknown source kind `{name}`; expected one of {}",
+            names.join(", ")
+        ))
+    })
 }
 
 /// Field mapping of a JSON API or WebSocket source (JSON Pointers).
@@ -87,6 +64,7 @@ pub struct HtmlConfig {
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     /// What the source is and how it is read.
+    #[serde(deserialize_with = "kind_by_name")]
     pub kind: SourceKind,
     /// Where it is fetched: `http(s)://`, or `ws(s)://` for a WebSocket source.
     pub url: String,
@@ -230,13 +208,9 @@ impl SourceConfig {
         Schedule {
             name: schedule_name(id),
             task: Some(TaskSpec {
-                kind: AgentKind::ScrapingSpecialist as i32,
-                payload: Some(TaskPayload {
-                    kind: Some(task_payload::Kind::FetchSource(self.fetch_task(id))),
-                }),
                 priority: priority as i32,
                 max_attempts: 3,
-                ..TaskSpec::default()
+                ..TaskSpec::routed(task_payload::Kind::FetchSource(self.fetch_task(id)))
             }),
             interval_ms: self.interval_ms,
             paused: self.paused,

@@ -143,6 +143,57 @@ impl TaskPayload {
     }
 }
 
+/// What a source is and how it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// An RSS 2.0 feed.
+    Rss,
+    /// An Atom feed.
+    Atom,
+    /// A JSON Feed (jsonfeed.org).
+    JsonFeed,
+    /// A JSON API read through a a JSON field mapping.
+    JsonApi,
+    /// An HTML page read through CSS selectors.
+    Html,
+    /// X (Twitter) recent search for `query`.
+    XSearch,
+    /// A WebSocket stream of JSON messages (mapped like a JSON API).
+    Websocket,
+}
+
+impl SourceKind {
+    /// Every kind.
+    pub const ALL: [SourceKind; 7] = [
+        SourceKind::Rss,
+        SourceKind::Atom,
+        SourceKind::JsonFeed,
+        SourceKind::JsonApi,
+        SourceKind::Html,
+        SourceKind::XSearch,
+        SourceKind::Websocket,
+    ];
+
+    /// The kind named `name` (as in `FetchSource.source_kind` and the
+    /// queen's `[sources]` config).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The name carried in `FetchSource.source_kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Rss => "rss",
+            SourceKind::Atom => "atom",
+            SourceKind::JsonFeed => "json_feed",
+            SourceKind::JsonApi => "json_api",
+            SourceKind::Html => "html",
+            SourceKind::XSearch => "x_search",
+            SourceKind::Websocket => "websocket",
+        }
+    }
+}
+
 /// Prefix of the queen schedule that polls a source: `source:<id>`.
 pub const SOURCE_SCHEDULE_PREFIX: &str = "source:";
 
@@ -175,6 +226,14 @@ impl TaskSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_kind_names_round_trip() {
+        for kind in SourceKind::ALL {
+            assert_eq!(SourceKind::parse(kind.name()), Some(kind));
+        }
+        assert_eq!(SourceKind::parse("gopher"), None);
+    }
 
     #[test]
     fn source_schedule_names_round_trip() {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use agent_runtime::{Done, Handler, HandlerError, Outcome, TaskContext};
 use swarm_memory::layout::{cursor_key, source_error_key};
 use swarm_memory::{FindingsSink, Memory};
+use swarm_proto::names::SourceKind;
 use swarm_proto::v1::{FetchSource, task_payload};
 
 use crate::emit::Emitter;
@@ -104,8 +105,12 @@ impl ScrapeHandler {
     }
 
     /// The URL to fetch and the extras for `source`.
-    async fn request(&self, source: &FetchSource) -> Result<(String, Option<String>), Outcome> {
-        if source.source_kind != "x_search" {
+    async fn request(
+        &self,
+        source: &FetchSource,
+        kind: SourceKind,
+    ) -> Result<(String, Option<String>), Outcome> {
+        if kind != SourceKind::XSearch {
             return Ok((source.url.clone(), None));
         }
         let Some(token) = self.settings.x_bearer_token.clone() else {
@@ -133,10 +138,14 @@ impl Handler for ScrapeHandler {
                 _ => None,
             })?
             .clone();
-        if source.source_kind == "websocket" {
+        let Some(kind) = SourceKind::parse(&source.source_kind) else {
+            let message = format!("unknown source kind `{}`", source.source_kind);
+            return self.fail(&source, message, false).await;
+        };
+        if kind == SourceKind::Websocket {
             return self.listen(&source).await;
         }
-        let (url, bearer) = match self.request(&source).await {
+        let (url, bearer) = match self.request(&source, kind).await {
             Ok(r) => r,
             Err(outcome) => return outcome,
         };
@@ -175,9 +184,9 @@ impl Handler for ScrapeHandler {
                     return self.fail(&source, error.to_string(), retryable).await;
                 }
             };
-            match parse::items(&source, &body) {
+            match parse::items(kind, &source, &body) {
                 Ok(mut more) => {
-                    if source.source_kind == "x_search" {
+                    if kind == SourceKind::XSearch {
                         let links = x_search::links(&body);
                         for post in &mut more {
                             post.link = links.get(&post.guid).cloned();
@@ -190,20 +199,18 @@ impl Handler for ScrapeHandler {
                     return self.fail(&source, message, false).await;
                 }
             }
-            if source.source_kind == "x_search" && pages < x_search::MAX_PAGES {
+            if kind == SourceKind::XSearch && pages < x_search::MAX_PAGES {
                 page = x_search::next_token(&body).and_then(|t| x_search::page_url(&url, &t));
             }
         }
-        let newest = (source.source_kind == "x_search").then(|| x_search::finish(&mut items));
+        let newest = (kind == SourceKind::XSearch).then(|| x_search::finish(&mut items));
         let memory_error = |e| HandlerError::retryable(format!("shared memory: {e}"));
         let mut fresh = self
             .emitter
             .unseen(&source, &items)
             .await
             .map_err(memory_error)?;
-        self.linked
-            .enrich(&self.fetcher, &source.source_kind, &mut fresh)
-            .await;
+        self.linked.enrich(&self.fetcher, kind, &mut fresh).await;
         let follow_ups = self
             .emitter
             .emit_unseen(&source, &fresh)

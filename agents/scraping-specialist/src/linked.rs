@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use swarm_common::time::now_ms;
 use swarm_memory::Memory;
 use swarm_memory::reliability::{Admission, BreakerPolicy, SharedBreaker};
+use swarm_proto::names::SourceKind;
 
 use crate::fetch::{Error, Fetcher};
 use crate::parse::{Item, article};
@@ -115,18 +116,18 @@ impl LinkedPages {
     }
 
     /// Appends the main text of their linked pages to the `items` of a
-    /// `source_kind` source that need it; returns each page's outcome in
-    /// item order.
+    /// `kind` source that need it; returns each page's outcome in item
+    /// order.
     pub async fn enrich(
         &self,
         fetcher: &Fetcher,
-        source_kind: &str,
+        kind: SourceKind,
         items: &mut [Item],
     ) -> Vec<Outcome> {
         let wanted: Vec<(usize, String)> = items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| self.page_of(source_kind, item).map(|url| (i, url)))
+            .filter_map(|(i, item)| self.page_of(kind, item).map(|url| (i, url)))
             .collect();
         let over = wanted.len().saturating_sub(self.options.max_per_poll);
         let read: Vec<(usize, Outcome, Option<String>)> =
@@ -158,13 +159,14 @@ impl LinkedPages {
     /// The page `item` links to, when its own text is short and the link
     /// is a web page: its `link`, else (but for X posts and push messages)
     /// its URL.
-    fn page_of(&self, source_kind: &str, item: &Item) -> Option<String> {
-        if source_kind == "websocket" || item.text.chars().count() >= self.options.min_text_chars {
+    fn page_of(&self, kind: SourceKind, item: &Item) -> Option<String> {
+        if kind == SourceKind::Websocket || item.text.chars().count() >= self.options.min_text_chars
+        {
             return None;
         }
         let link = match &item.link {
             Some(link) => link,
-            None if source_kind == "x_search" => return None,
+            None if kind == SourceKind::XSearch => return None,
             None => &item.url,
         };
         let url = reqwest::Url::parse(link).ok()?;
@@ -254,7 +256,8 @@ mod tests {
     #[test]
     fn only_short_items_linking_to_web_pages_are_read() {
         let p = pages();
-        let page = |kind: &str, i: &Item| p.page_of(kind, i);
+        let page =
+            |kind: &str, i: &Item| p.page_of(SourceKind::parse(kind).unwrap_or(SourceKind::Rss), i);
         assert_eq!(
             page("rss", &item("https://news.test/a", "short")).as_deref(),
             Some("https://news.test/a")

@@ -14,6 +14,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use swarm_memory::Memory;
 use swarm_memory::layout::{listener_key, source_error_key};
+use swarm_proto::names::SourceKind;
 use swarm_proto::v1::queen_admin_client::QueenAdminClient;
 use swarm_proto::v1::{FetchSource, SubmitTasksRequest, TaskSpec};
 use tokio::task::JoinHandle;
@@ -254,7 +255,7 @@ impl Listener {
             tracing::warn!(source = %id, bytes = body.len(), "push message too large; skipped");
             return;
         }
-        let items = match parse::items(&self.source, body) {
+        let items = match parse::items(SourceKind::Websocket, &self.source, body) {
             Ok(items) => items,
             Err(error) => {
                 // one bad message does not stop the stream

@@ -312,7 +312,9 @@ async fn every_failure_has_its_outcome_and_keeps_the_item() {
             link: None,
         })
         .collect();
-    let outcomes = pages.enrich(&fetcher, "rss", &mut items).await;
+    let outcomes = pages
+        .enrich(&fetcher, swarm_proto::names::SourceKind::Rss, &mut items)
+        .await;
     assert_eq!(
         outcomes,
         [
@@ -333,4 +335,28 @@ async fn every_failure_has_its_outcome_and_keeps_the_item() {
         items[0].text
     );
     assert!(items[1..].iter().all(|i| i.text == "Summary."), "{items:?}");
+}
+
+#[tokio::test]
+async fn a_source_of_an_unknown_kind_fails_for_good_without_a_fetch() {
+    let mut task = poll("http://127.0.0.1:9/never-fetched");
+    if let Some(task_payload::Kind::FetchSource(source)) = task
+        .task
+        .spec
+        .as_mut()
+        .and_then(|s| s.payload.as_mut())
+        .and_then(|p| p.kind.as_mut())
+    {
+        source.source_kind = "gopher".into();
+    }
+    let error = handler(LinkedOptions::default())
+        .handle(task)
+        .await
+        .unwrap_err();
+    assert!(!error.retryable);
+    assert!(
+        error.message.contains("unknown source kind `gopher`"),
+        "{}",
+        error.message
+    );
 }

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod html;
 pub mod json;
 
+use swarm_proto::names::SourceKind;
 use swarm_proto::v1::FetchSource;
 
 /// One item of a source.
@@ -37,17 +38,22 @@ pub struct Item {
 #[error("malformed {0}")]
 pub struct Malformed(pub String);
 
-/// Parses a fetched body of `source` (its kind says how).
+/// Parses a fetched body of `source`, a source of `kind`: one reader per
+/// kind.
 ///
 /// # Errors
 ///
-/// The body cannot be read as the source's kind.
-pub fn items(source: &FetchSource, body: &[u8]) -> Result<Vec<Item>, Malformed> {
-    match source.source_kind.as_str() {
-        "json_api" | "websocket" => json::parse(&source.json.clone().unwrap_or_default(), body),
-        "x_search" => json::parse(&json::x_search_mapping(), body),
-        "html" => html::parse(&source.html.clone().unwrap_or_default(), &source.url, body),
-        _ => feed::parse(body),
+/// The body cannot be read as that kind.
+pub fn items(kind: SourceKind, source: &FetchSource, body: &[u8]) -> Result<Vec<Item>, Malformed> {
+    match kind {
+        SourceKind::JsonApi | SourceKind::Websocket => {
+            json::parse(&source.json.clone().unwrap_or_default(), body)
+        }
+        SourceKind::XSearch => json::parse(&json::x_search_mapping(), body),
+        SourceKind::Html => {
+            html::parse(&source.html.clone().unwrap_or_default(), &source.url, body)
+        }
+        SourceKind::Rss | SourceKind::Atom | SourceKind::JsonFeed => feed::parse(body),
     }
 }
 
