@@ -28,12 +28,15 @@ pub struct Options {
     pub layout: Layout,
     /// Consumer name in the group (unique per replica).
     pub consumer: String,
+    /// Address of the HTTP server (health, readiness, metrics and the coordinator's API).
     pub http_addr: SocketAddr,
     /// Entries read per batch.
     pub batch: usize,
+    /// Longest a read waits for new entries before returning empty.
     pub block: Duration,
     /// Entries unacknowledged this long belong to a dead consumer.
     pub claim_min_idle: Duration,
+    /// How often entries of dead consumers are claimed.
     pub claim_every: Duration,
 }
 
@@ -120,7 +123,7 @@ async fn consume_loop(shared: &Shared, mut stop: watch::Receiver<bool>) {
         match batch {
             Ok(entries) => {
                 metrics::counter!("swarm_memory_ops_total", "op" => "read_group").increment(1);
-                process(shared, entries).await
+                process(shared, entries).await;
             }
             Err(error) => {
                 tracing::warn!(%error, "reading findings failed; retrying");
@@ -246,7 +249,7 @@ async fn process(shared: &Shared, entries: Vec<Delivery>) {
                 match shared.memory.append(&dead, &entry.payload, 100_000).await {
                     Ok(_) => done.push(entry.id),
                     Err(error) => {
-                        tracing::error!(%error, "cannot keep a malformed finding; leaving it pending")
+                        tracing::error!(%error, "cannot keep a malformed finding; leaving it pending");
                     }
                 }
             }

@@ -17,6 +17,7 @@ use crate::store::EventStore;
 /// What the API reads from.
 #[derive(Clone)]
 pub struct Backends {
+    /// The events, their projects and documents.
     pub store: Arc<dyn EventStore>,
     /// The queen's schedules: which sources are polled, and how.
     pub schedules: Arc<dyn SourceSchedules>,
@@ -31,14 +32,23 @@ pub struct Backends {
 #[derive(Clone)]
 pub struct App(Arc<Inner>);
 
+/// The API's state, shared by every request.
 pub struct Inner {
+    /// Settings.
     pub config: ApiConfig,
+    /// The events, their projects and documents.
     pub store: Arc<dyn EventStore>,
+    /// The queen's schedules of the polled sources.
     pub schedules: Arc<dyn SourceSchedules>,
+    /// Live notices, source health; `None` runs without.
     pub memory: Option<Arc<dyn Memory>>,
+    /// Rendered responses, by request.
     pub cache: Arc<ResponseCache>,
+    /// Changes for SSE clients.
     pub feed: ChangeFeed,
+    /// Checks API keys.
     pub keys: KeyLookup,
+    /// Token buckets: per key, per keyless address, per address presenting unknown keys.
     pub limiter: RateLimiter,
 }
 

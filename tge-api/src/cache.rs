@@ -13,7 +13,9 @@ use axum::body::Bytes;
 /// A rendered response body and its ETag.
 #[derive(Debug, Clone)]
 pub struct Cached {
+    /// The rendered body.
     pub body: Bytes,
+    /// ETag of the body (quoted: hash and length).
     pub etag: String,
     stored: Instant,
 }
@@ -218,7 +220,7 @@ impl ResponseCache {
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn count(hit: bool) {

@@ -32,6 +32,7 @@ pub struct Change {
     pub seq: i64,
     /// `created` (first version) or `updated`.
     pub kind: &'static str,
+    /// The event after the change.
     pub event: Event,
 }
 

@@ -80,6 +80,7 @@ impl Default for ApiConfig {
 /// A setting that cannot work.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The named setting is zero or negative.
     #[error("api.{0} must be positive")]
     NotPositive(&'static str),
 }

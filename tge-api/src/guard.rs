@@ -109,8 +109,7 @@ fn client_address(app: &App, req: &Request) -> String {
     }
     req.extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+        .map_or_else(|| "unknown".into(), |c| c.0.ip().to_string())
 }
 
 /// Unknown keys an address may present before it has to wait...

@@ -17,7 +17,9 @@ use tge_events::calendar::rfc3339;
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
+    /// May read events, projects and sources.
     Read,
+    /// May also call the admin paths (`/api/v1/admin…`).
     Admin,
 }
 
@@ -43,8 +45,11 @@ impl Scope {
 /// A valid key, as the API sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyRecord {
+    /// Key id.
     pub id: i64,
+    /// What the key may do.
     pub scope: Scope,
+    /// Requests per second allowed; `None`: the configured `rate_per_sec`.
     pub rate_per_sec: Option<f64>,
 }
 
@@ -170,7 +175,9 @@ async fn fetch(pool: &PgPool, digest: &[u8]) -> Result<Option<KeyRecord>, Error>
 }
 
 fn lock(cache: &Mutex<LookupCache>) -> std::sync::MutexGuard<'_, LookupCache> {
-    cache.lock().unwrap_or_else(|p| p.into_inner())
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn store(cache: &Mutex<LookupCache>, digest: Vec<u8>, record: Option<KeyRecord>) {

@@ -40,8 +40,11 @@ pub use config::ApiConfig;
 
 /// A running API server.
 pub struct Server {
+    /// Address the server listens on (the bound port when 0 was asked).
     pub addr: SocketAddr,
+    /// The server's state.
     pub app: App,
+    /// The task serving requests.
     pub task: tokio::task::JoinHandle<()>,
 }
 

@@ -12,7 +12,9 @@ pub struct Problem {
     /// A URI naming the kind of problem.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Short summary: the HTTP status's reason phrase.
     pub title: String,
+    /// The HTTP status code.
     pub status: u16,
     /// What was wrong, in a sentence.
     pub detail: String,

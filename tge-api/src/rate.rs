@@ -25,7 +25,10 @@ impl RateLimiter {
     pub fn take(&self, client: &str, rate: f64, burst: u32) -> Result<(), Duration> {
         let now = Instant::now();
         let burst = f64::from(burst.max(1));
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() > SWEEP_ABOVE {
             buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst);
         }
@@ -49,7 +52,10 @@ impl RateLimiter {
     /// Whether `client`'s bucket has a token, without taking it; when
     /// empty, how long until one is back.
     pub fn check(&self, client: &str, rate: f64, burst: u32) -> Result<(), Duration> {
-        let buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(bucket) = buckets.get(client) else {
             return Ok(());
         };

@@ -31,12 +31,19 @@ impl SourceSchedules for NoSchedules {
 /// A polled source as its schedule describes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolledSource {
+    /// Id of the configured source.
     pub source_id: String,
+    /// Name of the queen schedule polling it.
     pub schedule: String,
+    /// URL polled.
     pub url: String,
+    /// Source kind (`rss`, `html`, `json_api`, …).
     pub kind: String,
+    /// Polling interval (ms).
     pub interval_ms: i64,
+    /// Whether the schedule is paused.
     pub paused: bool,
+    /// Next run (unix ms; 0 or less: not planned).
     pub next_run_ms: i64,
 }
 

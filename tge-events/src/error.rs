@@ -3,20 +3,37 @@
 /// A backend failure.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The pool cannot reach the database.
     #[error("cannot connect to PostgreSQL: {0}")]
     Connect(#[source] sqlx::Error),
+    /// A schema migration of the event tables failed.
     #[error("cannot apply the event migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
     #[error("event query `{op}` failed: {source}")]
     Query {
+        /// Name of the failed operation (for logs and errors).
         op: &'static str,
+        /// The driver's error.
         #[source]
         source: sqlx::Error,
     },
+    /// A stored value the model cannot read back.
     #[error("unexpected event data from PostgreSQL ({what}): {detail}")]
-    Decode { what: &'static str, detail: String },
+    Decode {
+        /// What was being read (a column or value name).
+        what: &'static str,
+        /// Why it cannot be read.
+        detail: String,
+    },
+    /// The in-memory backend's journal file cannot be read or written.
     #[error("event journal {path}: {message}")]
-    Journal { path: String, message: String },
+    Journal {
+        /// Path of the journal file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {

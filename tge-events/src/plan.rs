@@ -16,7 +16,9 @@ pub type Loaded = HashMap<String, Vec<EventState>>;
 /// A new evidence row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvidence {
+    /// The event the report is evidence of (provisional negative id if new).
     pub event_id: i64,
+    /// The report, as received.
     pub report: Report,
     /// The near-duplicate decision of the synthesis.
     pub duplicate_of: Option<String>,
@@ -25,12 +27,19 @@ pub struct NewEvidence {
 /// A new history row: the event after one change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewHistory {
+    /// The event (provisional negative id if new).
     pub event_id: i64,
+    /// The event's version after the change (1 when created).
     pub version: i32,
+    /// Status name after the change.
     pub status: String,
+    /// Confidence after the change (0..1).
     pub confidence: f64,
+    /// Distinct independent sources after the change.
     pub corroboration: i32,
+    /// Event date after the change, if known.
     pub event_date: Option<String>,
+    /// When the batch was synthesized (unix ms).
     pub changed_unix_ms: i64,
 }
 
@@ -40,7 +49,9 @@ pub struct NewHistory {
 pub struct Changes {
     /// Ids (provisional or stored) of changed events, first change first.
     pub changed: Vec<i64>,
+    /// Evidence added, in batch order.
     pub evidence: Vec<NewEvidence>,
+    /// One row per change, in batch order.
     pub history: Vec<NewHistory>,
 }
 

@@ -11,7 +11,9 @@ pub use swarm_types::finding::Detection as Report;
 /// The performance optimizer's report of the slowest sources and kinds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HotSpots {
+    /// Unique per report, so a redelivered report is recognised.
     pub id: String,
+    /// When the optimizer made the report (unix ms).
     pub reported_unix_ms: i64,
     /// The report as JSON.
     pub report: String,
@@ -20,9 +22,13 @@ pub struct HotSpots {
 /// One thing to store, in the order the synthesis receives them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
+    /// A fetched document.
     Document(Document),
+    /// A TGE candidate the classifier found in a document.
     Candidate(Candidate),
+    /// A hot-spot report of the performance optimizer.
     HotSpots(HotSpots),
+    /// A validated TGE report: evidence for an event.
     Report(Report),
 }
 

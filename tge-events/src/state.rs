@@ -19,16 +19,22 @@ const MAX_REPORT_CONFIDENCE: f64 = 0.999_999;
 /// What the model keeps of one report of an event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proof {
+    /// Id of the report (unique, so a redelivery is recognised).
     pub finding_id: String,
+    /// Id of the configured source the report came from.
     pub source_id: String,
+    /// When the report was made (unix ms).
     pub observed_unix_ms: i64,
+    /// Lifecycle status the report states.
     pub status: Status,
     /// Clamped to 0..1.
     pub confidence: f64,
+    /// SimHash of the document's text, if computed (for near-duplicate detection).
     pub fingerprint: Option<u64>,
     /// The source this report copies (a near-duplicate): evidence, not
     /// corroboration.
     pub duplicate_of: Option<String>,
+    /// A postponement/cancellation report: changes status, adds no corroboration or date.
     pub status_only: bool,
 }
 
@@ -44,17 +50,25 @@ impl Proof {
 pub struct EventState {
     /// Stable id (a provisional negative one before the backend stores it).
     pub id: i64,
+    /// Project name as reported, trimmed.
     pub project: String,
     /// The symbol key, if the event has a ticker.
     pub symbol: Option<String>,
+    /// Lifecycle status of all reports, in observed order.
     pub status: Status,
+    /// Most precise date reported (ISO day, `2027-03` or `2027-Q1`); `None` until one is.
     pub event_date: Option<String>,
     /// day, month, quarter, unknown
     pub date_precision: String,
+    /// Noisy-or of each independent source's best confidence (0..1).
     pub confidence: f64,
+    /// Distinct independent sources (1 when only copies back the event).
     pub corroboration: i32,
+    /// Whether any report marked the project as watchlisted.
     pub watchlist: bool,
+    /// When the first report was observed (unix ms).
     pub first_seen_unix_ms: i64,
+    /// When the latest report was observed (unix ms).
     pub last_seen_unix_ms: i64,
     /// Bumped on every change (1 once created).
     pub version: i32,
@@ -66,7 +80,9 @@ pub struct EventState {
 /// near-duplicate decision).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Absorbed {
+    /// The change notice of the event after the report.
     pub change: EventChange,
+    /// Source this report nearly duplicates (`None`: an independent report).
     pub duplicate_of: Option<String>,
 }
 

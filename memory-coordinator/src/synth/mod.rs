@@ -20,7 +20,9 @@ const MAX_CONNECTIONS: u32 = 8;
 /// embedded run.
 #[derive(Clone)]
 pub enum Synthesizer {
+    /// Events in PostgreSQL (the deployed run).
     Postgres(PgEvents),
+    /// Events in process memory (the embedded run).
     Memory(Arc<MemoryEvents>),
 }
 

@@ -43,6 +43,10 @@ pub fn respond(headers: &HeaderMap, cached: &Cached) -> Response {
 }
 
 /// Turns a query-string rejection into a problem.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the shape `map_err` calls: `query.map_err(query_problem)`"
+)]
 pub fn query_problem(rejection: QueryRejection) -> Problem {
     Problem::bad_param(
         "query",

@@ -17,18 +17,25 @@ use crate::model::{Event, EventDetail, Project};
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The pool cannot reach the database.
     #[error("cannot connect to PostgreSQL: {0}")]
     Connect(#[source] sqlx::Error),
+    /// A schema migration failed.
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
     #[error("query `{op}` failed: {source}")]
     Query {
+        /// Name of the failed operation.
         op: &'static str,
+        /// The driver's error.
         #[source]
         source: sqlx::Error,
     },
+    /// A stored value the API cannot read back (what and why).
     #[error("unexpected data from PostgreSQL: {0}")]
     Decode(String),
+    /// The event backend failed.
     #[error("the event store failed: {0}")]
     Events(#[from] tge_events::Error),
 }
@@ -40,7 +47,9 @@ pub(crate) fn query_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 /// The documents fetched from one source.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceDocuments {
+    /// Number of stored documents fetched from the source.
     pub documents: i64,
+    /// When the newest of them was fetched (unix µs); `None` without documents.
     pub last_fetched_us: Option<i64>,
 }
 

@@ -43,9 +43,13 @@ impl Error {
 /// Sort keys of the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortField {
+    /// When the latest report was observed (`sort=last_seen`).
     LastSeen,
+    /// When the first report was observed (`sort=first_seen`).
     FirstSeen,
+    /// Event confidence (`sort=confidence`).
     Confidence,
+    /// Start day of the event period, unknown last ascending (`sort=event_date`).
     EventDate,
 }
 
@@ -66,6 +70,7 @@ impl SortField {
 pub enum CursorKey {
     /// Unix microseconds (first/last seen).
     Time(i64),
+    /// Event confidence (0..1).
     Confidence(f64),
     /// Start day of the event period ([`NO_DATE`] when unknown).
     Date(String),
@@ -85,10 +90,15 @@ impl CursorKey {
 
 /// What a listed event shows of itself to be sorted and paged.
 pub trait Sortable {
+    /// Event id (the tie-breaker of every sort).
     fn id(&self) -> i64;
+    /// When the first report was observed (unix µs).
     fn first_seen_us(&self) -> i64;
+    /// When the latest report was observed (unix µs).
     fn last_seen_us(&self) -> i64;
+    /// Event confidence (0..1).
     fn confidence(&self) -> f64;
+    /// Event date as reported (day, month or quarter), if known.
     fn event_date(&self) -> Option<&str>;
 }
 
@@ -116,6 +126,7 @@ pub struct Filter {
     pub project_prefix: Option<String>,
     /// Symbol key.
     pub symbol: Option<String>,
+    /// Status names to match (any of [`STATUSES`]); empty matches all.
     pub statuses: Vec<String>,
     /// Period starting on or after this day (`YYYY-MM-DD`).
     pub date_from: Option<String>,
@@ -125,14 +136,19 @@ pub struct Filter {
     pub since_us: Option<i64>,
     /// First seen before (unix µs).
     pub until_us: Option<i64>,
+    /// Only events with at least this confidence (0..1).
     pub min_confidence: Option<f64>,
     /// Only events with evidence from this kind of source.
     pub source_kind: Option<String>,
+    /// Only events of watchlisted projects (`false`: all events).
     pub watchlist: bool,
+    /// Sort key.
     pub sort: SortField,
+    /// Largest key first (ties still by id in the same direction).
     pub descending: bool,
     /// The previous page's last (sort key, id).
     pub after: Option<(CursorKey, i64)>,
+    /// Page size (at most [`MAX_LIMIT`]).
     pub limit: u32,
 }
 

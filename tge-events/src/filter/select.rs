@@ -7,10 +7,13 @@ use crate::keys::project_key;
 
 /// An event as a list sees it: itself and the kinds of its sources.
 pub trait Candidate: Sortable {
+    /// The project key.
     fn project(&self) -> &str;
     /// The symbol key, if any.
     fn symbol(&self) -> Option<&str>;
+    /// The status name.
     fn status(&self) -> &str;
+    /// Whether the project is on a watchlist.
     fn watchlist(&self) -> bool;
     /// Whether a report of this event comes from a source of `kind`.
     fn has_source_kind(&self, kind: &str) -> bool;

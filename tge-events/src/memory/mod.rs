@@ -20,8 +20,11 @@ use journal::Journal;
 /// A stored document, as the query API shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentRecord {
+    /// Id of the configured source the document was fetched from.
     pub source_id: String,
+    /// Title, cleaned (empty when the source gave none).
     pub title: String,
+    /// When the scraper fetched the document (unix ms).
     pub fetched_unix_ms: i64,
 }
 
@@ -72,7 +75,9 @@ impl MemoryEvents {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The change notice of every event, by id.
@@ -111,7 +116,7 @@ impl MemoryEvents {
         if let Some(journal) = &self.journal {
             journal
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .record(changes.evidence.iter().map(|e| &e.report))?;
         }
         state.persist(&mut loaded, &mut outcomes, changes);
