@@ -7,9 +7,7 @@ use std::sync::Arc;
 
 use tge_events::{MemoryEvents, Reader};
 
-use super::{Error, EventStore, SourceDocuments, convert};
-use crate::filter::Filter;
-use crate::model::{Event, EventDetail, Project};
+use super::{Error, EventStore, SourceDocuments};
 
 /// Events of the embedded run.
 #[derive(Clone)]
@@ -30,18 +28,8 @@ impl EventStore for MemoryApiStore {
         "memory"
     }
 
-    async fn list(&self, f: &Filter) -> Result<Vec<Event>, Error> {
-        Ok(convert::events(self.events.list(f).await?))
-    }
-
-    async fn detail(&self, id: i64) -> Result<Option<EventDetail>, Error> {
-        Ok(self.events.detail(id).await?.map(convert::detail))
-    }
-
-    async fn projects(&self, prefix: Option<&str>, limit: u32) -> Result<Vec<Project>, Error> {
-        Ok(convert::projects(
-            self.events.projects(prefix, limit).await?,
-        ))
+    fn events(&self) -> &dyn Reader {
+        self.events.as_ref()
     }
 
     async fn source_documents(
@@ -59,16 +47,6 @@ impl EventStore for MemoryApiStore {
             entry.last_fetched_us = entry.last_fetched_us.max(Some(fetched_us));
         }
         Ok(out)
-    }
-
-    async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>, Error> {
-        Ok(convert::events(
-            self.events.changes_since(seq, limit).await?,
-        ))
-    }
-
-    async fn last_seq(&self) -> Result<i64, Error> {
-        Ok(self.events.last_seq().await?)
     }
 
     async fn ping(&self) -> Result<(), Error> {

@@ -53,18 +53,30 @@ pub struct SourceDocuments {
     pub last_fetched_us: Option<i64>,
 }
 
-/// Read access to events.
+/// Read access to events: the event reads come from the backend's
+/// [`tge_events::Reader`] (written once here, as the API's bodies); a
+/// backend adds what is not an event (documents per source, a ping).
 #[async_trait::async_trait]
 pub trait EventStore: Send + Sync + 'static {
     /// "postgres" or "memory".
     fn backend(&self) -> &'static str;
+    /// The backend's event reader.
+    fn events(&self) -> &dyn tge_events::Reader;
     /// Events matching `filter`, in its order, after its cursor; at most
     /// `filter.limit + 1` (one more tells there is a next page).
-    async fn list(&self, filter: &Filter) -> Result<Vec<Event>, Error>;
+    async fn list(&self, filter: &Filter) -> Result<Vec<Event>, Error> {
+        Ok(convert::events(self.events().list(filter).await?))
+    }
     /// One event with evidence and history.
-    async fn detail(&self, id: i64) -> Result<Option<EventDetail>, Error>;
+    async fn detail(&self, id: i64) -> Result<Option<EventDetail>, Error> {
+        Ok(self.events().detail(id).await?.map(convert::detail))
+    }
     /// Projects with events, optionally by name prefix.
-    async fn projects(&self, prefix: Option<&str>, limit: u32) -> Result<Vec<Project>, Error>;
+    async fn projects(&self, prefix: Option<&str>, limit: u32) -> Result<Vec<Project>, Error> {
+        Ok(convert::projects(
+            self.events().projects(prefix, limit).await?,
+        ))
+    }
     /// Documents per source, of the sources in `source_ids` that have any
     /// (the sources themselves come from the queen's schedules).
     async fn source_documents(
@@ -72,9 +84,15 @@ pub trait EventStore: Send + Sync + 'static {
         source_ids: &[String],
     ) -> Result<HashMap<String, SourceDocuments>, Error>;
     /// Events whose last change is after `seq`, oldest change first.
-    async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>, Error>;
+    async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>, Error> {
+        Ok(convert::events(
+            self.events().changes_since(seq, limit).await?,
+        ))
+    }
     /// The newest change sequence number (0 if none).
-    async fn last_seq(&self) -> Result<i64, Error>;
+    async fn last_seq(&self) -> Result<i64, Error> {
+        Ok(self.events().last_seq().await?)
+    }
     /// Whether the store answers.
     async fn ping(&self) -> Result<(), Error>;
 }

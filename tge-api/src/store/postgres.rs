@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use sqlx::{PgPool, Row};
 use tge_events::{PgEvents, Reader};
 
-use super::{Error, EventStore, SourceDocuments, convert, query_err};
-use crate::filter::Filter;
-use crate::model::{Event, EventDetail, Project};
+use super::{Error, EventStore, SourceDocuments, query_err};
 
 /// Events in PostgreSQL.
 #[derive(Clone)]
@@ -49,18 +47,8 @@ impl EventStore for PgApiStore {
         "postgres"
     }
 
-    async fn list(&self, f: &Filter) -> Result<Vec<Event>, Error> {
-        Ok(convert::events(self.events.list(f).await?))
-    }
-
-    async fn detail(&self, id: i64) -> Result<Option<EventDetail>, Error> {
-        Ok(self.events.detail(id).await?.map(convert::detail))
-    }
-
-    async fn projects(&self, prefix: Option<&str>, limit: u32) -> Result<Vec<Project>, Error> {
-        Ok(convert::projects(
-            self.events.projects(prefix, limit).await?,
-        ))
+    fn events(&self) -> &dyn Reader {
+        &self.events
     }
 
     async fn source_documents(
@@ -86,16 +74,6 @@ impl EventStore for PgApiStore {
                 (r.get(0), docs)
             })
             .collect())
-    }
-
-    async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>, Error> {
-        Ok(convert::events(
-            self.events.changes_since(seq, limit).await?,
-        ))
-    }
-
-    async fn last_seq(&self) -> Result<i64, Error> {
-        Ok(self.events.last_seq().await?)
     }
 
     async fn ping(&self) -> Result<(), Error> {
