@@ -19,7 +19,7 @@ use swarm_memory::layout::COORDINATOR_GROUP;
 use swarm_memory::{Delivery, Layout, Memory};
 use swarm_types::{Envelope, Finding, Notice};
 
-use crate::synth::{Outcome, Synthesizer};
+use crate::synth::{Applied, Synthesizer};
 
 /// Settings of the coordinator.
 #[derive(Debug, Clone)]
@@ -305,13 +305,13 @@ async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> 
         done.push(id);
         let Some(outcome) = outcome else { continue };
         let label = match &outcome {
-            Outcome::Unchanged => "unchanged",
-            Outcome::Stored => "stored",
-            Outcome::Event(c) if c.created => "event_created",
-            Outcome::Event(_) => "event_updated",
+            Applied::Unchanged => "unchanged",
+            Applied::Stored => "stored",
+            Applied::Event(c) if c.created => "event_created",
+            Applied::Event(_) => "event_updated",
         };
         metrics::counter!("swarm_findings_processed_total", "outcome" => label).increment(1);
-        if let Outcome::Event(change) = outcome {
+        if let Applied::Event(change) = outcome {
             if change.status == "live" {
                 let known = swarm_memory::known_tokens::record_live(
                     shared.memory.as_ref(),
@@ -348,7 +348,7 @@ async fn apply_lane(shared: &Shared, lane: Vec<(String, Envelope<Finding>)>) -> 
 async fn one_by_one(
     shared: &Shared,
     lane: &[(String, Envelope<Finding>)],
-) -> Vec<(String, Option<Outcome>)> {
+) -> Vec<(String, Option<Applied>)> {
     let mut applied = Vec::new();
     let mut poison = Vec::new();
     let mut pending = 0usize;

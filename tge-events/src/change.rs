@@ -6,7 +6,7 @@ pub use swarm_types::EventChange;
 
 /// What applying one record did.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub enum Applied {
     /// Already applied before (or nothing to store).
     Unchanged,
     /// A document or candidate row was stored.

@@ -15,7 +15,7 @@
 //!   the [`plan::Changes`] to persist;
 //! - [`filter`] — listing: parameters, matching, order, cursors;
 //! - [`calendar`] — dates (chrono): RFC 3339, days, period starts;
-//! - [`change`] — [`EventChange`] notices and [`Outcome`]s;
+//! - [`change`] — [`EventChange`] notices and [`Applied`]s;
 //! - [`view`] — what readers return.
 //!
 //! Backends ([`store::Synthesis`] and [`store::Reader`]):
@@ -36,7 +36,7 @@ pub mod state;
 pub mod store;
 pub mod view;
 
-pub use change::{EventChange, Outcome};
+pub use change::{Applied, EventChange};
 pub use error::Error;
 pub use filter::Filter;
 pub use keys::{project_key, symbol_key};

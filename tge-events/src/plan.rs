@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::change::Outcome;
+use crate::change::Applied;
 use crate::keys::project_key;
 use crate::report::Report;
 use crate::route::{Route, adopt, route};
@@ -65,7 +65,7 @@ impl Changes {
     /// outcomes and the loaded events.
     pub fn assign_ids(
         &mut self,
-        outcomes: &mut [Outcome],
+        outcomes: &mut [Applied],
         loaded: &mut Loaded,
         assign: impl Fn(i64) -> i64,
     ) {
@@ -78,7 +78,7 @@ impl Changes {
         self.evidence.iter_mut().for_each(|e| fix(&mut e.event_id));
         self.history.iter_mut().for_each(|h| fix(&mut h.event_id));
         for outcome in outcomes {
-            if let Outcome::Event(change) = outcome {
+            if let Applied::Event(change) = outcome {
                 fix(&mut change.event_id);
             }
         }
@@ -94,7 +94,7 @@ pub fn synthesize(
     loaded: &mut Loaded,
     reports: &[&Report],
     now_ms: i64,
-) -> (Vec<Outcome>, Changes) {
+) -> (Vec<Applied>, Changes) {
     let mut changes = Changes::default();
     let mut next_new = -1;
     let outcomes = reports
@@ -102,10 +102,10 @@ pub fn synthesize(
         .map(|report| {
             let events = loaded.entry(project_key(&report.project)).or_default();
             if events.iter().any(|e| e.has_evidence(&report.id)) {
-                return Outcome::Unchanged;
+                return Applied::Unchanged;
             }
             let index = match route(events, report) {
-                Route::Drop => return Outcome::Unchanged,
+                Route::Drop => return Applied::Unchanged,
                 Route::Join(i) => i,
                 Route::Adopt(i) => {
                     adopt(&mut events[i], report);
@@ -119,7 +119,7 @@ pub fn synthesize(
             };
             let event = &mut events[index];
             let Some(absorbed) = event.absorb(report) else {
-                return Outcome::Unchanged;
+                return Applied::Unchanged;
             };
             if !changes.changed.contains(&event.id) {
                 changes.changed.push(event.id);
@@ -138,7 +138,7 @@ pub fn synthesize(
                 event_date: event.event_date.clone(),
                 changed_unix_ms: now_ms,
             });
-            Outcome::Event(absorbed.change)
+            Applied::Event(absorbed.change)
         })
         .collect();
     (outcomes, changes)

@@ -1,7 +1,7 @@
 //! The two sides of a backend: [`Synthesis`] applies records (load the
 //! events, run the model, persist), [`Reader`] lists and shows events.
 
-use crate::change::Outcome;
+use crate::change::Applied;
 use crate::error::Error;
 use crate::filter::Filter;
 use crate::report::Record;
@@ -12,7 +12,7 @@ use crate::view::{EventDetail, EventRow, ProjectRow};
 pub trait Synthesis: Send + Sync + 'static {
     /// Applies `records` in order, atomically (all or nothing); one
     /// outcome per record.
-    async fn apply_batch(&self, records: &[Record]) -> Result<Vec<Outcome>, Error>;
+    async fn apply_batch(&self, records: &[Record]) -> Result<Vec<Applied>, Error>;
 }
 
 /// Read access to events.

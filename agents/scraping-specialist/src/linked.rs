@@ -56,7 +56,7 @@ pub struct LinkedPages {
 
 /// What became of one page (the metric's `outcome` label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum PageOutcome {
     /// Read, and main text found.
     Ok,
     /// Read, but no main text in it.
@@ -79,31 +79,31 @@ pub enum Outcome {
     Error,
 }
 
-impl Outcome {
+impl PageOutcome {
     /// The label value.
     pub fn name(self) -> &'static str {
         match self {
-            Outcome::Ok => "ok",
-            Outcome::Empty => "empty",
-            Outcome::RobotsDisallowed => "robots_disallowed",
-            Outcome::Timeout => "timeout",
-            Outcome::HttpError => "http_error",
-            Outcome::NotHtml => "not_html",
-            Outcome::TooLarge => "too_large",
-            Outcome::BreakerOpen => "breaker_open",
-            Outcome::OverLimit => "over_limit",
-            Outcome::Error => "error",
+            PageOutcome::Ok => "ok",
+            PageOutcome::Empty => "empty",
+            PageOutcome::RobotsDisallowed => "robots_disallowed",
+            PageOutcome::Timeout => "timeout",
+            PageOutcome::HttpError => "http_error",
+            PageOutcome::NotHtml => "not_html",
+            PageOutcome::TooLarge => "too_large",
+            PageOutcome::BreakerOpen => "breaker_open",
+            PageOutcome::OverLimit => "over_limit",
+            PageOutcome::Error => "error",
         }
     }
 
     fn of(error: &Error) -> Self {
         match error {
-            Error::Disallowed { .. } => Outcome::RobotsDisallowed,
-            Error::Timeout { .. } => Outcome::Timeout,
-            Error::Status { .. } => Outcome::HttpError,
-            Error::NotHtml { .. } => Outcome::NotHtml,
-            Error::TooLarge { .. } => Outcome::TooLarge,
-            Error::Url(_) | Error::Request { .. } | Error::Memory(_) => Outcome::Error,
+            Error::Disallowed { .. } => PageOutcome::RobotsDisallowed,
+            Error::Timeout { .. } => PageOutcome::Timeout,
+            Error::Status { .. } => PageOutcome::HttpError,
+            Error::NotHtml { .. } => PageOutcome::NotHtml,
+            Error::TooLarge { .. } => PageOutcome::TooLarge,
+            Error::Url(_) | Error::Request { .. } | Error::Memory(_) => PageOutcome::Error,
         }
     }
 }
@@ -123,14 +123,14 @@ impl LinkedPages {
         fetcher: &Fetcher,
         kind: SourceKind,
         items: &mut [Item],
-    ) -> Vec<Outcome> {
+    ) -> Vec<PageOutcome> {
         let wanted: Vec<(usize, String)> = items
             .iter()
             .enumerate()
             .filter_map(|(i, item)| self.page_of(kind, item).map(|url| (i, url)))
             .collect();
         let over = wanted.len().saturating_sub(self.options.max_per_poll);
-        let read: Vec<(usize, Outcome, Option<String>)> =
+        let read: Vec<(usize, PageOutcome, Option<String>)> =
             futures_util::stream::iter(wanted.into_iter().take(self.options.max_per_poll))
                 .map(|(i, url)| async move {
                     let (outcome, text) = self.read(fetcher, &url).await;
@@ -147,8 +147,8 @@ impl LinkedPages {
             outcomes.push((i, outcome));
         }
         outcomes.sort_by_key(|(i, _)| *i);
-        let mut outcomes: Vec<Outcome> = outcomes.into_iter().map(|(_, o)| o).collect();
-        outcomes.extend(std::iter::repeat_n(Outcome::OverLimit, over));
+        let mut outcomes: Vec<PageOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
+        outcomes.extend(std::iter::repeat_n(PageOutcome::OverLimit, over));
         for outcome in &outcomes {
             metrics::counter!("swarm_linked_page_fetches_total", "outcome" => outcome.name())
                 .increment(1);
@@ -175,7 +175,7 @@ impl LinkedPages {
     }
 
     /// Fetches `url` through its host's breaker and extracts its text.
-    async fn read(&self, fetcher: &Fetcher, url: &str) -> (Outcome, Option<String>) {
+    async fn read(&self, fetcher: &Fetcher, url: &str) -> (PageOutcome, Option<String>) {
         let host = reqwest::Url::parse(url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
@@ -184,7 +184,7 @@ impl LinkedPages {
         match self.breaker.admit(&breaker, now_ms()).await {
             Ok(Admission::Rejected { retry_in_ms }) => {
                 tracing::debug!(url, retry_in_ms, "linked page not read: host breaker open");
-                return (Outcome::BreakerOpen, None);
+                return (PageOutcome::BreakerOpen, None);
             }
             Ok(Admission::Allowed | Admission::Probe) => {}
             // the memory is down: read anyway (the breaker is an optimisation)
@@ -195,13 +195,13 @@ impl LinkedPages {
                 let text = article::main_text(&page.bytes, self.options.max_text_bytes);
                 if text.is_empty() {
                     tracing::debug!(url, "linked page has no main text");
-                    (Outcome::Empty, None, Some(true))
+                    (PageOutcome::Empty, None, Some(true))
                 } else {
-                    (Outcome::Ok, Some(text), Some(true))
+                    (PageOutcome::Ok, Some(text), Some(true))
                 }
             }
             Err(error) => {
-                let outcome = Outcome::of(&error);
+                let outcome = PageOutcome::of(&error);
                 tracing::debug!(url, outcome = outcome.name(), %error, "linked page not read");
                 // a host that answered is up, whatever it said; one that
                 // timed out, failed or answered 5xx counts against it

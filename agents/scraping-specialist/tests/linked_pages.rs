@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use scraping_specialist::fetch::{FetchOptions, Fetcher};
 use scraping_specialist::handler::{ScrapeHandler, ScrapeSettings};
-use scraping_specialist::linked::{LinkedOptions, LinkedPages, Outcome};
+use scraping_specialist::linked::{LinkedOptions, LinkedPages, PageOutcome};
 use scraping_specialist::parse::Item;
 use swarm_memory::{FindingsSink, LocalMemory, Memory};
 use swarm_proto::v1::{AnalyzeDocument, FetchSource, Task, TaskPayload, TaskSpec, task_payload};
@@ -318,13 +318,13 @@ async fn every_failure_has_its_outcome_and_keeps_the_item() {
     assert_eq!(
         outcomes,
         [
-            Outcome::Ok,
-            Outcome::RobotsDisallowed,
-            Outcome::HttpError,
-            Outcome::NotHtml,
-            Outcome::Timeout,
-            Outcome::TooLarge,
-            Outcome::Empty,
+            PageOutcome::Ok,
+            PageOutcome::RobotsDisallowed,
+            PageOutcome::HttpError,
+            PageOutcome::NotHtml,
+            PageOutcome::Timeout,
+            PageOutcome::TooLarge,
+            PageOutcome::Empty,
         ]
     );
     assert!(

@@ -11,7 +11,7 @@ use tge_events::{PgEvents, Synthesis};
 
 use swarm_types::Finding;
 
-pub use tge_events::{DocumentRecord, Error, MemoryEvents, Outcome};
+pub use tge_events::{Applied, DocumentRecord, Error, MemoryEvents};
 
 /// Connections of the coordinator's pool.
 const MAX_CONNECTIONS: u32 = 8;
@@ -68,9 +68,9 @@ impl Synthesizer {
     /// # Errors
     ///
     /// A database failure (the finding should be retried).
-    pub async fn apply(&self, finding: &Finding) -> Result<Outcome, Error> {
+    pub async fn apply(&self, finding: &Finding) -> Result<Applied, Error> {
         let mut outcomes = self.apply_batch(std::slice::from_ref(finding)).await?;
-        Ok(outcomes.pop().unwrap_or(Outcome::Unchanged))
+        Ok(outcomes.pop().unwrap_or(Applied::Unchanged))
     }
 
     /// Applies findings in order in one transaction (one commit for the
@@ -79,7 +79,7 @@ impl Synthesizer {
     /// # Errors
     ///
     /// A database failure: nothing of the batch is applied.
-    pub async fn apply_batch(&self, findings: &[Finding]) -> Result<Vec<Outcome>, Error> {
+    pub async fn apply_batch(&self, findings: &[Finding]) -> Result<Vec<Applied>, Error> {
         let records: Vec<tge_events::Record> =
             findings.iter().map(tge_events::Record::from).collect();
         match self {

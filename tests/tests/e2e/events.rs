@@ -9,7 +9,7 @@ use std::future::Future;
 
 use tge_events::filter::{Filter, key_of};
 use tge_events::{
-    Document, MemoryEvents, Outcome, PgEvents, Reader, Record, Report, Status, Synthesis,
+    Applied, Document, MemoryEvents, PgEvents, Reader, Record, Report, Status, Synthesis,
 };
 
 use swarm_tests::TestDb;
@@ -60,7 +60,7 @@ fn report(id: &str, source: &str, project: &str, symbol: Option<&str>) -> Report
     }
 }
 
-async fn apply(b: &dyn Backend, reports: Vec<Report>) -> anyhow::Result<Vec<Outcome>> {
+async fn apply(b: &dyn Backend, reports: Vec<Report>) -> anyhow::Result<Vec<Applied>> {
     let records: Vec<Record> = reports.into_iter().map(Record::Report).collect();
     Ok(b.apply_batch(&records).await?)
 }
@@ -91,8 +91,8 @@ async fn reports_merge_into_one_event_and_redeliveries_change_nothing() -> anyho
             fetched_unix_ms: 900,
             language: Some("en".into()),
         });
-        assert_eq!(b.apply_batch(std::slice::from_ref(&doc)).await?, [Outcome::Stored]);
-        assert_eq!(b.apply_batch(&[doc]).await?, [Outcome::Unchanged]);
+        assert_eq!(b.apply_batch(std::slice::from_ref(&doc)).await?, [Applied::Stored]);
+        assert_eq!(b.apply_batch(&[doc]).await?, [Applied::Unchanged]);
         let mut no_language = report("c", "s3", "nova ", None);
         no_language.language = None;
         no_language.observed_unix_ms = 3_000;
@@ -106,11 +106,11 @@ async fn reports_merge_into_one_event_and_redeliveries_change_nothing() -> anyho
             ],
         )
         .await?;
-        assert!(matches!(&out[0], Outcome::Event(c) if c.created && c.version == 1));
-        assert!(matches!(&out[1], Outcome::Event(c) if !c.created && c.symbol.as_deref() == Some("NOVA")));
-        assert_eq!(out[3], Outcome::Unchanged, "a redelivery in the same batch");
+        assert!(matches!(&out[0], Applied::Event(c) if c.created && c.version == 1));
+        assert!(matches!(&out[1], Applied::Event(c) if !c.created && c.symbol.as_deref() == Some("NOVA")));
+        assert_eq!(out[3], Applied::Unchanged, "a redelivery in the same batch");
         let again = apply(&*b, vec![report("a", "s1", "Nova", None)]).await?;
-        assert_eq!(again, [Outcome::Unchanged], "a redelivery in a later batch");
+        assert_eq!(again, [Applied::Unchanged], "a redelivery in a later batch");
         let events = all(&*b).await?;
         assert_eq!(events.len(), 1);
         let e = &events[0];
@@ -151,7 +151,7 @@ async fn tickers_are_adopted_once_and_new_tickers_are_new_events() -> anyhow::Re
         let mut plain = report("d", "s4", "Orrery", None);
         plain.observed_unix_ms = 6_000;
         let out = apply(&*b, vec![plain]).await?;
-        assert!(matches!(&out[0], Outcome::Event(c) if c.symbol.as_deref() == Some("ORX") && c.corroboration == 2));
+        assert!(matches!(&out[0], Applied::Event(c) if c.symbol.as_deref() == Some("ORX") && c.corroboration == 2));
         Ok(())
     })
     .await
@@ -177,11 +177,11 @@ async fn status_reports_postpone_and_cancel_existing_events_only() -> anyhow::Re
         )
         .await?;
         assert!(
-            matches!(&out[0], Outcome::Event(c) if c.status == "postponed" && c.corroboration == 1)
+            matches!(&out[0], Applied::Event(c) if c.status == "postponed" && c.corroboration == 1)
         );
         assert_eq!(
             out[1],
-            Outcome::Unchanged,
+            Applied::Unchanged,
             "a cancellation creates no event"
         );
         let e = &all(&*b).await?[0];

@@ -9,7 +9,7 @@ mod read;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::change::{EventChange, Outcome};
+use crate::change::{Applied, EventChange};
 use crate::error::Error;
 use crate::keys::project_key;
 use crate::plan::{Changes, Loaded, NewHistory, changed_events, synthesize};
@@ -100,7 +100,7 @@ impl MemoryEvents {
     /// # Errors
     ///
     /// The journal cannot be written (nothing is applied).
-    pub fn apply_records(&self, records: &[Record]) -> Result<Vec<Outcome>, Error> {
+    pub fn apply_records(&self, records: &[Record]) -> Result<Vec<Applied>, Error> {
         // one lock for journal and state: the journal's order is the order
         // of application, so a replay gives every event the same id
         let mut state = self.lock();
@@ -124,9 +124,9 @@ impl MemoryEvents {
         Ok(records
             .iter()
             .map(|r| match r {
-                Record::Report(_) => reported.next().unwrap_or(Outcome::Unchanged),
+                Record::Report(_) => reported.next().unwrap_or(Applied::Unchanged),
                 Record::Document(d) => state.store_document(d),
-                Record::Candidate(_) | Record::HotSpots(_) => Outcome::Unchanged,
+                Record::Candidate(_) | Record::HotSpots(_) => Applied::Unchanged,
             })
             .collect())
     }
@@ -134,7 +134,7 @@ impl MemoryEvents {
 
 impl State {
     /// Every event of each project of `reports`, and the model's changes.
-    fn plan(&self, reports: &[&Report], now_ms: i64) -> (Loaded, Vec<Outcome>, Changes) {
+    fn plan(&self, reports: &[&Report], now_ms: i64) -> (Loaded, Vec<Applied>, Changes) {
         let mut loaded = Loaded::new();
         for report in reports {
             let key = project_key(&report.project);
@@ -153,7 +153,7 @@ impl State {
     }
 
     /// Stores the changes: new events get the next ids, in creation order.
-    fn persist(&mut self, loaded: &mut Loaded, outcomes: &mut [Outcome], mut changes: Changes) {
+    fn persist(&mut self, loaded: &mut Loaded, outcomes: &mut [Applied], mut changes: Changes) {
         let base = self.events.len() as i64;
         changes.assign_ids(outcomes, loaded, |provisional| base - provisional);
         let mut finals: Vec<EventState> = changed_events(loaded, &changes)
@@ -199,9 +199,9 @@ impl State {
         self.persist(&mut loaded, &mut outcomes, changes);
     }
 
-    fn store_document(&mut self, d: &crate::report::Document) -> Outcome {
+    fn store_document(&mut self, d: &crate::report::Document) -> Applied {
         if self.documents.contains_key(&d.id) {
-            return Outcome::Unchanged;
+            return Applied::Unchanged;
         }
         let record = DocumentRecord {
             source_id: d.source_id.clone(),
@@ -209,13 +209,13 @@ impl State {
             fetched_unix_ms: d.fetched_unix_ms,
         };
         self.documents.insert(d.id.clone(), record);
-        Outcome::Stored
+        Applied::Stored
     }
 }
 
 #[async_trait::async_trait]
 impl crate::store::Synthesis for MemoryEvents {
-    async fn apply_batch(&self, records: &[Record]) -> Result<Vec<Outcome>, Error> {
+    async fn apply_batch(&self, records: &[Record]) -> Result<Vec<Applied>, Error> {
         self.apply_records(records)
     }
 }

@@ -44,7 +44,7 @@ fn a_journal_brings_events_back_and_remembers_their_evidence() -> Result<(), Err
     assert_eq!(events[0].corroboration, 2);
     assert_eq!(events[0].symbol.as_deref(), Some("NOVA"));
     let out = reopened.apply_records(&[report("a", "s1", None)])?;
-    assert_eq!(out, [Outcome::Unchanged], "replayed evidence is remembered");
+    assert_eq!(out, [Applied::Unchanged], "replayed evidence is remembered");
     let _ = std::fs::remove_file(path);
     Ok(())
 }

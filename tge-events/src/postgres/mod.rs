@@ -13,7 +13,7 @@ use std::str::FromStr;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::change::Outcome;
+use crate::change::Applied;
 use crate::error::{Error, query_err};
 use crate::keys::project_key;
 use crate::plan::synthesize;
@@ -75,7 +75,7 @@ impl PgEvents {
     /// # Errors
     ///
     /// A database failure: nothing of the batch is applied.
-    pub async fn apply_records(&self, records: &[Record]) -> Result<Vec<Outcome>, Error> {
+    pub async fn apply_records(&self, records: &[Record]) -> Result<Vec<Applied>, Error> {
         let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
         let mut outcomes = Vec::with_capacity(records.len());
         let mut reports: Vec<&Report> = Vec::new();
@@ -83,7 +83,7 @@ impl PgEvents {
             outcomes.push(match record {
                 Record::Report(report) => {
                     reports.push(report);
-                    Outcome::Unchanged
+                    Applied::Unchanged
                 }
                 other => records::store(&mut tx, other).await?,
             });
@@ -100,7 +100,7 @@ impl PgEvents {
             let mut reported = reported.into_iter();
             for (record, outcome) in records.iter().zip(outcomes.iter_mut()) {
                 if matches!(record, Record::Report(_)) {
-                    *outcome = reported.next().unwrap_or(Outcome::Unchanged);
+                    *outcome = reported.next().unwrap_or(Applied::Unchanged);
                 }
             }
         }
@@ -124,7 +124,7 @@ pub async fn migrate(pool: &PgPool) -> Result<(), Error> {
 
 #[async_trait::async_trait]
 impl crate::store::Synthesis for PgEvents {
-    async fn apply_batch(&self, records: &[Record]) -> Result<Vec<Outcome>, Error> {
+    async fn apply_batch(&self, records: &[Record]) -> Result<Vec<Applied>, Error> {
         self.apply_records(records).await
     }
 }

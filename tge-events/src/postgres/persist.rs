@@ -6,7 +6,7 @@
 use sqlx::PgConnection;
 
 use super::at_ms;
-use crate::change::Outcome;
+use crate::change::Applied;
 use crate::error::{Error, query_err};
 use crate::keys::{project_key, symbol_key};
 use crate::plan::{Changes, Loaded, changed_events};
@@ -21,7 +21,7 @@ pub(super) fn no_nul(text: &str) -> String {
 pub(super) async fn changes(
     tx: &mut PgConnection,
     loaded: &mut Loaded,
-    outcomes: &mut [Outcome],
+    outcomes: &mut [Applied],
     mut changes: Changes,
 ) -> Result<(), Error> {
     if changes.changed.is_empty() {

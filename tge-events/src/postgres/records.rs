@@ -5,22 +5,22 @@ use sqlx::PgConnection;
 
 use super::at_ms;
 use super::persist::no_nul;
-use crate::change::Outcome;
+use crate::change::Applied;
 use crate::error::{Error, query_err};
 use crate::report::Record;
 
-fn stored(rows: u64) -> Outcome {
+fn stored(rows: u64) -> Applied {
     if rows > 0 {
-        Outcome::Stored
+        Applied::Stored
     } else {
-        Outcome::Unchanged
+        Applied::Unchanged
     }
 }
 
 /// Stores a record that is not a report.
-pub(super) async fn store(tx: &mut PgConnection, record: &Record) -> Result<Outcome, Error> {
+pub(super) async fn store(tx: &mut PgConnection, record: &Record) -> Result<Applied, Error> {
     let rows = match record {
-        Record::Report(_) => return Ok(Outcome::Unchanged),
+        Record::Report(_) => return Ok(Applied::Unchanged),
         Record::Document(d) => sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO documents (id, source_id, source_kind, url, title, body,
                 published_at, fetched_at, language)

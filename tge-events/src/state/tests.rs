@@ -219,13 +219,13 @@ fn a_batch_routes_tickers_and_status_reports() {
     ];
     let refs: Vec<&Report> = reports.iter().collect();
     let (outcomes, changes) = synthesize(&mut loaded, &refs, 0);
-    assert!(matches!(&outcomes[0], crate::Outcome::Event(c) if c.created));
+    assert!(matches!(&outcomes[0], crate::Applied::Event(c) if c.created));
     assert!(
-        matches!(&outcomes[1], crate::Outcome::Event(c) if c.symbol.as_deref() == Some("NOVA"))
+        matches!(&outcomes[1], crate::Applied::Event(c) if c.symbol.as_deref() == Some("NOVA"))
     );
-    assert_eq!(outcomes[2], crate::Outcome::Unchanged, "a redelivery");
-    assert!(matches!(&outcomes[3], crate::Outcome::Event(c) if c.status == "cancelled"));
-    assert_eq!(outcomes[4], crate::Outcome::Unchanged, "no event to cancel");
+    assert_eq!(outcomes[2], crate::Applied::Unchanged, "a redelivery");
+    assert!(matches!(&outcomes[3], crate::Applied::Event(c) if c.status == "cancelled"));
+    assert_eq!(outcomes[4], crate::Applied::Unchanged, "no event to cancel");
     assert_eq!(changes.changed, vec![-1]);
     assert_eq!(changes.evidence.len(), 3);
     assert_eq!(changes.history.len(), 3);
