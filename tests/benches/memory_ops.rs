@@ -55,7 +55,7 @@ async fn mixed(client: Client, tasks: u64, pipeline: u64, secs: u64) -> anyhow::
                                     None,
                                     false,
                                 )
-                                .await?
+                                .await?;
                         }
                         2 => {
                             let s = format!("swarm:memory:{{bench:{}}}:stream", i % 256);
@@ -91,7 +91,7 @@ async fn mixed(client: Client, tasks: u64, pipeline: u64, secs: u64) -> anyhow::
                                 None,
                                 false,
                             )
-                            .await?
+                            .await?;
                         }
                         2 => {
                             let s = format!("swarm:memory:{{bench:{}}}:stream", i % 256);
@@ -103,14 +103,14 @@ async fn mixed(client: Client, tasks: u64, pipeline: u64, secs: u64) -> anyhow::
                                 "*",
                                 vec![("e", payload.clone())],
                             )
-                            .await?
+                            .await?;
                         }
                         _ => {
                             pipe.spublish::<(), _, _>(
                                 format!("swarm:channels:bench-{}", i % 64),
                                 payload.clone(),
                             )
-                            .await?
+                            .await?;
                         }
                     }
                     i += 1;

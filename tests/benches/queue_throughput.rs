@@ -36,8 +36,7 @@ fn spec(kind: AgentKind) -> TaskSpec {
 fn unix_micros() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_micros())
 }
 
 fn peak_rss_mib(pid: Option<u32>) -> f64 {
@@ -174,15 +173,15 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let mut latencies: Vec<f64> = agents
         .iter()
-        .flat_map(|a| a.completions())
+        .flat_map(AgentProc::completions)
         .filter_map(|(id, done)| {
             submitted_at
                 .get(&id)
                 .map(|s| (done.saturating_sub(*s)) as f64 / 1000.0)
         })
         .collect();
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    ack_ms.sort_by(|a, b| a.total_cmp(b));
+    latencies.sort_by(f64::total_cmp);
+    ack_ms.sort_by(f64::total_cmp);
 
     let trickle_rate = trickle as f64 / trickle_started.elapsed().as_secs_f64();
 

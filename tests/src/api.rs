@@ -12,9 +12,13 @@ use crate::wait::wait_until;
 
 /// A `queen --api-only` process.
 pub struct ApiProc {
+    /// The running `queen --api-only` process.
     pub child: Child,
+    /// Loopback port of the query API (`QUEEN__API__ADDR`).
     pub port: u16,
+    /// Loopback port of the Prometheus metrics endpoint.
     pub metrics_port: u16,
+    /// File the replica's stderr goes to.
     pub log: PathBuf,
 }
 
@@ -88,11 +92,15 @@ impl ApiProc {
 /// An HAProxy running `infra/haproxy/haproxy.cfg` with its addresses set
 /// through the environment.
 pub struct HaproxyProc {
+    /// The running HAProxy process.
     pub child: Child,
+    /// Loopback port of the plain HTTP listener (`HTTP_BIND`).
     pub port: u16,
+    /// Loopback port of the HAProxy stats page (`STATS_BIND`).
     pub stats_port: u16,
     /// The TLS listener, when started with a certificate.
     pub tls_port: Option<u16>,
+    /// File HAProxy's stdout goes to.
     pub log: PathBuf,
 }
 

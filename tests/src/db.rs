@@ -9,7 +9,9 @@ pub fn server_url() -> String {
 
 /// A database created for one test and dropped by [`TestDb::drop_db`].
 pub struct TestDb {
+    /// Database name, `swarm_test_<random>`.
     pub name: String,
+    /// Connection URL of the database.
     pub url: String,
 }
 

@@ -13,16 +13,17 @@ use crate::wait::wait_until;
 
 /// Path of a workspace binary.
 pub fn bin(name: &str) -> PathBuf {
-    let dir = std::env::var_os("SWARM_BIN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
+    let dir = std::env::var_os("SWARM_BIN_DIR").map_or_else(
+        || {
             let exe = std::env::current_exe().expect("current exe");
             // target/<profile>/deps/<test> -> target/<profile>
             exe.parent()
                 .and_then(Path::parent)
                 .expect("target dir")
                 .to_path_buf()
-        });
+        },
+        PathBuf::from,
+    );
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -40,6 +41,7 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
+#[allow(unsafe_code)]
 fn signal(child: &Child, sig: i32) {
     if let Some(pid) = child.id() {
         // SAFETY: kill(2) with a pid we own; no memory is touched.
@@ -51,10 +53,15 @@ fn signal(child: &Child, sig: i32) {
 
 /// A queen process.
 pub struct QueenProc {
+    /// The running queen process.
     pub child: Child,
+    /// Loopback port of the gRPC server agents and the admin API use.
     pub grpc_port: u16,
+    /// Loopback port of the Prometheus metrics endpoint.
     pub metrics_port: u16,
+    /// Database the queen was started on (`QUEEN__DATABASE_URL`).
     pub db_url: String,
+    /// File the queen's stderr goes to.
     pub log: PathBuf,
 }
 
@@ -143,9 +150,13 @@ impl QueenProc {
 
 /// An agent process (`swarm-agent`).
 pub struct AgentProc {
+    /// The running `swarm-agent` process.
     pub child: Child,
+    /// Agent id passed as `--id`.
     pub id: String,
+    /// File the agent appends completed tasks to (`--completion-log`).
     pub completion_log: PathBuf,
+    /// File the agent's stderr goes to.
     pub log: PathBuf,
 }
 
@@ -251,8 +262,11 @@ pub fn redis_cluster_url() -> String {
 
 /// A memory-coordinator process.
 pub struct CoordinatorProc {
+    /// The running coordinator process.
     pub child: Child,
+    /// Loopback port of the coordinator's HTTP endpoint (`--http-addr`).
     pub http_port: u16,
+    /// File the coordinator's stderr goes to.
     pub log: PathBuf,
 }
 

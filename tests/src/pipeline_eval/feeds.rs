@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -27,10 +27,15 @@ const FIRST_POST_ID: u64 = 1_900_000_000_000_000_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
+    /// RSS 2.0 at `/rss.xml`.
     Rss,
+    /// Atom at `/atom.xml`.
     Atom,
+    /// JSON Feed at `/feed.json`.
     JsonFeed,
+    /// The custom JSON API at `/api/posts`, read through a JSON Pointer mapping.
     JsonApi,
+    /// The X v2 recent-search fake at `/2/tweets/search/recent` (posts).
     X,
 }
 
@@ -114,7 +119,7 @@ impl Shared {
     fn released_ms(&self, i: usize) -> Option<i64> {
         self.released
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .get(i)
             .copied()
             .flatten()
@@ -122,7 +127,7 @@ impl Shared {
 
     /// Released entries of `channel`, newest first, with publish times.
     fn visible(&self, channel: Channel) -> Vec<(usize, i64)> {
-        let released = self.released.lock().unwrap_or_else(|p| p.into_inner());
+        let released = self.released.lock().unwrap_or_else(PoisonError::into_inner);
         let mut out: Vec<(usize, i64)> = self
             .entries
             .iter()
@@ -218,7 +223,10 @@ impl Feeds {
             for i in 0..n {
                 tokio::time::sleep_until(start + period.mul_f64(i as f64)).await;
                 let now = swarm_common::time::now_ms();
-                releasing.released.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(now);
+                releasing
+                    .released
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)[i] = Some(now);
             }
             let _ = done_tx.send(true);
         });

@@ -10,7 +10,9 @@ use serde::Deserialize;
 /// One labelled record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
+    /// The record's `id`, a JSON string as is or any other value as JSON text.
     pub id: String,
+    /// The text served: first line as title when it has several lines.
     pub text: String,
     /// Whether the text announces a TGE.
     pub tge: bool,

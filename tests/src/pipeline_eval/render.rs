@@ -12,6 +12,7 @@ pub struct FeedItem {
     pub guid: String,
     /// The loopback page of the item.
     pub link: String,
+    /// Title, when the record's text has one (its first line).
     pub title: Option<String>,
     /// Plain text, paragraphs separated by newlines.
     pub body: String,
@@ -178,8 +179,11 @@ pub fn json_api(items: &[FeedItem]) -> String {
 /// One post of the X fake.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Post {
+    /// Post id, served as a string like X does.
     pub id: u64,
+    /// Text of the post.
     pub text: String,
+    /// Publish time (unix ms), served as `created_at`.
     pub created_ms: i64,
 }
 

@@ -9,8 +9,11 @@ use super::score::{Latency, Scores};
 /// What a run served, processed and measured.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// Path of the labelled JSONL the run served.
     pub labelled: String,
+    /// Records read (after `--limit`).
     pub records: usize,
+    /// Records labelled as TGE announcements.
     pub tge_records: usize,
     /// Records released on the feeds.
     pub released: usize,
@@ -20,12 +23,17 @@ pub struct Report {
     pub processed: u64,
     /// Documents dead-lettered (the classifier failed on them every time).
     pub failed: u64,
+    /// Requests the feeds answered.
     pub feed_requests: usize,
+    /// Items released per second (all feeds together).
     pub rate: f64,
+    /// Poll interval of every feed, in milliseconds.
     pub poll_ms: u64,
+    /// Wall time of the run, in seconds.
     pub duration_secs: f64,
     /// Everything released and the pipeline quiet before the timeout.
     pub complete: bool,
+    /// The figures, flattened into the JSON.
     #[serde(flatten)]
     pub scores: Scores,
 }

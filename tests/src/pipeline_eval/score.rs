@@ -14,21 +14,28 @@ use super::names::{as_ticker, normalise, tickers, written_as_ticker};
 
 /// What was served and what came back.
 pub struct Input<'a> {
+    /// The labelled records, in serving order.
     pub records: &'a [Record],
+    /// Channel each record was served on.
     pub channels: &'a [Channel],
     /// Release time (unix ms) of each record.
     pub released: &'a [Option<i64>],
     /// Document URL → record index.
     pub urls: &'a HashMap<String, usize>,
+    /// Events read back from the API, with their evidence.
     pub events: &'a [EventDetail],
 }
 
 /// p50 / p95 / max of a set of durations, in seconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Latency {
+    /// Number of durations.
     pub n: usize,
+    /// Median (`None` without durations).
     pub p50_secs: Option<f64>,
+    /// 95th percentile (`None` without durations).
     pub p95_secs: Option<f64>,
+    /// Largest (`None` without durations).
     pub max_secs: Option<f64>,
 }
 
@@ -55,39 +62,54 @@ impl Latency {
 /// A record an event has evidence from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvidenceItem {
+    /// Id of the record.
     pub record: String,
+    /// The record's label.
     pub tge: bool,
+    /// The record's labelled project, if any.
     pub project: Option<String>,
+    /// Channel the record was served on.
     pub channel: Channel,
 }
 
 /// An event that matches no labelled TGE project of its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FalseEvent {
+    /// Event id in the API.
     pub id: i64,
+    /// Project name the event was given.
     pub project: String,
+    /// Token symbol the event was given, if any.
     pub symbol: Option<String>,
+    /// Event status as the API reports it.
     pub status: String,
+    /// Event confidence as the API reports it.
     pub confidence: f64,
+    /// The served records the event has evidence from.
     pub evidence: Vec<EvidenceItem>,
 }
 
 /// TGE items of one channel and how many became evidence of a correct event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ChannelRecall {
+    /// Released TGE records served on the channel.
     pub tge_items: usize,
+    /// Of those, the ones that are evidence of a correct event.
     pub detected: usize,
 }
 
 /// The figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scores {
+    /// Events read back.
     pub events: usize,
+    /// Events whose project matches a labelled TGE project of their evidence.
     pub correct_events: usize,
     /// correct / events (`None` without events).
     pub precision: Option<f64>,
     /// Distinct labelled TGE projects among the released records.
     pub tge_projects: usize,
+    /// Labelled TGE projects with at least one correct event.
     pub detected_projects: usize,
     /// detected / labelled projects.
     pub recall: Option<f64>,
@@ -99,11 +121,13 @@ pub struct Scores {
     /// First seen of each correct event − release of the earliest item it
     /// has evidence from.
     pub latency_from_evidence: Latency,
+    /// Events that are not correct, with their evidence.
     pub false_events: Vec<FalseEvent>,
     /// Labelled TGE projects without a correct event.
     pub missed_projects: Vec<String>,
     /// Evidence URLs that are none of the served items.
     pub unknown_evidence: usize,
+    /// TGE item recall per channel, keyed by channel name.
     pub by_channel: BTreeMap<String, ChannelRecall>,
 }
 

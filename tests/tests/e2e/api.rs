@@ -1106,10 +1106,7 @@ async fn the_one_process_run_serves_its_detections_on_the_api() -> anyhow::Resul
     .await?;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        !detail["evidence"]
-            .as_array()
-            .map(Vec::is_empty)
-            .unwrap_or(true),
+        !detail["evidence"].as_array().is_none_or(Vec::is_empty),
         "{detail}"
     );
     let (status, _, sources) =

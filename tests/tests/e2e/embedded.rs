@@ -5,7 +5,7 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use swarm_proto::AgentKind;
@@ -51,7 +51,9 @@ impl Swarm {
         tokio::spawn(async move {
             let mut reader = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = reader.next_line().await {
-                sink.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+                sink.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(line);
             }
         });
         Ok(Self {
@@ -84,7 +86,7 @@ impl Swarm {
     fn records(&self, message: &str) -> Vec<serde_json::Value> {
         self.lines
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .iter()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .filter(|v| v["message"] == message)
@@ -123,7 +125,7 @@ impl Swarm {
     fn log(&self) -> String {
         self.lines
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .join("\n")
     }
 }
@@ -159,14 +161,13 @@ async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result
                 "stats",
             ])
             .output()
-            .map(|o| {
+            .map_or((None, String::new(), String::new()), |o| {
                 (
                     o.status.code(),
                     String::from_utf8_lossy(&o.stdout).to_string(),
                     String::from_utf8_lossy(&o.stderr).to_string(),
                 )
-            })
-            .unwrap_or((None, String::new(), String::new()));
+            });
         anyhow::anyhow!("{e}; stats ({code:?}):\n{out}{err}\nlog:\n{}", swarm.log())
     })?;
     let all = swarm.detected();

@@ -145,7 +145,7 @@ async fn queen_killed_and_restarted_loses_no_acknowledged_task() -> anyhow::Resu
         .await?,
     );
     wait_drained(&queen, Duration::from_secs(90)).await?;
-    let done: HashSet<u64> = agents.iter().flat_map(|a| a.completed()).collect();
+    let done: HashSet<u64> = agents.iter().flat_map(AgentProc::completed).collect();
     let missing: Vec<u64> = ids
         .iter()
         .copied()

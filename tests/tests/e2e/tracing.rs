@@ -70,9 +70,7 @@ async fn a_submit_is_one_trace_from_queenctl_through_the_queen_to_the_agent() ->
         "no OTLP collector log at {log_path}: run infra/dev/otlp-sink.sh start (test.sh does)"
     );
     // only spans received after this point belong to this test
-    let offset = std::fs::metadata(&log_path)
-        .map(|m| m.len() as usize)
-        .unwrap_or(0);
+    let offset = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
     let db = TestDb::create().await?;
     let env = [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
@@ -160,9 +158,7 @@ async fn the_optimizers_recommendations_are_traced_into_the_queen() -> anyhow::R
         std::path::Path::new(&log_path).exists(),
         "no OTLP collector log at {log_path}: run infra/dev/otlp-sink.sh start (test.sh does)"
     );
-    let offset = std::fs::metadata(&log_path)
-        .map(|m| m.len() as usize)
-        .unwrap_or(0);
+    let offset = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
     let db = TestDb::create().await?;
     let env = [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
