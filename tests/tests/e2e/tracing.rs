@@ -61,16 +61,7 @@ fn spans(log: &str) -> Vec<Span> {
 #[tokio::test]
 async fn a_submit_is_one_trace_from_queenctl_through_the_queen_to_the_agent() -> anyhow::Result<()>
 {
-    let endpoint =
-        std::env::var("SWARM_TEST_OTLP").unwrap_or_else(|_| "http://127.0.0.1:4317".into());
-    let log_path =
-        std::env::var("SWARM_TEST_OTLP_LOG").unwrap_or_else(|_| "/tmp/otlp-sink/spans.log".into());
-    anyhow::ensure!(
-        std::path::Path::new(&log_path).exists(),
-        "no OTLP collector log at {log_path}: run infra/dev/otlp-sink.sh start (test.sh does)"
-    );
-    // only spans received after this point belong to this test
-    let offset = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
+    let (endpoint, log_path, offset) = collector()?;
     let db = TestDb::create().await?;
     let env = [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
@@ -106,17 +97,7 @@ async fn a_submit_is_one_trace_from_queenctl_through_the_queen_to_the_agent() ->
         || {
             let (log_path, id) = (log_path.clone(), id.clone());
             async move {
-                let text = std::fs::read(&log_path).ok()?;
-                let all = spans(&String::from_utf8_lossy(text.get(offset..)?));
-                // (task ids repeat across test databases: the agent's service too)
-                let handled = all.iter().find(|s| {
-                    s.name == "handle_task" && s.task == id && s.service == "swarm-agent"
-                })?;
-                let trace: Vec<Span> = all
-                    .iter()
-                    .filter(|s| s.trace_id == handled.trace_id)
-                    .cloned()
-                    .collect();
+                let trace = handled_trace(&log_path, offset, &id, "swarm-agent")?;
                 let services: Vec<&str> = trace.iter().map(|s| s.service.as_str()).collect();
                 (services.contains(&"queenctl") && services.contains(&"queen")).then_some(trace)
             }
@@ -150,15 +131,7 @@ async fn a_submit_is_one_trace_from_queenctl_through_the_queen_to_the_agent() ->
 
 #[tokio::test]
 async fn the_optimizers_recommendations_are_traced_into_the_queen() -> anyhow::Result<()> {
-    let endpoint =
-        std::env::var("SWARM_TEST_OTLP").unwrap_or_else(|_| "http://127.0.0.1:4317".into());
-    let log_path =
-        std::env::var("SWARM_TEST_OTLP_LOG").unwrap_or_else(|_| "/tmp/otlp-sink/spans.log".into());
-    anyhow::ensure!(
-        std::path::Path::new(&log_path).exists(),
-        "no OTLP collector log at {log_path}: run infra/dev/otlp-sink.sh start (test.sh does)"
-    );
-    let offset = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
+    let (endpoint, log_path, offset) = collector()?;
     let db = TestDb::create().await?;
     let env = [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
@@ -193,16 +166,7 @@ async fn the_optimizers_recommendations_are_traced_into_the_queen() -> anyhow::R
         || {
             let (log_path, id) = (log_path.clone(), id.clone());
             async move {
-                let text = std::fs::read(&log_path).ok()?;
-                let all = spans(&String::from_utf8_lossy(text.get(offset..)?));
-                let handled = all.iter().find(|s| {
-                    s.name == "handle_task" && s.task == id && s.service == "performance-optimizer"
-                })?;
-                let trace: Vec<Span> = all
-                    .iter()
-                    .filter(|s| s.trace_id == handled.trace_id)
-                    .cloned()
-                    .collect();
+                let trace = handled_trace(&log_path, offset, &id, "performance-optimizer")?;
                 trace
                     .iter()
                     .any(|s| s.service == "queen" && s.name == "recommend_replicas")
@@ -226,4 +190,35 @@ async fn the_optimizers_recommendations_are_traced_into_the_queen() -> anyhow::R
     );
     db.drop_db().await;
     Ok(())
+}
+
+/// Every span logged after `offset` of the trace in which `service` handled
+/// task `id` (task ids repeat across test databases: the service too).
+fn handled_trace(log_path: &str, offset: usize, id: &str, service: &str) -> Option<Vec<Span>> {
+    let text = std::fs::read(log_path).ok()?;
+    let all = spans(&String::from_utf8_lossy(text.get(offset..)?));
+    let handled = all
+        .iter()
+        .find(|s| s.name == "handle_task" && s.task == id && s.service == service)?;
+    Some(
+        all.iter()
+            .filter(|s| s.trace_id == handled.trace_id)
+            .cloned()
+            .collect(),
+    )
+}
+
+/// The OTLP collector's endpoint, its span log, and the log's length now
+/// (only spans received after it belong to the calling test).
+fn collector() -> anyhow::Result<(String, String, usize)> {
+    let endpoint =
+        std::env::var("SWARM_TEST_OTLP").unwrap_or_else(|_| "http://127.0.0.1:4317".into());
+    let log_path =
+        std::env::var("SWARM_TEST_OTLP_LOG").unwrap_or_else(|_| "/tmp/otlp-sink/spans.log".into());
+    anyhow::ensure!(
+        std::path::Path::new(&log_path).exists(),
+        "no OTLP collector log at {log_path}: run infra/dev/otlp-sink.sh start (test.sh does)"
+    );
+    let offset = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
+    Ok((endpoint, log_path, offset))
 }
