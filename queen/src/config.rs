@@ -52,7 +52,7 @@ impl Default for KindPolicy {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct QueenConfig {
-    /// gRPC (agent gateway, admin, health, reflection).
+    /// gRPC (agent gateway, admin, health; reflection with `grpc_reflection`).
     pub grpc_addr: SocketAddr,
     /// `/health`, `/ready`, `/metrics`.
     pub metrics_addr: SocketAddr,
@@ -91,6 +91,11 @@ pub struct QueenConfig {
     pub memory_url: Option<String>,
     /// How often source breakers are read from the memory.
     pub breaker_refresh_ms: u64,
+    /// Credentials and TLS of the gRPC port (`[auth]`).
+    pub auth: crate::auth::AuthConfig,
+    /// Serve gRPC reflection (lets anyone who can connect list the API;
+    /// off by default).
+    pub grpc_reflection: bool,
 }
 
 impl Default for QueenConfig {
@@ -113,6 +118,8 @@ impl Default for QueenConfig {
             sources: BTreeMap::new(),
             memory_url: None,
             breaker_refresh_ms: 250,
+            auth: crate::auth::AuthConfig::default(),
+            grpc_reflection: false,
         }
     }
 }

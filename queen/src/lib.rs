@@ -9,7 +9,9 @@
 //! - [`handle`] — [`Queen`], the cheap-to-clone handle that owns the
 //!   scheduler lock, the timers and the durable-submit path.
 //! - [`grpc`] — `AgentGateway` and `QueenAdmin` services.
-//! - [`run`] — wires config, store, gRPC, health, reflection and the ops
+//! - [`auth`] — credentials of the gRPC surface (tokens kept as hashes,
+//!   roles bound to agent kinds, optional mTLS).
+//! - [`run`] — wires config, store, credentials, gRPC, health, reflection and the ops
 //!   endpoint, and shuts down gracefully.
 //! - `breakers` — holds the polls of sources whose shared circuit breaker
 //!   is open (with `memory_url` set), lets the half-open probe through;
@@ -22,6 +24,7 @@
 pub mod api_keys;
 pub mod api_only;
 pub mod api_schedules;
+pub mod auth;
 mod breakers;
 /// Connecting to a queen: the `queen-client` crate, re-exported.
 pub use queen_client as client;

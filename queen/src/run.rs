@@ -1,5 +1,6 @@
-//! Wires a queen process together: store, scheduler, gRPC (gateway, admin,
-//! health, reflection) and the ops endpoint; and takes it apart in order on
+//! Wires a queen process together: store, scheduler, credentials, gRPC
+//! (gateway and admin behind the credential check, health, optional
+//! reflection, optional TLS) and the ops endpoint; and takes it apart in order on
 //! shutdown: stop leasing, let agents finish (within the grace period),
 //! flush every write, close agent streams, stop the servers.
 
@@ -13,11 +14,14 @@ use swarm_common::ops::{self, Readiness};
 use swarm_proto::v1::agent_gateway_server::AgentGatewayServer;
 use swarm_proto::v1::queen_admin_server::QueenAdminServer;
 use tokio::sync::watch;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
 use crate::Queen;
 use crate::api_keys::ApiKeys;
+use crate::auth::store::{CredentialStore, FileCredentials, PgCredentials};
+use crate::auth::{Authenticator, Gatekeeper};
 use crate::config::{QueenConfig, StoreKind};
 use crate::grpc::{AdminService, GatewayService};
 use crate::handle::Tasks;
@@ -42,6 +46,8 @@ pub struct Running {
     pub api: Option<tge_api::Server>,
     /// The breaker loop (with `memory_url`).
     memory_loops: Vec<tokio::task::JoinHandle<()>>,
+    /// Reloads gRPC credentials from their store.
+    auth_reload: tokio::task::JoinHandle<()>,
 }
 
 /// Opens the configured store.
@@ -174,6 +180,7 @@ async fn start_inner(
         &config,
         api_backends.as_ref().and_then(|b| b.keys.clone()),
     ));
+    let credentials = Arc::new(open_credentials(&config).await?);
     let (stop, stop_rx) = watch::channel(false);
     let readiness = Readiness::default();
 
@@ -187,21 +194,41 @@ async fn start_inner(
         .set_serving::<AgentGatewayServer<GatewayService>>()
         .await;
     health.set_serving::<QueenAdminServer<AdminService>>().await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(swarm_proto::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .context("building gRPC reflection")?;
-    let gateway = AgentGatewayServer::new(GatewayService::new(queen.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let admin = QueenAdminServer::new(AdminService::new(queen.clone(), keys))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let reflection = if config.grpc_reflection {
+        Some(
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(swarm_proto::FILE_DESCRIPTOR_SET)
+                .build_v1()
+                .context("building gRPC reflection")?,
+        )
+    } else {
+        None
+    };
+    let gatekeeper = Gatekeeper(credentials.clone());
+    let gateway = InterceptedService::new(
+        AgentGatewayServer::new(GatewayService::new(queen.clone()))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        gatekeeper.clone(),
+    );
+    let admin = InterceptedService::new(
+        QueenAdminServer::new(AdminService::new(queen.clone(), keys, credentials.clone()))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        gatekeeper,
+    );
+    let mut builder = Server::builder();
+    if let Some(tls) = &config.auth.tls {
+        builder = builder
+            .tls_config(crate::auth::tls::server_config(tls)?)
+            .context("setting up TLS on the gRPC port")?;
+    }
+    let auth_reload = tokio::spawn(reload_credentials(credentials.clone()));
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
-        let result = Server::builder()
+        let result = builder
             .http2_keepalive_interval(Some(Duration::from_secs(10)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .add_service(health_service)
-            .add_service(reflection)
+            .add_optional_service(reflection)
             .add_service(gateway)
             .add_service(admin)
             .serve_with_incoming_shutdown(incoming, async move {
@@ -231,7 +258,7 @@ async fn start_inner(
         None
     };
     readiness.set(true);
-    tracing::info!(%grpc_addr, %metrics_addr, "queen ready");
+    tracing::info!(%grpc_addr, %metrics_addr, credentials = credentials.enforced(), tls = config.auth.tls.is_some(), "queen ready");
     Ok(Running {
         queen,
         grpc_addr,
@@ -242,7 +269,40 @@ async fn start_inner(
         readiness,
         api,
         memory_loops,
+        auth_reload,
     })
+}
+
+/// The gRPC credentials: configured tokens and the store that fits the
+/// queue's store.
+async fn open_credentials(config: &QueenConfig) -> anyhow::Result<Authenticator> {
+    let store: Arc<dyn CredentialStore> = match config.store {
+        StoreKind::Postgres => Arc::new(PgCredentials::open(&config.database_url).await?),
+        StoreKind::File => Arc::new(FileCredentials::open(Some(
+            config.auth.credentials_file.clone().unwrap_or_else(|| {
+                config
+                    .journal_path
+                    .parent()
+                    .unwrap_or_else(|| std::path::Path::new("."))
+                    .join("credentials.json")
+            }),
+        ))?),
+        StoreKind::Memory => Arc::new(FileCredentials::open(config.auth.credentials_file.clone())?),
+    };
+    Ok(Authenticator::open(&config.auth, store, config.grpc_addr).await?)
+}
+
+/// Reloads credentials from their store (another queen of the same
+/// database may have created or revoked some) until aborted.
+async fn reload_credentials(credentials: Arc<Authenticator>) {
+    let mut every = tokio::time::interval(crate::auth::gatekeeper::RELOAD_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) = credentials.reload().await {
+            tracing::warn!(%error, "credentials not reloaded; the ones held stay in force");
+        }
+    }
 }
 
 /// With `memory_url`: the loop that honours source breakers.
@@ -279,6 +339,7 @@ impl Running {
         for task in &self.memory_loops {
             task.abort();
         }
+        self.auth_reload.abort();
         self.queen.with(|s, _| s.close_sessions());
         let _ = self.stop.send(true);
         let abort = self.server.abort_handle();

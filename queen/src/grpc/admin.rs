@@ -11,6 +11,7 @@ use tracing::Instrument;
 
 use crate::Queen;
 use crate::api_keys::ApiKeys;
+use crate::auth::{Authenticator, Rpc, principal_of};
 use crate::scheduler::admin_helpers::kind_filter;
 
 /// Default and largest page of a listing.
@@ -23,12 +24,18 @@ const MAX_SUBMIT: usize = 10_000;
 pub struct AdminService {
     queen: Queen,
     keys: Arc<ApiKeys>,
+    credentials: Arc<Authenticator>,
 }
 
 impl AdminService {
-    /// Administers `queen`, and the API keys in `keys`.
-    pub fn new(queen: Queen, keys: Arc<ApiKeys>) -> Self {
-        Self { queen, keys }
+    /// Administers `queen`, the API keys in `keys` and the gRPC
+    /// `credentials`.
+    pub fn new(queen: Queen, keys: Arc<ApiKeys>, credentials: Arc<Authenticator>) -> Self {
+        Self {
+            queen,
+            keys,
+            credentials,
+        }
     }
 }
 
@@ -52,6 +59,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<SubmitTasksRequest>,
     ) -> Result<Response<SubmitTasksResponse>, Status> {
+        let caller = principal_of(&request, Rpc::SubmitTasks)?;
         let span = tracing::info_span!("submit_tasks", tasks = tracing::field::Empty);
         swarm_common::propagation::set_parent_from_metadata(&span, request.metadata());
         let mut specs = request.into_inner().tasks;
@@ -59,6 +67,17 @@ impl QueenAdmin for AdminService {
             return Err(Status::invalid_argument(format!(
                 "at most {MAX_SUBMIT} tasks per request (got {})",
                 specs.len()
+            )));
+        }
+        if let Some(refused) = specs.iter().position(|spec| !caller.may_submit(spec)) {
+            metrics::counter!("swarm_grpc_auth_denied_total").increment(1);
+            return Err(Status::permission_denied(format!(
+                "credential `{}` may not submit task {refused} ({}): its role does not submit that payload to that queue",
+                caller.name,
+                specs[refused]
+                    .payload
+                    .as_ref()
+                    .map_or("empty", swarm_proto::v1::TaskPayload::variant_name)
             )));
         }
         span.record("tasks", specs.len());
@@ -80,6 +99,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<ListTasksRequest>,
     ) -> Result<Response<ListTasksResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let req = request.into_inner();
         let state = TaskState::try_from(req.state)
             .map_err(|_| Status::invalid_argument(format!("unknown state {}", req.state)))?;
@@ -92,6 +112,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<GetTaskRequest>,
     ) -> Result<Response<TaskInfo>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let id = request.into_inner().id;
         self.queen
             .lock()
@@ -108,6 +129,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<CancelTaskRequest>,
     ) -> Result<Response<CancelTaskResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let id = request.into_inner().id;
         let previous = self
             .queen
@@ -122,6 +144,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<ListDeadLettersRequest>,
     ) -> Result<Response<ListTasksResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let req = request.into_inner();
         let kind = kind_filter(req.kind).map_err(Status::invalid_argument)?;
         let tasks = self
@@ -135,6 +158,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<ReplayDeadLettersRequest>,
     ) -> Result<Response<ReplayDeadLettersResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let req = request.into_inner();
         if req.ids.is_empty() && !req.all {
             return Err(Status::invalid_argument("name task ids or ask for all"));
@@ -149,8 +173,9 @@ impl QueenAdmin for AdminService {
 
     async fn list_agents(
         &self,
-        _request: Request<ListAgentsRequest>,
+        request: Request<ListAgentsRequest>,
     ) -> Result<Response<ListAgentsResponse>, Status> {
+        principal_of(&request, Rpc::ReadQueue)?;
         let agents = self.queen.lock().agents();
         Ok(Response::new(ListAgentsResponse { agents }))
     }
@@ -159,6 +184,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<DrainAgentRequest>,
     ) -> Result<Response<DrainAgentResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let agent_id = request.into_inner().agent_id;
         let sessions = self.queen.with(|s, _| s.drain_agent(&agent_id));
         if sessions == 0 {
@@ -171,8 +197,9 @@ impl QueenAdmin for AdminService {
 
     async fn get_stats(
         &self,
-        _request: Request<GetStatsRequest>,
+        request: Request<GetStatsRequest>,
     ) -> Result<Response<Stats>, Status> {
+        principal_of(&request, Rpc::ReadQueue)?;
         Ok(Response::new(self.queen.lock().stats()))
     }
 
@@ -180,6 +207,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<KindRequest>,
     ) -> Result<Response<KindStatus>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         self.set_paused(request.into_inner().kind, true).await
     }
 
@@ -187,6 +215,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<KindRequest>,
     ) -> Result<Response<KindStatus>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         self.set_paused(request.into_inner().kind, false).await
     }
 
@@ -194,6 +223,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<Schedule>,
     ) -> Result<Response<Schedule>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let schedule = request.into_inner();
         let saved = self
             .queen
@@ -204,8 +234,9 @@ impl QueenAdmin for AdminService {
 
     async fn list_schedules(
         &self,
-        _request: Request<ListSchedulesRequest>,
+        request: Request<ListSchedulesRequest>,
     ) -> Result<Response<ListSchedulesResponse>, Status> {
+        principal_of(&request, Rpc::ReadQueue)?;
         let schedules = self.queen.lock().schedules();
         Ok(Response::new(ListSchedulesResponse { schedules }))
     }
@@ -214,6 +245,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<DeleteScheduleRequest>,
     ) -> Result<Response<DeleteScheduleResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let name = request.into_inner().name;
         let deleted = self
             .queen
@@ -229,6 +261,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<SetScheduleIntervalRequest>,
     ) -> Result<Response<SetScheduleIntervalResponse>, Status> {
+        principal_of(&request, Rpc::Tune)?;
         super::tuning::set_interval(&self.queen, request).await
     }
 
@@ -236,6 +269,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<RecommendReplicasRequest>,
     ) -> Result<Response<RecommendReplicasResponse>, Status> {
+        principal_of(&request, Rpc::Tune)?;
         super::tuning::recommend_replicas(&self.queen, request).await
     }
 
@@ -243,6 +277,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<CreateApiKeyRequest>,
     ) -> Result<Response<CreateApiKeyResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let span = traced(tracing::info_span!("create_api_key"), &request);
         super::keys::create(&self.keys, request.into_inner())
             .instrument(span)
@@ -254,6 +289,7 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<ListApiKeysRequest>,
     ) -> Result<Response<ListApiKeysResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let span = traced(tracing::info_span!("list_api_keys"), &request);
         super::keys::list(&self.keys)
             .instrument(span)
@@ -265,8 +301,53 @@ impl QueenAdmin for AdminService {
         &self,
         request: Request<RevokeApiKeyRequest>,
     ) -> Result<Response<RevokeApiKeyResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
         let span = traced(tracing::info_span!("revoke_api_key"), &request);
         super::keys::revoke(&self.keys, request.into_inner().id)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn create_credential(
+        &self,
+        request: Request<CreateCredentialRequest>,
+    ) -> Result<Response<CreateCredentialResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
+        let span = traced(tracing::info_span!("create_credential"), &request);
+        super::credentials::create(&self.credentials, request.into_inner())
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_credentials(
+        &self,
+        request: Request<ListCredentialsRequest>,
+    ) -> Result<Response<ListCredentialsResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
+        Ok(Response::new(super::credentials::list(&self.credentials)))
+    }
+
+    async fn revoke_credential(
+        &self,
+        request: Request<RevokeCredentialRequest>,
+    ) -> Result<Response<RevokeCredentialResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
+        let span = traced(tracing::info_span!("revoke_credential"), &request);
+        super::credentials::revoke(&self.credentials, &request.into_inner().id)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn rotate_credential(
+        &self,
+        request: Request<RotateCredentialRequest>,
+    ) -> Result<Response<CreateCredentialResponse>, Status> {
+        principal_of(&request, Rpc::Administer)?;
+        let span = traced(tracing::info_span!("rotate_credential"), &request);
+        super::credentials::rotate(&self.credentials, request.into_inner())
             .instrument(span)
             .await
             .map(Response::new)

@@ -1,7 +1,8 @@
 //! `AgentGateway.Connect`: one bidirectional stream per agent. The first
 //! message must be `Hello`; then credits, heartbeats and results flow in,
 //! assignments, cancels and drains flow out. When the stream ends for any
-//! reason the session's leases are redelivered at once.
+//! reason the session's leases are redelivered at once. The caller's
+//! credential must be for the kind its Hello names.
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::Queen;
+use crate::auth::Principal;
 use crate::scheduler::Hello;
 
 /// How long a new stream may take to say hello.
@@ -83,11 +85,25 @@ impl AgentGateway for GatewayService {
             .remote_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
+        let caller = request
+            .extensions()
+            .get::<Principal>()
+            .cloned()
+            .ok_or_else(|| Status::unauthenticated("a credential is required"))?;
         let mut inbound = request.into_inner();
         let first = tokio::time::timeout(HELLO_TIMEOUT, inbound.message())
             .await
             .map_err(|_| Status::deadline_exceeded("no Hello within 10 s"))??;
         let hello = parse_hello(first, peer)?;
+        if !caller.may_connect_as(hello.kind) {
+            metrics::counter!("swarm_grpc_auth_denied_total").increment(1);
+            tracing::warn!(credential = %caller.name, kind = hello.kind.name(), agent = %hello.agent_id, "agent refused: its credential is not for that kind");
+            return Err(Status::permission_denied(format!(
+                "credential `{}` may not connect as {}",
+                caller.name,
+                hello.kind.name()
+            )));
+        }
         let (tx, rx) = mpsc::unbounded_channel();
         let sid = self
             .queen

@@ -1,6 +1,7 @@
 //! The queen's gRPC services.
 
 mod admin;
+mod credentials;
 mod gateway;
 mod keys;
 mod tuning;

@@ -1,0 +1,185 @@
+//! Who a caller is and what it may do: an admin credential may call every
+//! RPC; an agent credential connects only as its kinds and calls only the
+//! admin RPCs those kinds' roles need (the api-reliability watcher submits
+//! alert deliveries, the performance optimizer reads stats and retunes
+//! schedules, the scraper's push listener submits what it received).
+
+use swarm_proto::AgentKind;
+use swarm_proto::v1::TaskSpec;
+
+/// What a credential is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Agents of these kinds.
+    Agent(Vec<AgentKind>),
+}
+
+impl Role {
+    /// `admin` or `agent`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent(_) => "agent",
+        }
+    }
+
+    /// The kinds of an agent credential (empty for admin).
+    pub fn kinds(&self) -> &[AgentKind] {
+        match self {
+            Role::Admin => &[],
+            Role::Agent(kinds) => kinds,
+        }
+    }
+}
+
+/// The authenticated caller of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The credential's id (`config:<name>` for configured tokens).
+    pub id: String,
+    /// The credential's name.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+}
+
+/// The admin RPCs, by what they need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rpc {
+    /// `SubmitTasks`: authorized per task ([`Principal::may_submit`]).
+    SubmitTasks,
+    /// `GetStats`, `ListAgents`, `ListSchedules`.
+    ReadQueue,
+    /// `SetScheduleInterval`, `RecommendReplicas`.
+    Tune,
+    /// Everything else: admin only.
+    Administer,
+}
+
+impl Principal {
+    /// The caller of a queen that enforces no credentials (loopback, none
+    /// configured): it may do everything.
+    pub fn open() -> Self {
+        Self {
+            id: "open".into(),
+            name: "unauthenticated (no credentials configured)".into(),
+            role: Role::Admin,
+        }
+    }
+
+    /// Whether the caller may connect as an agent of `kind`.
+    pub fn may_connect_as(&self, kind: AgentKind) -> bool {
+        match &self.role {
+            Role::Admin => true,
+            Role::Agent(kinds) => kinds.contains(&kind),
+        }
+    }
+
+    /// Whether the caller may call an RPC of class `rpc` at all.
+    pub fn may_call(&self, rpc: Rpc) -> bool {
+        match (&self.role, rpc) {
+            (Role::Admin, _) => true,
+            (Role::Agent(kinds), Rpc::SubmitTasks) => kinds.iter().any(|k| submits_any(*k)),
+            (Role::Agent(kinds), Rpc::ReadQueue | Rpc::Tune) => {
+                kinds.contains(&AgentKind::PerformanceOptimizer)
+            }
+            (Role::Agent(_), Rpc::Administer) => false,
+        }
+    }
+
+    /// Whether the caller may submit `spec` (admins anything; agents only
+    /// what one of their kinds' roles submits).
+    pub fn may_submit(&self, spec: &TaskSpec) -> bool {
+        match &self.role {
+            Role::Admin => true,
+            Role::Agent(kinds) => kinds.iter().any(|k| may_submit(*k, spec)),
+        }
+    }
+}
+
+/// Whether agents of `kind` submit tasks over the admin API at all.
+fn submits_any(kind: AgentKind) -> bool {
+    matches!(
+        kind,
+        AgentKind::ApiReliability | AgentKind::ScrapingSpecialist
+    )
+}
+
+/// What an agent of `kind` submits over the admin API: the api-reliability
+/// watcher alert deliveries, the scraper's push listener documents to
+/// analyse. The task must go to the queue its payload belongs to.
+fn may_submit(kind: AgentKind, spec: &TaskSpec) -> bool {
+    use swarm_proto::v1::task_payload::Kind;
+    let Some(payload) = spec.payload.as_ref() else {
+        return false;
+    };
+    let allowed = matches!(
+        (kind, payload.kind.as_ref()),
+        (AgentKind::ApiReliability, Some(Kind::DeliverAlert(_)))
+            | (
+                AgentKind::ScrapingSpecialist,
+                Some(Kind::AnalyzeDocument(_))
+            )
+    );
+    let routed = payload.default_kind().map(|k| k as i32);
+    allowed && (spec.kind == 0 || Some(spec.kind) == routed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_proto::v1::{AnalyzeDocument, DeliverAlert, FetchSource, task_payload};
+
+    fn agent(kinds: &[AgentKind]) -> Principal {
+        Principal {
+            id: "t".into(),
+            name: "t".into(),
+            role: Role::Agent(kinds.to_vec()),
+        }
+    }
+
+    #[test]
+    fn agents_connect_only_as_their_kinds() {
+        let kp = agent(&[AgentKind::KeywordPrecision]);
+        assert!(kp.may_connect_as(AgentKind::KeywordPrecision));
+        assert!(!kp.may_connect_as(AgentKind::ScrapingSpecialist));
+        assert!(Principal::open().may_connect_as(AgentKind::ScrapingSpecialist));
+    }
+
+    #[test]
+    fn agents_submit_only_what_their_role_submits() {
+        let alert = TaskSpec::routed(task_payload::Kind::DeliverAlert(DeliverAlert::default()));
+        let fetch = TaskSpec::routed(task_payload::Kind::FetchSource(FetchSource::default()));
+        let analyze = TaskSpec::routed(task_payload::Kind::AnalyzeDocument(
+            AnalyzeDocument::default(),
+        ));
+        let reliability = agent(&[AgentKind::ApiReliability]);
+        assert!(reliability.may_submit(&alert));
+        assert!(!reliability.may_submit(&fetch));
+        let kp = agent(&[AgentKind::KeywordPrecision]);
+        assert!(!kp.may_call(Rpc::SubmitTasks));
+        assert!(
+            !kp.may_submit(&alert),
+            "keyword-precision cannot submit alerts"
+        );
+        let scraper = agent(&[AgentKind::ScrapingSpecialist]);
+        assert!(scraper.may_submit(&analyze));
+        let mut misrouted = analyze.clone();
+        misrouted.kind = AgentKind::ApiReliability as i32;
+        assert!(
+            !scraper.may_submit(&misrouted),
+            "payload and queue must agree"
+        );
+    }
+
+    #[test]
+    fn only_admins_administer_and_only_the_optimizer_tunes() {
+        let optimizer = agent(&[AgentKind::PerformanceOptimizer]);
+        assert!(optimizer.may_call(Rpc::Tune) && optimizer.may_call(Rpc::ReadQueue));
+        assert!(!optimizer.may_call(Rpc::Administer));
+        assert!(!agent(&[AgentKind::DataQuality]).may_call(Rpc::Tune));
+        assert!(Principal::open().may_call(Rpc::Administer));
+    }
+}
