@@ -16,12 +16,16 @@ use crate::config::QueenConfig;
 /// # Errors
 ///
 /// Invalid settings, an unreachable database or memory, an address in use.
-pub async fn run(config: QueenConfig, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn run(
+    config: QueenConfig,
+    queen: &queen_client::QueenLinkArgs,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let mut backends = tge_api::connect(&config.api, &config.database_url).await?;
     match &config.api.queen_url {
         Some(url) => {
             tracing::info!(queen = %url, "sources' schedules asked from the queen");
-            backends.schedules = Arc::new(crate::api_schedules::OverGrpc::new(url.clone()));
+            backends.schedules = Arc::new(crate::api_schedules::OverGrpc::new(queen.link(url)?));
         }
         None => tracing::warn!("no api.queen_url: /api/v1/sources lists no source"),
     }

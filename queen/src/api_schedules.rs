@@ -28,15 +28,19 @@ impl SourceSchedules for InProcess {
 /// The schedules of the queen at an address, through `ListSchedules`; the
 /// connection is opened on first use and again after a failure.
 pub struct OverGrpc {
+    link: queen_client::QueenLink,
     addr: String,
     client: Mutex<Option<queen_client::AdminClient>>,
 }
 
 impl OverGrpc {
-    /// Asks the queen at `addr` (`http://host:port`).
-    pub fn new(addr: impl Into<String>) -> Self {
+    /// Asks the queen `link` leads to (`http://host:port`, with a reader
+    /// credential when the queen enforces them).
+    pub fn new(link: impl Into<queen_client::QueenLink>) -> Self {
+        let link = link.into();
         Self {
-            addr: addr.into(),
+            addr: link.addr().to_string(),
+            link,
             client: Mutex::new(None),
         }
     }
@@ -45,7 +49,7 @@ impl OverGrpc {
         let mut held = self.client.lock().await;
         let mut client = match held.take() {
             Some(client) => client,
-            None => queen_client::admin(&self.addr).await.map_err(|e| {
+            None => queen_client::admin(&self.link).await.map_err(|e| {
                 ScheduleError(format!("cannot reach the queen at {}: {e}", self.addr))
             })?,
         };

@@ -20,6 +20,10 @@ struct Args {
     /// one of several API replicas behind HAProxy.
     #[arg(long)]
     api_only: bool,
+    /// With `--api-only`: the credential (a reader's) and TLS presented to
+    /// the queen at `api.queen_url`.
+    #[command(flatten)]
+    queen_link: queen::client::QueenLinkArgs,
     #[command(flatten)]
     telemetry: TelemetryArgs,
 }
@@ -35,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let telemetry = telemetry::init("queen", &args.telemetry)?;
     let result = if args.api_only {
-        queen::api_only::run(config, swarm_common::shutdown::signal()).await
+        queen::api_only::run(config, &args.queen_link, swarm_common::shutdown::signal()).await
     } else {
         queen::run(config, swarm_common::shutdown::signal()).await
     };

@@ -16,6 +16,11 @@ pub struct Cli {
         default_value = "http://127.0.0.1:50051"
     )]
     pub queen: String,
+    /// The credential and TLS presented to the queen. Without a token
+    /// flag, `swarm-data/admin.token` is used when it exists (the
+    /// one-process run writes it).
+    #[command(flatten)]
+    pub link: swarm_common::queen_link::QueenLinkArgs,
     /// Print JSON instead of tables (for scripts).
     #[arg(long, global = true)]
     pub json: bool,
@@ -54,6 +59,54 @@ pub enum Command {
     Schedules(SchedulesCommand),
     /// API keys of the query API (kept hashed by the queen, in PostgreSQL).
     Keys(KeysArgs),
+    /// Credentials of the queen's gRPC port (admin, agent and reader
+    /// tokens; the queen keeps only hashes).
+    #[command(subcommand)]
+    Auth(AuthCommand),
+}
+
+#[derive(Subcommand)]
+pub enum AuthCommand {
+    /// Make a token here, without a queen, and print it with the
+    /// `[[auth.tokens]]` entry (its hash) for the queen's configuration:
+    /// how the first admin credential is made.
+    NewToken {
+        /// admin, agent or reader
+        #[arg(long, default_value = "admin", value_parser = ["admin", "agent", "reader"])]
+        role: String,
+        /// A name to recognize it by.
+        #[arg(long, default_value = "ops")]
+        name: String,
+        /// Agent kinds (repeat) for an agent token.
+        #[arg(long = "kind", value_parser = parse_kind)]
+        kinds: Vec<AgentKind>,
+    },
+    /// Create a credential on the queen; its token is printed once.
+    Create {
+        /// admin, agent or reader
+        #[arg(long, value_parser = ["admin", "agent", "reader"])]
+        role: String,
+        /// A name to recognize it by.
+        #[arg(long)]
+        name: String,
+        /// Agent kinds (repeat) an agent credential may connect as.
+        #[arg(long = "kind", value_parser = parse_kind)]
+        kinds: Vec<AgentKind>,
+        /// Stops working after this many seconds (default: never).
+        #[arg(long)]
+        expires_in_secs: Option<u64>,
+    },
+    /// List credentials (never the tokens).
+    List,
+    /// Revoke a credential by id, at once.
+    Revoke { id: String },
+    /// A new token for a credential's name and role; the old token keeps
+    /// working for `--grace-secs` so replicas can be restarted with the new one.
+    Rotate {
+        id: String,
+        #[arg(long, default_value_t = 600)]
+        grace_secs: u64,
+    },
 }
 
 #[derive(Args)]

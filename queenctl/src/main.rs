@@ -3,6 +3,7 @@
 //! errors go to stderr with a non-zero exit code.
 
 mod args;
+mod auth;
 mod keys;
 mod render;
 mod table;
@@ -45,6 +46,10 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Where the one-process run writes its admin token (used when no token
+/// flag is given).
+const EMBEDDED_ADMIN_TOKEN: &str = "swarm-data/admin.token";
+
 /// Turns a gRPC status into a readable error.
 pub(crate) fn status(context: &str) -> impl FnOnce(tonic::Status) -> anyhow::Error + '_ {
     move |s| anyhow::anyhow!("{context}: {} ({:?})", s.message(), s.code())
@@ -58,12 +63,24 @@ async fn execute(cli: &Cli) -> anyhow::Result<String> {
     {
         return Err(keys::database_url_gone());
     }
-    let mut client = queen_client::admin(&cli.queen)
+    if let Command::Auth(args::AuthCommand::NewToken { role, name, kinds }) = &cli.command {
+        return auth::new_token(role, name, kinds, cli.json);
+    }
+    let mut link_args = cli.link.clone();
+    if link_args.queen_token.is_none() && link_args.queen_token_file.is_none() {
+        let written = std::path::Path::new(EMBEDDED_ADMIN_TOKEN);
+        if written.exists() {
+            link_args.queen_token_file = Some(written.to_path_buf());
+        }
+    }
+    let link = link_args.link(&cli.queen)?;
+    let mut client = queen_client::admin(&link)
         .await
         .with_context(|| format!("cannot reach the queen at {}", cli.queen))?;
     let json = cli.json;
     Ok(match &cli.command {
         Command::Keys(keys) => keys::execute(&mut client, keys, json).await?,
+        Command::Auth(command) => auth::execute(&mut client, command, json).await?,
         Command::Agents => {
             let agents = client
                 .list_agents(ListAgentsRequest {})

@@ -6,6 +6,8 @@
 //! - [`config`] — defaults, then a TOML file, then `PREFIX__SECTION__KEY`
 //!   environment overrides;
 //! - [`grpc`] — client endpoints with sane timeouts and keep-alive;
+//! - [`queen_link`] — how a client reaches the queen: address, bearer
+//!   token, TLS (flags and environment shared by every binary);
 //! - [`ops`] — the `/health`, `/ready`, `/metrics` HTTP endpoint;
 //! - [`ports`] — service names and default ports of the design;
 //! - [`shutdown`] — SIGTERM / Ctrl-C as a future;
@@ -16,6 +18,7 @@ pub mod grpc;
 pub mod ops;
 pub mod ports;
 pub mod propagation;
+pub mod queen_link;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;

@@ -84,8 +84,8 @@ impl QueenLink {
         if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(LinkError::BadToken);
         }
-        let mut value: AsciiMetadataValue = MetadataValue::try_from(format!("Bearer {token}"))
-            .map_err(|_| LinkError::BadToken)?;
+        let mut value: AsciiMetadataValue =
+            MetadataValue::try_from(format!("Bearer {token}")).map_err(|_| LinkError::BadToken)?;
         value.set_sensitive(true);
         self.authorization = Some(value);
         Ok(self)
@@ -134,7 +134,8 @@ impl QueenLink {
         };
         let mut endpoint = endpoint(&addr)?;
         if let Some(tls) = &self.tls {
-            let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&tls.ca_pem));
+            let mut config =
+                ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&tls.ca_pem));
             if let Some((cert, key)) = &tls.identity {
                 config = config.identity(Identity::from_pem(cert, key));
             }
@@ -186,10 +187,7 @@ pub struct Credentials {
 }
 
 impl tonic::service::Interceptor for Credentials {
-    fn call(
-        &mut self,
-        request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(&mut self, request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         let mut request = crate::propagation::trace_interceptor(request)?;
         if let Some(value) = &self.authorization {
             request
@@ -242,10 +240,9 @@ impl QueenLinkArgs {
         }
         if let Some(ca) = &self.queen_ca_file {
             let identity = match (&self.queen_cert_file, &self.queen_key_file) {
-                (Some(cert), Some(key)) => Some((
-                    read("client certificate", cert)?,
-                    read("client key", key)?,
-                )),
+                (Some(cert), Some(key)) => {
+                    Some((read("client certificate", cert)?, read("client key", key)?))
+                }
                 _ => None,
             };
             link = link.with_tls(ClientTls {

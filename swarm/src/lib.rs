@@ -9,6 +9,7 @@
 //! The same library code runs as separate processes in production; this
 //! crate only composes it.
 
+pub mod credentials;
 mod demo_feed;
 
 use std::collections::BTreeMap;
@@ -26,8 +27,8 @@ use queen::config::{QueenConfig, StoreKind};
 use queen::sources::{SourceConfig, SourceKind};
 use swarm_memory::reliability::BreakerPolicy;
 use swarm_memory::{Layout, LocalMemory, Memory};
-use swarm_proto::Priority;
 use swarm_proto::v1::{OptimizeSchedules, Schedule, TaskSpec, task_payload};
+use swarm_proto::{AgentKind, Priority};
 use swarm_types::Envelope;
 use tokio::sync::watch;
 
@@ -62,6 +63,10 @@ pub struct Options {
     /// Bearer token of the X API for `x_search` sources (default:
     /// `SWARM_X_BEARER_TOKEN`).
     pub x_bearer_token: Option<String>,
+    /// Where the run's admin token is written for `queenctl` (default:
+    /// `<data_dir>/admin.token`, or a file in the temp directory without
+    /// a data directory).
+    pub admin_token_file: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -80,13 +85,18 @@ impl Default for Options {
             alerts: AlertConfig::default(),
             optimize_every: Duration::from_secs(30),
             x_bearer_token: std::env::var("SWARM_X_BEARER_TOKEN").ok(),
+            admin_token_file: None,
         }
     }
 }
 
 /// The five specialists, built the way their binaries build them, with
-/// the embedded run's settings.
-fn components(options: &Options, context: &AgentContext) -> anyhow::Result<Vec<Component>> {
+/// the embedded run's settings; each from the context `context` gives its
+/// kind (its own credential).
+fn components(
+    options: &Options,
+    context: impl Fn(AgentKind) -> anyhow::Result<AgentContext>,
+) -> anyhow::Result<Vec<Component>> {
     let scraping = scraping_specialist::Config {
         fetch: scraping_specialist::fetch::FetchOptions {
             host_rate_per_sec: 20.0,
@@ -111,11 +121,14 @@ fn components(options: &Options, context: &AgentContext) -> anyhow::Result<Vec<C
         default_capacity: 16,
     };
     Ok(vec![
-        scraping_specialist::build(scraping, context)?,
-        keyword_precision::agent::build(Default::default(), context),
-        data_quality::build(data_quality::Config::default(), context),
-        api_reliability::build(reliability, context)?,
-        performance_optimizer::build(optimizer, context),
+        scraping_specialist::build(scraping, &context(AgentKind::ScrapingSpecialist)?)?,
+        keyword_precision::agent::build(Default::default(), &context(AgentKind::KeywordPrecision)?),
+        data_quality::build(
+            data_quality::Config::default(),
+            &context(AgentKind::DataQuality)?,
+        ),
+        api_reliability::build(reliability, &context(AgentKind::ApiReliability)?)?,
+        performance_optimizer::build(optimizer, &context(AgentKind::PerformanceOptimizer)?),
     ])
 }
 
@@ -135,6 +148,8 @@ pub async fn run(
         sources: options.sources.clone(),
         ..QueenConfig::default()
     };
+    let credentials = credentials::RunCredentials::generate();
+    config.auth = credentials.auth_config();
     if let Some(dir) = &options.data_dir {
         config.store = StoreKind::File;
         config.journal_path = dir.join("queue.journal");
@@ -160,6 +175,16 @@ pub async fn run(
     let layout = Layout::default();
     let running = queen::run::start_with_memory(config, memory.clone()).await?;
     let queen_addr = format!("http://{}", running.grpc_addr);
+    let token_file = options
+        .admin_token_file
+        .clone()
+        .unwrap_or_else(|| match &options.data_dir {
+            Some(dir) => dir.join("admin.token"),
+            None => {
+                std::env::temp_dir().join(format!("tge-swarm-{}.token", running.grpc_addr.port()))
+            }
+        });
+    let token_file = credentials.write_admin_token(&token_file)?;
     let (stop, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
@@ -196,10 +221,19 @@ pub async fn run(
         stopped(stop_rx.clone()),
     )
     .await?;
-    let context = AgentContext::new(memory.clone(), layout.clone(), queen_addr.clone());
+    let context = |kind| {
+        anyhow::Ok(AgentContext::new(
+            memory.clone(),
+            layout.clone(),
+            credentials.agent_link(&queen_addr, kind)?,
+        ))
+    };
     let mut agents = Vec::new();
-    for component in components(&options, &context)? {
-        let mut agent = AgentOptions::new(queen_addr.clone(), component.kind);
+    for component in components(&options, context)? {
+        let mut agent = AgentOptions::new(
+            credentials.agent_link(&queen_addr, component.kind)?,
+            component.kind,
+        );
         agent.agent_id = format!("{}-embedded", component.kind.name());
         agent.capacity = options.capacity;
         agents.push(tokio::spawn(component.run(agent, stopped(stop_rx.clone()))));
@@ -241,7 +275,8 @@ pub async fn run(
         }
     });
     tracing::info!(grpc = %running.grpc_addr, metrics = %running.metrics_addr, coordinator = %options.coordinator_addr, api = %api,
-        "embedded swarm up; try `queenctl stats`, `queenctl agents`, curl http://{api}/api/v1/tges");
+        admin_token = %token_file.display(),
+        "embedded swarm up; try `queenctl stats`, `queenctl agents` (SWARM_QUEEN_TOKEN_FILE={}), curl http://{api}/api/v1/tges", token_file.display());
     shutdown.await;
     let _ = stop.send(true);
     for agent in agents {
@@ -295,12 +330,14 @@ mod tests {
 
     #[tokio::test]
     async fn the_one_process_run_builds_every_specialist_once() {
-        let context = AgentContext::new(
-            Arc::new(LocalMemory::default()),
-            Layout::default(),
-            "http://127.0.0.1:1",
-        );
-        let mut kinds: Vec<_> = components(&Options::default(), &context)
+        let context = |_| {
+            anyhow::Ok(AgentContext::new(
+                Arc::new(LocalMemory::default()),
+                Layout::default(),
+                "http://127.0.0.1:1",
+            ))
+        };
+        let mut kinds: Vec<_> = components(&Options::default(), context)
             .unwrap()
             .iter()
             .map(|c| c.kind)

@@ -63,9 +63,28 @@ pub struct QueenProc {
     pub db_url: String,
     /// File the queen's stderr goes to.
     pub log: PathBuf,
+    /// The admin token the test presents (a queen enforcing credentials).
+    pub token: Option<String>,
 }
 
 impl QueenProc {
+    /// Starts a queen that enforces credentials, with `token` as the test's
+    /// admin token (the config in `env`, e.g. `QUEEN_CONFIG`, declares it).
+    pub async fn start_with_token(
+        db_url: &str,
+        env: &[(&str, &str)],
+        token: &str,
+    ) -> anyhow::Result<Self> {
+        Self::launch(
+            db_url,
+            free_port(),
+            free_port(),
+            env,
+            Some(token.to_string()),
+        )
+        .await
+    }
+
     /// Starts a queen on `db_url` with fresh ports; `env` adds QUEEN__*
     /// settings. Returns once its admin API answers.
     pub async fn start(db_url: &str, env: &[(&str, &str)]) -> anyhow::Result<Self> {
@@ -78,6 +97,16 @@ impl QueenProc {
         grpc_port: u16,
         metrics_port: u16,
         env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        Self::launch(db_url, grpc_port, metrics_port, env, None).await
+    }
+
+    async fn launch(
+        db_url: &str,
+        grpc_port: u16,
+        metrics_port: u16,
+        env: &[(&str, &str)],
+        token: Option<String>,
     ) -> anyhow::Result<Self> {
         let log =
             std::env::temp_dir().join(format!("queen-{grpc_port}-{}.log", rand::random::<u32>()));
@@ -103,12 +132,13 @@ impl QueenProc {
             metrics_port,
             db_url: db_url.to_string(),
             log,
+            token,
         };
-        let addr = queen.addr();
+        let link = queen.link()?;
         wait_until(Duration::from_secs(20), "the queen to answer", || {
-            let addr = addr.clone();
+            let link = link.clone();
             async move {
-                let mut c = queen::client::admin(&addr).await.ok()?;
+                let mut c = queen::client::admin(&link).await.ok()?;
                 c.get_stats(GetStatsRequest {}).await.ok().map(|_| ())
             }
         })
@@ -127,9 +157,22 @@ impl QueenProc {
         format!("http://127.0.0.1:{}", self.grpc_port)
     }
 
+    /// The link the test's admin calls use (with its token, if any).
+    ///
+    /// # Errors
+    ///
+    /// The token cannot travel in a header.
+    pub fn link(&self) -> anyhow::Result<queen::client::QueenLink> {
+        let link = queen::client::QueenLink::new(self.addr());
+        Ok(match &self.token {
+            Some(token) => link.with_token(token)?,
+            None => link,
+        })
+    }
+
     /// An admin client.
     pub async fn admin(&self) -> anyhow::Result<AdminClient> {
-        Ok(queen::client::admin(&self.addr()).await?)
+        Ok(queen::client::admin(self.link()?).await?)
     }
 
     /// SIGKILL and reap.

@@ -19,6 +19,9 @@ pub struct AgentArgs {
         default_value = "http://127.0.0.1:50051"
     )]
     pub queen: String,
+    /// The credential and TLS presented to the queen.
+    #[command(flatten)]
+    pub link: swarm_common::queen_link::QueenLinkArgs,
     /// Unique agent id (default: kind-pid).
     #[arg(long, env = "SWARM_AGENT_ID")]
     pub id: Option<String>,
@@ -41,10 +44,23 @@ pub struct AgentArgs {
 }
 
 impl AgentArgs {
+    /// The queen the flags lead to, with their credential.
+    ///
+    /// # Errors
+    ///
+    /// A token or certificate file cannot be read.
+    pub fn queen_link(&self) -> anyhow::Result<swarm_common::queen_link::QueenLink> {
+        Ok(self.link.link(&self.queen)?)
+    }
+
     /// Options for an agent of `kind`, with `default_capacity` unless the
     /// flags say otherwise.
-    pub fn options(&self, kind: AgentKind, default_capacity: u32) -> AgentOptions {
-        let mut options = AgentOptions::new(self.queen.clone(), kind);
+    ///
+    /// # Errors
+    ///
+    /// As [`AgentArgs::queen_link`].
+    pub fn options(&self, kind: AgentKind, default_capacity: u32) -> anyhow::Result<AgentOptions> {
+        let mut options = AgentOptions::new(self.queen_link()?, kind);
         if let Some(id) = &self.id {
             options.agent_id = id.clone();
         }
@@ -53,7 +69,7 @@ impl AgentArgs {
             swarm_common::ports::service(kind.name())
                 .map(|s| ([127, 0, 0, 1], s.metrics_port).into())
         });
-        options
+        Ok(options)
     }
 
     /// The context specialists are built from: the memory at
@@ -67,7 +83,7 @@ impl AgentArgs {
         Ok(AgentContext::new(
             memory,
             self.layout.clone(),
-            self.queen.clone(),
+            self.queen_link()?,
         ))
     }
 
@@ -78,7 +94,7 @@ impl AgentArgs {
     ///
     /// The agent could not run (see [`crate::run`]).
     pub async fn serve(&self, component: Component, telemetry: Telemetry) -> anyhow::Result<()> {
-        let options = self.options(component.kind, component.default_capacity);
+        let options = self.options(component.kind, component.default_capacity)?;
         let result = component
             .run(options, swarm_common::shutdown::signal())
             .await;

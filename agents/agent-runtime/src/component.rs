@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use swarm_common::queen_link::QueenLink;
 use swarm_memory::{FindingsSink, Layout, Memory};
 use swarm_proto::AgentKind;
 
@@ -19,13 +20,13 @@ pub struct AgentContext {
     pub memory: Arc<dyn Memory>,
     /// Stream and channel names of this deployment.
     pub layout: Layout,
-    /// The queen's gRPC address (`http://host:port`).
-    pub queen: String,
+    /// The queen: address, credential, TLS.
+    pub queen: QueenLink,
 }
 
 impl AgentContext {
     /// A context over `memory` with `layout`, for the queen at `queen`.
-    pub fn new(memory: Arc<dyn Memory>, layout: Layout, queen: impl Into<String>) -> Self {
+    pub fn new(memory: Arc<dyn Memory>, layout: Layout, queen: impl Into<QueenLink>) -> Self {
         Self {
             memory,
             layout,

@@ -37,7 +37,7 @@ fn parse_kind(s: &str) -> Result<AgentKind, String> {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let telemetry = telemetry::init("swarm-agent", &args.agent.telemetry)?;
-    let mut options = args.agent.options(args.kind, 16);
+    let mut options = args.agent.options(args.kind, 16)?;
     // the generic agent serves metrics only when asked (many run side by side)
     options.metrics_addr = args.agent.metrics_addr;
     options.completion_log = args.completion_log;

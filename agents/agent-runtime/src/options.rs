@@ -4,13 +4,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use swarm_common::queen_link::QueenLink;
 use swarm_proto::AgentKind;
 
 /// Settings of one agent process.
 #[derive(Debug, Clone)]
 pub struct AgentOptions {
-    /// The queen's gRPC address (`http://127.0.0.1:50051`).
-    pub queen_addr: String,
+    /// The queen: its gRPC address (`http://127.0.0.1:50051`), the
+    /// credential presented and TLS.
+    pub queen: QueenLink,
     /// Unique per replica; shown by `queenctl agents`.
     pub agent_id: String,
     /// The task kind this agent runs (announced in its Hello).
@@ -35,10 +37,11 @@ pub struct AgentOptions {
 }
 
 impl AgentOptions {
-    /// Options with defaults for `kind` against `queen_addr`.
-    pub fn new(queen_addr: impl Into<String>, kind: AgentKind) -> Self {
+    /// Options with defaults for `kind` against `queen` (an address alone
+    /// connects without a credential).
+    pub fn new(queen: impl Into<QueenLink>, kind: AgentKind) -> Self {
         Self {
-            queen_addr: queen_addr.into(),
+            queen: queen.into(),
             agent_id: format!("{}-{}", kind.name(), std::process::id()),
             kind,
             capacity: 16,

@@ -88,14 +88,12 @@ pub(crate) async fn run_session(
 async fn handshake(
     options: &AgentOptions,
 ) -> Result<(Outbox, Streaming<QueenMessage>, Duration), End> {
-    let channel = match swarm_common::grpc::endpoint(&options.queen_addr) {
-        Ok(endpoint) => match endpoint.connect().await {
-            Ok(channel) => channel,
-            Err(error) => return Err(End::Lost(format!("cannot connect: {error}"))),
-        },
-        Err(error) => return Err(End::Lost(format!("bad queen address: {error}"))),
+    let channel = match options.queen.connect().await {
+        Ok(channel) => channel,
+        Err(error) => return Err(End::Lost(format!("cannot connect: {error}"))),
     };
-    let mut client = AgentGatewayClient::new(channel).max_decoding_message_size(64 * 1024 * 1024);
+    let mut client = AgentGatewayClient::with_interceptor(channel, options.queen.interceptor())
+        .max_decoding_message_size(64 * 1024 * 1024);
     let (tx, out_rx) = mpsc::unbounded_channel::<AgentMessage>();
     let out = Outbox(tx);
     out.send(agent_message::Msg::Hello(Hello {
@@ -112,7 +110,7 @@ async fn handshake(
         Ok(Some(QueenMessage {
             msg: Some(queen_message::Msg::Welcome(w)),
         })) => {
-            tracing::info!(session = %w.session_id, queen = %options.queen_addr, "connected to the queen");
+            tracing::info!(session = %w.session_id, queen = %options.queen.addr(), "connected to the queen");
             let every = Duration::from_millis(u64::from(w.heartbeat_interval_ms.max(100)));
             Ok((out, inbound, every))
         }

@@ -27,7 +27,7 @@ pub async fn run(
     config: Arc<AlertConfig>,
     memory: Arc<dyn Memory>,
     channel: String,
-    queen: String,
+    queen: queen_client::QueenLink,
 ) {
     if config.targets.is_empty() {
         tracing::info!("no alert targets configured; not watching events");
@@ -91,7 +91,7 @@ pub fn tasks(config: &AlertConfig, change: &EventChange, reason: rule::Reason) -
 async fn on_change(
     config: &AlertConfig,
     memory: &dyn Memory,
-    queen: &str,
+    queen: &queen_client::QueenLink,
     change: &EventChange,
 ) -> anyhow::Result<()> {
     let status_key = alert_status_key(change.event_id);
@@ -115,7 +115,7 @@ async fn on_change(
 
 /// Submits `specs` to the queen, trying a few times over a few seconds (a
 /// notice is not redelivered, so a brief queen outage must not lose it).
-async fn submit(queen: &str, specs: Vec<TaskSpec>) -> anyhow::Result<()> {
+async fn submit(queen: &queen_client::QueenLink, specs: Vec<TaskSpec>) -> anyhow::Result<()> {
     let mut delay = Duration::from_millis(200);
     let mut last = None;
     for _ in 0..5 {

@@ -52,7 +52,7 @@ struct Arrivals {
 /// Computes intervals and recommendations and sets them on the queen
 /// (admin RPCs `SetScheduleInterval`, `RecommendReplicas`).
 pub struct OptimizerHandler {
-    queen: String,
+    queen: queen_client::QueenLink,
     memory: Arc<dyn Memory>,
     findings: FindingsSink,
     settings: Settings,
@@ -67,7 +67,7 @@ impl OptimizerHandler {
     /// An optimizer for the queen at `queen` reading samples from `memory`
     /// and reporting hot spots to `findings`.
     pub fn new(
-        queen: String,
+        queen: queen_client::QueenLink,
         memory: Arc<dyn Memory>,
         findings: FindingsSink,
         settings: Settings,

@@ -30,8 +30,8 @@ const CURSOR_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Settings of the handler beyond fetching.
 #[derive(Debug, Clone, Default)]
 pub struct ScrapeSettings {
-    /// The queen's gRPC address (push sources submit follow-ups there).
-    pub queen_addr: Option<String>,
+    /// The queen (push sources submit follow-ups there).
+    pub queen_addr: Option<swarm_common::queen_link::QueenLink>,
     /// Bearer token of the X API (x_search sources).
     pub x_bearer_token: Option<String>,
     /// How the pages of headline-only items are read.

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use swarm_common::queen_link::QueenLink;
 use swarm_memory::Memory;
 use swarm_memory::layout::{listener_key, source_error_key};
 use swarm_proto::names::SourceKind;
@@ -48,7 +49,7 @@ pub enum Ensured {
 pub struct Listeners {
     memory: Arc<dyn Memory>,
     emitter: Emitter,
-    queen_addr: Option<String>,
+    queen: Option<QueenLink>,
     replica: String,
     running: Mutex<HashMap<String, Running>>,
 }
@@ -63,12 +64,12 @@ struct Running {
 
 impl Listeners {
     /// Listeners emitting through `emitter` and submitting follow-ups to
-    /// the queen at `queen_addr` (without one, push sources are refused).
-    pub fn new(memory: Arc<dyn Memory>, emitter: Emitter, queen_addr: Option<String>) -> Self {
+    /// the queen `queen` leads to (without one, push sources are refused).
+    pub fn new(memory: Arc<dyn Memory>, emitter: Emitter, queen: Option<QueenLink>) -> Self {
         Self {
             memory,
             emitter,
-            queen_addr,
+            queen,
             replica: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             running: Mutex::new(HashMap::new()),
         }
@@ -80,7 +81,7 @@ impl Listeners {
     ///
     /// No queen address to submit to, or the shared memory failed.
     pub async fn ensure(&self, source: &FetchSource) -> Result<Ensured, String> {
-        let Some(queen) = self.queen_addr.clone() else {
+        let Some(queen) = self.queen.clone() else {
             return Err("push sources need the queen's address to submit follow-ups".into());
         };
         let changed = {
@@ -120,7 +121,7 @@ impl Listeners {
     }
 
     /// Starts this replica's listener of `source` (the lease is held).
-    async fn start(&self, source: &FetchSource, queen: String) -> Result<Ensured, String> {
+    async fn start(&self, source: &FetchSource, queen: QueenLink) -> Result<Ensured, String> {
         let last_ensured = Arc::new(AtomicI64::new(swarm_common::time::now_ms()));
         let listener = Listener {
             memory: self.memory.clone(),
@@ -159,7 +160,7 @@ impl Drop for Listeners {
 struct Listener {
     memory: Arc<dyn Memory>,
     emitter: Emitter,
-    queen: String,
+    queen: QueenLink,
     replica: String,
     source: FetchSource,
     /// When a poll last asked for this listener.
@@ -296,12 +297,8 @@ impl Listener {
     }
 
     async fn submit(&self, tasks: Vec<TaskSpec>) -> Result<(), String> {
-        let channel = swarm_common::grpc::endpoint(&self.queen)
-            .map_err(|e| e.to_string())?
-            .connect()
-            .await
-            .map_err(|e| e.to_string())?;
-        QueenAdminClient::new(channel)
+        let channel = self.queen.connect().await.map_err(|e| e.to_string())?;
+        QueenAdminClient::with_interceptor(channel, self.queen.interceptor())
             .submit_tasks(SubmitTasksRequest { tasks })
             .await
             .map_err(|e| e.message().to_string())?;

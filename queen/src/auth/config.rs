@@ -28,7 +28,7 @@ pub enum AuthMode {
 pub struct ConfiguredToken {
     /// Shown in listings and logs.
     pub name: String,
-    /// `admin` or `agent`.
+    /// `admin`, `agent` or `reader`.
     pub role: String,
     /// Agent kinds (kebab-case names) an agent token may connect as.
     #[serde(default)]

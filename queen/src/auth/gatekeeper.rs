@@ -41,6 +41,7 @@ pub struct Authenticator {
 fn role(stored: &Stored) -> Result<Role, AuthError> {
     match stored.role.as_str() {
         "admin" => Ok(Role::Admin),
+        "reader" => Ok(Role::Reader),
         "agent" => {
             let kinds = stored
                 .kinds
@@ -63,7 +64,7 @@ fn role(stored: &Stored) -> Result<Role, AuthError> {
             Ok(Role::Agent(kinds))
         }
         other => Err(AuthError::Invalid(format!(
-            "credential `{}`: role must be admin or agent (got `{other}`)",
+            "credential `{}`: role must be admin, agent or reader (got `{other}`)",
             stored.name
         ))),
     }

@@ -4,7 +4,7 @@
 //! interceptor, which turns the `authorization: Bearer <token>` header into
 //! a [`Principal`] (or answers `UNAUTHENTICATED`); each RPC then checks what
 //! the principal's [`Role`] allows. Tokens are kept only as SHA-256
-//! ([`token`]), declared in `[auth]` ([`config`]) or created over gRPC and
+//! ([`token`](mod@token)), declared in `[auth]` ([`config`]) or created over gRPC and
 //! kept in a [`store`]. TLS, optionally mutual, is set up by
 //! [`tls::server_config`].
 
@@ -13,7 +13,9 @@ pub mod gatekeeper;
 pub mod role;
 pub mod store;
 pub mod tls;
-pub mod token;
+/// Tokens: generated and hashed by `queen-client` (so `queenctl` can make
+/// one offline).
+pub use queen_client::token;
 
 pub use config::{AuthConfig, AuthMode, ConfiguredToken, TlsConfig};
 pub use gatekeeper::{Authenticator, Gatekeeper, principal_of};

@@ -1,5 +1,5 @@
 //! Who a caller is and what it may do: an admin credential may call every
-//! RPC; an agent credential connects only as its kinds and calls only the
+//! RPC; a reader only reads the queue's state (stats, agents, schedules); an agent credential connects only as its kinds and calls only the
 //! admin RPCs those kinds' roles need (the api-reliability watcher submits
 //! alert deliveries, the performance optimizer reads stats and retunes
 //! schedules, the scraper's push listener submits what it received).
@@ -14,6 +14,8 @@ pub enum Role {
     Admin,
     /// Agents of these kinds.
     Agent(Vec<AgentKind>),
+    /// Reads the queue's state (`queen --api-only` replicas, dashboards).
+    Reader,
 }
 
 impl Role {
@@ -22,13 +24,14 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::Agent(_) => "agent",
+            Role::Reader => "reader",
         }
     }
 
     /// The kinds of an agent credential (empty for admin).
     pub fn kinds(&self) -> &[AgentKind] {
         match self {
-            Role::Admin => &[],
+            Role::Admin | Role::Reader => &[],
             Role::Agent(kinds) => kinds,
         }
     }
@@ -74,6 +77,7 @@ impl Principal {
         match &self.role {
             Role::Admin => true,
             Role::Agent(kinds) => kinds.contains(&kind),
+            Role::Reader => false,
         }
     }
 
@@ -86,6 +90,7 @@ impl Principal {
                 kinds.contains(&AgentKind::PerformanceOptimizer)
             }
             (Role::Agent(_), Rpc::Administer) => false,
+            (Role::Reader, rpc) => rpc == Rpc::ReadQueue,
         }
     }
 
@@ -95,6 +100,7 @@ impl Principal {
         match &self.role {
             Role::Admin => true,
             Role::Agent(kinds) => kinds.iter().any(|k| may_submit(*k, spec)),
+            Role::Reader => false,
         }
     }
 }
@@ -181,5 +187,12 @@ mod tests {
         assert!(!optimizer.may_call(Rpc::Administer));
         assert!(!agent(&[AgentKind::DataQuality]).may_call(Rpc::Tune));
         assert!(Principal::open().may_call(Rpc::Administer));
+        let reader = Principal {
+            role: Role::Reader,
+            ..agent(&[])
+        };
+        assert!(reader.may_call(Rpc::ReadQueue));
+        assert!(!reader.may_call(Rpc::Tune) && !reader.may_call(Rpc::SubmitTasks));
+        assert!(!reader.may_connect_as(AgentKind::DataQuality));
     }
 }

@@ -18,7 +18,7 @@ pub struct Stored {
     pub id: String,
     /// Shown in listings and logs.
     pub name: String,
-    /// `admin` or `agent`.
+    /// `admin`, `agent` or `reader`.
     pub role: String,
     /// Agent kinds (kebab-case).
     pub kinds: Vec<String>,

@@ -25,6 +25,7 @@ fn info(c: Stored) -> CredentialInfo {
         role: match c.role.as_str() {
             "admin" => CredentialRole::Admin as i32,
             "agent" => CredentialRole::Agent as i32,
+            "reader" => CredentialRole::Reader as i32,
             _ => CredentialRole::Unspecified as i32,
         },
         kinds: c
@@ -52,8 +53,9 @@ fn seconds(raw: u64, what: &str) -> Result<Duration, Status> {
 fn role(req: &CreateCredentialRequest) -> Result<Role, Status> {
     match CredentialRole::try_from(req.role) {
         Ok(CredentialRole::Admin) if req.kinds.is_empty() => Ok(Role::Admin),
-        Ok(CredentialRole::Admin) => Err(Status::invalid_argument(
-            "an admin credential names no kinds",
+        Ok(CredentialRole::Reader) if req.kinds.is_empty() => Ok(Role::Reader),
+        Ok(CredentialRole::Admin | CredentialRole::Reader) => Err(Status::invalid_argument(
+            "only an agent credential names kinds",
         )),
         Ok(CredentialRole::Agent) => {
             let mut kinds = Vec::new();
@@ -69,7 +71,7 @@ fn role(req: &CreateCredentialRequest) -> Result<Role, Status> {
             Ok(Role::Agent(kinds))
         }
         _ => Err(Status::invalid_argument(
-            "a credential role is required: admin or agent",
+            "a credential role is required: admin, agent or reader",
         )),
     }
 }

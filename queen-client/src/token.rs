@@ -1,6 +1,6 @@
 //! Bearer tokens of the queen's gRPC surface: 32 random bytes in hex behind
-//! a `swq_` prefix (so a leaked token is recognizable in a scan), kept only
-//! as their SHA-256.
+//! a `swq_` prefix (so a leaked token is recognizable in a scan), kept by
+//! the queen only as their SHA-256.
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
