@@ -9,7 +9,7 @@ use swarm_proto::v1::{SubmittedTask, TaskSpec};
 use tokio::task::JoinHandle;
 
 use crate::config::QueenConfig;
-use crate::persister::Persister;
+use crate::persister::{Backlog, DEFAULT_MAX_BACKLOG, NotDurable, Persister};
 use crate::scheduler::{Scheduler, Settings, SubmitError};
 use crate::store::{self, Store};
 
@@ -19,9 +19,25 @@ pub struct Queen {
     inner: Arc<Inner>,
 }
 
+/// How long a submit waits for room in a full persister backlog before it
+/// is refused (`RESOURCE_EXHAUSTED`).
+const SUBMIT_WAIT: Duration = Duration::from_secs(5);
+
 struct Inner {
     scheduler: Mutex<Scheduler>,
     config: QueenConfig,
+    /// The persister's backlog: submits wait for room in it.
+    backlog: Backlog,
+}
+
+/// What a submitter is told when its writes are not durable.
+fn not_durable(error: NotDurable) -> SubmitError {
+    match error {
+        NotDurable::Stopped => {
+            SubmitError::Unavailable("the persister stopped; nothing acknowledged".into())
+        }
+        NotDurable::Refused(message) => SubmitError::Refused(message),
+    }
 }
 
 /// Background tasks of a queen, to await on shutdown.
@@ -45,9 +61,25 @@ impl Queen {
         config: QueenConfig,
         store: Arc<dyn Store>,
     ) -> Result<(Self, Tasks), store::Error> {
+        Self::start_with_backlog(config, store, DEFAULT_MAX_BACKLOG).await
+    }
+
+    /// Like [`Queen::start`], with the persister pushing back past
+    /// `max_backlog` uncommitted writes (submits wait, then are refused;
+    /// nothing new is leased).
+    ///
+    /// # Errors
+    ///
+    /// The store cannot be read.
+    pub async fn start_with_backlog(
+        config: QueenConfig,
+        store: Arc<dyn Store>,
+        max_backlog: usize,
+    ) -> Result<(Self, Tasks), store::Error> {
         let epoch = store.next_epoch().await?;
         let snapshot = store.load().await?;
-        let (persister, persister_task) = Persister::start(store.clone());
+        let (persister, persister_task) = Persister::start_with_limit(store.clone(), max_backlog);
+        let backlog = persister.backlog();
         let now = now_ms();
         let mut scheduler = Scheduler::new(Settings::from(&config), persister, epoch, now);
         scheduler.restore(snapshot, now);
@@ -56,6 +88,7 @@ impl Queen {
             inner: Arc::new(Inner {
                 scheduler: Mutex::new(scheduler),
                 config,
+                backlog,
             }),
         };
         let ticker = tokio::spawn(ticker(queen.clone()));
@@ -96,7 +129,8 @@ impl Queen {
     ///
     /// # Errors
     ///
-    /// The persister stopped: the change may not be durable.
+    /// The persister stopped, or the store refused a write: the change may
+    /// not be durable.
     pub async fn with_durable<T>(
         &self,
         f: impl FnOnce(&mut Scheduler, i64) -> T,
@@ -106,29 +140,38 @@ impl Queen {
             let out = f(&mut scheduler, now_ms());
             (out, scheduler.flush_durable())
         };
-        if !durable.wait().await {
-            return Err(SubmitError::Unavailable("the persister stopped".into()));
-        }
+        durable.wait().await.map_err(not_durable)?;
         Ok(out)
     }
 
-    /// Submits tasks; returns once they are durable.
+    /// Submits tasks; returns once they are durable. While the persister's
+    /// backlog is full the submit waits for room, up to [`SUBMIT_WAIT`].
     ///
     /// # Errors
     ///
-    /// An invalid spec (nothing is submitted then).
+    /// An invalid spec (nothing is submitted then); the backlog stayed full
+    /// (`Overloaded`, nothing submitted); the store refused a write or the
+    /// persister stopped (not acknowledged).
     pub async fn submit(&self, specs: Vec<TaskSpec>) -> Result<Vec<SubmittedTask>, SubmitError> {
+        let room = self
+            .inner
+            .backlog
+            .admit(specs.len(), SUBMIT_WAIT)
+            .await
+            .map_err(|full| SubmitError::Overloaded(full.to_string()))?;
         let (out, durable) = {
             let mut scheduler = self.lock();
             let out = scheduler.submit(specs, now_ms());
             (out, scheduler.flush_durable())
         };
-        if !durable.wait().await {
-            return Err(SubmitError::Unavailable(
-                "the persister stopped; nothing acknowledged".into(),
-            ));
-        }
+        drop(room); // the writes are queued: they count for themselves now
+        durable.wait().await.map_err(not_durable)?;
         out
+    }
+
+    /// The persister's backlog (uncommitted writes against their limit).
+    pub fn backlog(&self) -> &Backlog {
+        &self.inner.backlog
     }
 
     /// Stops leasing, waits up to `grace` for leased tasks to come back,
