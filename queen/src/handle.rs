@@ -19,15 +19,32 @@ pub struct Queen {
     inner: Arc<Inner>,
 }
 
-/// How long a submit waits for room in a full persister backlog before it
-/// is refused (`RESOURCE_EXHAUSTED`).
-const SUBMIT_WAIT: Duration = Duration::from_secs(5);
+/// How a queen pushes back when its store falls behind.
+#[derive(Debug, Clone, Copy)]
+pub struct Backpressure {
+    /// Uncommitted writes past which submits wait and nothing new is leased.
+    pub max_backlog: usize,
+    /// How long a submit waits for room before it is refused
+    /// (`RESOURCE_EXHAUSTED`).
+    pub submit_wait: Duration,
+}
+
+impl Default for Backpressure {
+    fn default() -> Self {
+        Self {
+            max_backlog: DEFAULT_MAX_BACKLOG,
+            submit_wait: Duration::from_secs(5),
+        }
+    }
+}
 
 struct Inner {
     scheduler: Mutex<Scheduler>,
     config: QueenConfig,
     /// The persister's backlog: submits wait for room in it.
     backlog: Backlog,
+    /// How long a submit waits for room.
+    submit_wait: Duration,
 }
 
 /// What a submitter is told when its writes are not durable.
@@ -61,24 +78,25 @@ impl Queen {
         config: QueenConfig,
         store: Arc<dyn Store>,
     ) -> Result<(Self, Tasks), store::Error> {
-        Self::start_with_backlog(config, store, DEFAULT_MAX_BACKLOG).await
+        Self::start_with_backpressure(config, store, Backpressure::default()).await
     }
 
-    /// Like [`Queen::start`], with the persister pushing back past
+    /// Like [`Queen::start`], pushing back as `backpressure` says past
     /// `max_backlog` uncommitted writes (submits wait, then are refused;
     /// nothing new is leased).
     ///
     /// # Errors
     ///
     /// The store cannot be read.
-    pub async fn start_with_backlog(
+    pub async fn start_with_backpressure(
         config: QueenConfig,
         store: Arc<dyn Store>,
-        max_backlog: usize,
+        backpressure: Backpressure,
     ) -> Result<(Self, Tasks), store::Error> {
         let epoch = store.next_epoch().await?;
         let snapshot = store.load().await?;
-        let (persister, persister_task) = Persister::start_with_limit(store.clone(), max_backlog);
+        let (persister, persister_task) =
+            Persister::start_with_limit(store.clone(), backpressure.max_backlog);
         let backlog = persister.backlog();
         let now = now_ms();
         let mut scheduler = Scheduler::new(Settings::from(&config), persister, epoch, now);
@@ -89,6 +107,7 @@ impl Queen {
                 scheduler: Mutex::new(scheduler),
                 config,
                 backlog,
+                submit_wait: backpressure.submit_wait,
             }),
         };
         let ticker = tokio::spawn(ticker(queen.clone()));
@@ -145,7 +164,7 @@ impl Queen {
     }
 
     /// Submits tasks; returns once they are durable. While the persister's
-    /// backlog is full the submit waits for room, up to [`SUBMIT_WAIT`].
+    /// backlog is full the submit waits for room, up to [`Backpressure::submit_wait`].
     ///
     /// # Errors
     ///
@@ -156,7 +175,7 @@ impl Queen {
         let room = self
             .inner
             .backlog
-            .admit(specs.len(), SUBMIT_WAIT)
+            .admit(specs.len(), self.inner.submit_wait)
             .await
             .map_err(|full| SubmitError::Overloaded(full.to_string()))?;
         let (out, durable) = {
@@ -205,5 +224,61 @@ async fn ticker(queen: Queen) {
     loop {
         interval.tick().await;
         queen.with(super::scheduler::Scheduler::tick);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use swarm_proto::v1::{Noop, TaskPayload, task_payload};
+    use swarm_proto::{AgentKind, TaskState};
+
+    use super::*;
+    use crate::store::test_stores::GatedStore;
+
+    fn noop() -> TaskSpec {
+        TaskSpec {
+            kind: AgentKind::DataQuality as i32,
+            payload: Some(TaskPayload {
+                kind: Some(task_payload::Kind::Noop(Noop::default())),
+            }),
+            ..TaskSpec::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn submits_are_refused_while_the_store_is_far_behind() {
+        let store = Arc::new(GatedStore::default());
+        let backpressure = Backpressure {
+            max_backlog: 4,
+            submit_wait: Duration::from_millis(200),
+        };
+        let (queen, _tasks) =
+            Queen::start_with_backpressure(QueenConfig::default(), store.clone(), backpressure)
+                .await
+                .unwrap();
+        // the store hangs: the first submit waits for its commit
+        let first = tokio::spawn({
+            let queen = queen.clone();
+            async move { queen.submit(vec![noop(); 4]).await }
+        });
+        store.wait_blocked().await;
+        assert!(queen.backlog().is_full());
+        let refused = queen.submit(vec![noop()]).await;
+        assert!(
+            matches!(&refused, Err(SubmitError::Overloaded(m)) if m.contains("limit 4")),
+            "{refused:?}"
+        );
+        let status = tonic::Status::from(refused.unwrap_err());
+        assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+        assert_eq!(
+            queen.lock().list(TaskState::Unspecified, None, 10).len(),
+            4,
+            "the refused submit left nothing behind"
+        );
+        // the store catches up: submits go through again
+        store.open();
+        assert_eq!(first.await.unwrap().unwrap().len(), 4);
+        assert_eq!(queen.submit(vec![noop()]).await.unwrap().len(), 1);
+        assert_eq!(store.inner().load().await.unwrap().tasks.len(), 5);
     }
 }
