@@ -355,6 +355,22 @@ pub fn schedule_source(schedule: &str) -> Option<&str> {
 }
 
 impl TaskSpec {
+    /// Whether the spec goes to its payload's own queue: its `kind` is
+    /// unset (the queen routes it) or is the payload's
+    /// [`TaskPayload::default_kind`]. Follow-ups and agents' submits must
+    /// be routed so (a Noop payload, which has no queue of its own, never
+    /// is; neither is an empty one).
+    pub fn routes_by_payload(&self) -> bool {
+        let Some(routed) = self.payload.as_ref().and_then(TaskPayload::default_kind) else {
+            return false;
+        };
+        match AgentKind::try_from(self.kind) {
+            Ok(AgentKind::Unspecified) => true,
+            Ok(kind) => kind == routed,
+            Err(_) => false,
+        }
+    }
+
     /// A task carrying `payload`, queued for the kind the pipeline sends
     /// that payload to ([`TaskPayload::default_kind`] — the pipeline's shape
     /// is declared there and nowhere else); the other fields default.
@@ -485,5 +501,19 @@ mod tests {
         let routed = TaskSpec::routed(task_payload::Kind::ValidateCandidate(Default::default()));
         assert_eq!(routed.kind, AgentKind::DataQuality as i32);
         assert!(routed.payload.is_some());
+        assert!(routed.routes_by_payload());
+        let mut unset = routed.clone();
+        unset.kind = AgentKind::Unspecified as i32;
+        assert!(unset.routes_by_payload(), "the queen routes it");
+        let mut elsewhere = routed.clone();
+        elsewhere.kind = AgentKind::ScrapingSpecialist as i32;
+        assert!(!elsewhere.routes_by_payload());
+        let mut unknown = routed;
+        unknown.kind = 77;
+        assert!(!unknown.routes_by_payload());
+        let mut noop = TaskSpec::routed(task_payload::Kind::Noop(Default::default()));
+        noop.kind = AgentKind::DataQuality as i32;
+        assert!(!noop.routes_by_payload());
+        assert!(!TaskSpec::default().routes_by_payload());
     }
 }

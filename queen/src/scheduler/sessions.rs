@@ -67,11 +67,10 @@ fn follow_up_allowed(role: AgentKind, spec: &TaskSpec) -> Result<(), &'static st
     if !role.may_follow_up(payload) {
         return Err("outside_role");
     }
-    match AgentKind::try_from(spec.kind) {
-        Ok(AgentKind::Unspecified) => Ok(()),
-        Ok(kind) if Some(kind) == payload.default_kind() => Ok(()),
-        _ => Err("kind_mismatch"),
+    if !spec.routes_by_payload() {
+        return Err("kind_mismatch");
     }
+    Ok(())
 }
 
 /// What an agent said when it connected.
