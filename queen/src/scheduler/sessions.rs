@@ -172,8 +172,8 @@ impl Scheduler {
             heartbeat_interval_ms: self.settings.heartbeat_interval_ms,
             lease_ms,
         }));
-        tracing::info!(agent = %session.hello.agent_id, kind = AGENT_KINDS[kind].name(),
-            capacity = session.hello.capacity, peer = %session.hello.peer, "agent connected");
+        tracing::info!(agent = ?session.hello.agent_id, kind = AGENT_KINDS[kind].name(),
+            capacity = session.hello.capacity, peer = ?session.hello.peer, "agent connected");
         self.sessions.insert(sid, session);
         Ok(sid)
     }
@@ -251,7 +251,7 @@ impl Scheduler {
     pub fn mark_draining(&mut self, sid: u64) {
         if let Some(session) = self.sessions.get_mut(&sid) {
             session.draining = true;
-            tracing::info!(agent = %session.hello.agent_id, leased = session.leased.len(), "agent draining");
+            tracing::info!(agent = ?session.hello.agent_id, leased = session.leased.len(), "agent draining");
         }
     }
 
@@ -293,7 +293,7 @@ impl Scheduler {
                     tracing::warn!(
                         task = task_id,
                         session = sid,
-                        agent = %self.agent_of(sid),
+                        agent = ?self.agent_of(sid),
                         "result for a lease another session holds refused (its token was quoted)"
                     );
                 } else {
@@ -357,7 +357,7 @@ impl Scheduler {
             Some(task_result::Outcome::Release(release)) => {
                 if let Some(entry) = self.tasks.get_mut(&id) {
                     entry.attempt = entry.attempt.saturating_sub(1);
-                    tracing::debug!(task = id, reason = %release.reason, "lease released");
+                    tracing::debug!(task = id, reason = ?release.reason, "lease released");
                 }
                 self.lease_lost_released(id, now_ms);
             }
@@ -463,7 +463,7 @@ impl Scheduler {
             return;
         };
         let lost = session.leased.len();
-        tracing::info!(agent = %session.hello.agent_id, kind = AGENT_KINDS[session.kind].name(),
+        tracing::info!(agent = ?session.hello.agent_id, kind = AGENT_KINDS[session.kind].name(),
             redelivering = lost, "agent disconnected");
         let mut ids: Vec<u64> = session.leased.into_iter().collect();
         ids.sort_unstable_by(|a, b| b.cmp(a)); // push_front in reverse keeps FIFO
