@@ -107,19 +107,164 @@ impl TaskState {
     }
 }
 
+/// The variant of a [`TaskPayload`] without its data: what the routing
+/// rule and the role table ([`ROLES`]) are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PayloadKind {
+    /// `FetchSource`: poll a source.
+    FetchSource,
+    /// `AnalyzeDocument`: classify a fetched document.
+    AnalyzeDocument,
+    /// `ValidateCandidate`: validate a TGE candidate.
+    ValidateCandidate,
+    /// `ProbeSource`: probe a source whose breaker is half-open.
+    ProbeSource,
+    /// `DeliverAlert`: deliver an alert to one target.
+    DeliverAlert,
+    /// `OptimizeSchedules`: recompute poll intervals and replicas.
+    OptimizeSchedules,
+    /// `Noop`: the diagnostic payload every kind runs.
+    Noop,
+}
+
+impl PayloadKind {
+    /// The queue a payload of this kind belongs to when the spec names
+    /// none; `None` for Noop, which every kind understands.
+    pub fn default_kind(self) -> Option<AgentKind> {
+        match self {
+            PayloadKind::FetchSource => Some(AgentKind::ScrapingSpecialist),
+            PayloadKind::AnalyzeDocument => Some(AgentKind::KeywordPrecision),
+            PayloadKind::ValidateCandidate => Some(AgentKind::DataQuality),
+            PayloadKind::ProbeSource | PayloadKind::DeliverAlert => Some(AgentKind::ApiReliability),
+            PayloadKind::OptimizeSchedules => Some(AgentKind::PerformanceOptimizer),
+            PayloadKind::Noop => None,
+        }
+    }
+}
+
+/// What an agent of one kind may ask of the queen beyond running the tasks
+/// of its own queue. Anything not listed is refused: a compromised agent
+/// can inject no more than its role produces anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Role {
+    /// Payloads it may return as follow-ups in a successful `TaskResult`.
+    pub follow_ups: &'static [PayloadKind],
+    /// Payloads it may submit over the admin API (`SubmitTasks`).
+    pub submits: &'static [PayloadKind],
+    /// Whether it may call the tuning RPCs (`SetScheduleInterval`,
+    /// `RecommendReplicas`).
+    pub tunes: bool,
+    /// Whether it reads the queue's state over the admin API
+    /// (`ListSchedules`, `GetStats`, `ListAgents`).
+    pub reads_queue: bool,
+}
+
+/// The roles, indexed like [`AGENT_KINDS`] — the one table of who may
+/// produce what:
+///
+/// - scraping-specialist: `AnalyzeDocument` follow-ups of a fetch; its
+///   push listener (WebSocket sources) submits the same over the admin API;
+/// - keyword-precision: `ValidateCandidate` follow-ups;
+/// - api-reliability: no follow-ups; its alert watcher submits `DeliverAlert`;
+/// - performance-optimizer: no follow-ups, no submits; reads schedules,
+///   stats and agents and calls the tuning RPCs;
+/// - data-quality: nothing (its detections go to the findings stream).
+///
+/// Noop (diagnostics) is no role's follow-up: operators submit it.
+pub const ROLES: [Role; KIND_COUNT] = [
+    // scraping-specialist
+    Role {
+        follow_ups: &[PayloadKind::AnalyzeDocument],
+        submits: &[PayloadKind::AnalyzeDocument],
+        tunes: false,
+        reads_queue: false,
+    },
+    // keyword-precision
+    Role {
+        follow_ups: &[PayloadKind::ValidateCandidate],
+        submits: &[],
+        tunes: false,
+        reads_queue: false,
+    },
+    // api-reliability
+    Role {
+        follow_ups: &[],
+        submits: &[PayloadKind::DeliverAlert],
+        tunes: false,
+        reads_queue: false,
+    },
+    // performance-optimizer
+    Role {
+        follow_ups: &[],
+        submits: &[],
+        tunes: true,
+        reads_queue: true,
+    },
+    // data-quality
+    Role {
+        follow_ups: &[],
+        submits: &[],
+        tunes: false,
+        reads_queue: false,
+    },
+];
+
+impl AgentKind {
+    /// The role of this kind; `None` for `Unspecified` (no agent).
+    pub fn role(self) -> Option<&'static Role> {
+        self.index().map(|i| &ROLES[i])
+    }
+
+    /// Whether an agent of this kind may return `payload` as a follow-up
+    /// of a task it ran. An empty payload is never allowed.
+    pub fn may_follow_up(self, payload: &TaskPayload) -> bool {
+        match (self.role(), payload.payload_kind()) {
+            (Some(role), Some(kind)) => role.follow_ups.contains(&kind),
+            _ => false,
+        }
+    }
+
+    /// Whether an agent of this kind may submit `payload` over the admin
+    /// API (`SubmitTasks`). An empty payload is never allowed.
+    pub fn may_submit(self, payload: &TaskPayload) -> bool {
+        match (self.role(), payload.payload_kind()) {
+            (Some(role), Some(kind)) => role.submits.contains(&kind),
+            _ => false,
+        }
+    }
+
+    /// Whether an agent of this kind may call the tuning RPCs
+    /// (`SetScheduleInterval`, `RecommendReplicas`).
+    pub fn may_tune(self) -> bool {
+        self.role().is_some_and(|r| r.tunes)
+    }
+
+    /// Whether an agent of this kind reads the queue's state over the admin
+    /// API (`ListSchedules`, `GetStats`, `ListAgents`).
+    pub fn may_read_queue(self) -> bool {
+        self.role().is_some_and(|r| r.reads_queue)
+    }
+}
+
 impl TaskPayload {
+    /// The payload's variant; `None` for an empty payload.
+    pub fn payload_kind(&self) -> Option<PayloadKind> {
+        use task_payload::Kind;
+        Some(match self.kind.as_ref()? {
+            Kind::FetchSource(_) => PayloadKind::FetchSource,
+            Kind::AnalyzeDocument(_) => PayloadKind::AnalyzeDocument,
+            Kind::ValidateCandidate(_) => PayloadKind::ValidateCandidate,
+            Kind::ProbeSource(_) => PayloadKind::ProbeSource,
+            Kind::DeliverAlert(_) => PayloadKind::DeliverAlert,
+            Kind::OptimizeSchedules(_) => PayloadKind::OptimizeSchedules,
+            Kind::Noop(_) => PayloadKind::Noop,
+        })
+    }
+
     /// The queue a payload belongs to when the spec names none; `None` for
     /// payloads every kind understands (Noop) or an empty payload.
     pub fn default_kind(&self) -> Option<AgentKind> {
-        use task_payload::Kind;
-        match self.kind.as_ref()? {
-            Kind::FetchSource(_) => Some(AgentKind::ScrapingSpecialist),
-            Kind::AnalyzeDocument(_) => Some(AgentKind::KeywordPrecision),
-            Kind::ValidateCandidate(_) => Some(AgentKind::DataQuality),
-            Kind::ProbeSource(_) | Kind::DeliverAlert(_) => Some(AgentKind::ApiReliability),
-            Kind::OptimizeSchedules(_) => Some(AgentKind::PerformanceOptimizer),
-            Kind::Noop(_) => None,
-        }
+        self.payload_kind()?.default_kind()
     }
 
     /// A payload of `kind`.
@@ -210,6 +355,22 @@ pub fn schedule_source(schedule: &str) -> Option<&str> {
 }
 
 impl TaskSpec {
+    /// Whether the spec goes to its payload's own queue: its `kind` is
+    /// unset (the queen routes it) or is the payload's
+    /// [`TaskPayload::default_kind`]. Follow-ups and agents' submits must
+    /// be routed so (a Noop payload, which has no queue of its own, never
+    /// is; neither is an empty one).
+    pub fn routes_by_payload(&self) -> bool {
+        let Some(routed) = self.payload.as_ref().and_then(TaskPayload::default_kind) else {
+            return false;
+        };
+        match AgentKind::try_from(self.kind) {
+            Ok(AgentKind::Unspecified) => true,
+            Ok(kind) => kind == routed,
+            Err(_) => false,
+        }
+    }
+
     /// A task carrying `payload`, queued for the kind the pipeline sends
     /// that payload to ([`TaskPayload::default_kind`] — the pipeline's shape
     /// is declared there and nowhere else); the other fields default.
@@ -258,6 +419,75 @@ mod tests {
         assert_eq!(Priority::parse("low"), Some(Priority::Low));
     }
 
+    fn payload(kind: task_payload::Kind) -> TaskPayload {
+        TaskPayload::of(kind)
+    }
+
+    #[test]
+    fn roles_allow_the_pipeline_and_nothing_else() {
+        let fetch = payload(task_payload::Kind::FetchSource(Default::default()));
+        let analyze = payload(task_payload::Kind::AnalyzeDocument(Default::default()));
+        let validate = payload(task_payload::Kind::ValidateCandidate(Default::default()));
+        let probe = payload(task_payload::Kind::ProbeSource(Default::default()));
+        let alert = payload(task_payload::Kind::DeliverAlert(Default::default()));
+        let optimize = payload(task_payload::Kind::OptimizeSchedules(Default::default()));
+        let noop = payload(task_payload::Kind::Noop(Default::default()));
+        let empty = TaskPayload::default();
+        let all = [
+            &fetch, &analyze, &validate, &probe, &alert, &optimize, &noop, &empty,
+        ];
+        let allowed = |kind: AgentKind, f: fn(AgentKind, &TaskPayload) -> bool| -> Vec<&str> {
+            all.iter()
+                .filter(|p| f(kind, p))
+                .map(|p| p.variant_name())
+                .collect()
+        };
+        use AgentKind as K;
+        assert_eq!(
+            allowed(K::ScrapingSpecialist, K::may_follow_up),
+            ["analyze_document"]
+        );
+        assert_eq!(
+            allowed(K::KeywordPrecision, K::may_follow_up),
+            ["validate_candidate"]
+        );
+        for kind in [
+            K::DataQuality,
+            K::ApiReliability,
+            K::PerformanceOptimizer,
+            K::Unspecified,
+        ] {
+            assert!(allowed(kind, K::may_follow_up).is_empty(), "{kind:?}");
+        }
+        assert_eq!(
+            allowed(K::ScrapingSpecialist, K::may_submit),
+            ["analyze_document"]
+        );
+        assert_eq!(allowed(K::ApiReliability, K::may_submit), ["deliver_alert"]);
+        for kind in [
+            K::KeywordPrecision,
+            K::DataQuality,
+            K::PerformanceOptimizer,
+            K::Unspecified,
+        ] {
+            assert!(allowed(kind, K::may_submit).is_empty(), "{kind:?}");
+        }
+        let tuners: Vec<_> = AGENT_KINDS.into_iter().filter(|k| k.may_tune()).collect();
+        assert_eq!(tuners, [K::PerformanceOptimizer]);
+        assert!(!K::Unspecified.may_tune());
+        assert!(K::PerformanceOptimizer.may_read_queue());
+        assert!(!K::DataQuality.may_read_queue());
+    }
+
+    #[test]
+    fn every_follow_up_a_role_produces_routes_to_a_queue() {
+        for role in &ROLES {
+            for kind in role.follow_ups.iter().chain(role.submits) {
+                assert!(kind.default_kind().is_some(), "{kind:?} has no queue");
+            }
+        }
+    }
+
     #[test]
     fn payload_routes_to_its_specialist() {
         let fetch = TaskPayload {
@@ -271,5 +501,19 @@ mod tests {
         let routed = TaskSpec::routed(task_payload::Kind::ValidateCandidate(Default::default()));
         assert_eq!(routed.kind, AgentKind::DataQuality as i32);
         assert!(routed.payload.is_some());
+        assert!(routed.routes_by_payload());
+        let mut unset = routed.clone();
+        unset.kind = AgentKind::Unspecified as i32;
+        assert!(unset.routes_by_payload(), "the queen routes it");
+        let mut elsewhere = routed.clone();
+        elsewhere.kind = AgentKind::ScrapingSpecialist as i32;
+        assert!(!elsewhere.routes_by_payload());
+        let mut unknown = routed;
+        unknown.kind = 77;
+        assert!(!unknown.routes_by_payload());
+        let mut noop = TaskSpec::routed(task_payload::Kind::Noop(Default::default()));
+        noop.kind = AgentKind::DataQuality as i32;
+        assert!(!noop.routes_by_payload());
+        assert!(!TaskSpec::default().routes_by_payload());
     }
 }

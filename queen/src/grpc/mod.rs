@@ -18,6 +18,8 @@ impl From<SubmitError> for tonic::Status {
             SubmitError::NotFound(_) => tonic::Status::not_found(error.to_string()),
             SubmitError::Conflict(_) => tonic::Status::failed_precondition(error.to_string()),
             SubmitError::Unavailable(_) => tonic::Status::unavailable(error.to_string()),
+            SubmitError::Overloaded(_) => tonic::Status::resource_exhausted(error.to_string()),
+            SubmitError::Refused(_) => tonic::Status::internal(error.to_string()),
         }
     }
 }

@@ -7,17 +7,14 @@ use swarm_proto::names::KIND_COUNT;
 use prost::Message;
 use swarm_proto::names::AGENT_KINDS;
 use swarm_proto::v1::{KindStats, Schedule, Stats, SubmittedTask, TaskInfo, TaskSpec};
-use swarm_proto::{AgentKind, Priority, TaskState};
+use swarm_proto::{AgentKind, TaskState};
 
 use super::entry::{Entry, EntryState};
+use super::validate::{self, spec as validate};
 use super::{ScheduleEntry, Scheduler};
 use crate::persister::Write;
 use crate::store::{ROW_DEAD, ScheduleRow, Snapshot};
 
-/// Longest accepted dedup key, in bytes.
-const MAX_DEDUP_KEY: usize = 512;
-/// Most attempts a task may ask for.
-const MAX_ATTEMPTS_LIMIT: u32 = 100;
 /// Shortest schedule interval.
 pub(super) const MIN_INTERVAL_MS: u64 = 100;
 /// Longest schedule interval (ten years).
@@ -43,36 +40,14 @@ pub enum SubmitError {
     /// The persister stopped, so nothing can be made durable (the detail given).
     #[error("the queue store is not accepting writes: {0}")]
     Unavailable(String),
-}
-
-/// Checks a spec and returns the index of its kind.
-fn validate(spec: &TaskSpec) -> Result<usize, String> {
-    let payload = spec
-        .payload
-        .as_ref()
-        .filter(|p| p.kind.is_some())
-        .ok_or("payload is missing")?;
-    let kind = AgentKind::try_from(spec.kind).map_err(|_| format!("unknown kind {}", spec.kind))?;
-    let kind = match kind {
-        AgentKind::Unspecified => payload.default_kind().ok_or_else(|| {
-            format!(
-                "a {} payload needs an explicit kind",
-                payload.variant_name()
-            )
-        })?,
-        kind => kind,
-    };
-    Priority::try_from(spec.priority).map_err(|_| format!("unknown priority {}", spec.priority))?;
-    if spec.dedup_key.len() > MAX_DEDUP_KEY {
-        return Err(format!("dedup key longer than {MAX_DEDUP_KEY} bytes"));
-    }
-    if spec.dedup_key.contains('\0') {
-        return Err("dedup key contains a NUL character".into());
-    }
-    if spec.max_attempts > MAX_ATTEMPTS_LIMIT {
-        return Err(format!("max_attempts above {MAX_ATTEMPTS_LIMIT}"));
-    }
-    kind.index().ok_or_else(|| "kind has no queue".to_string())
+    /// The persister is too far behind to take more (gRPC
+    /// `RESOURCE_EXHAUSTED`; retry later, the detail given).
+    #[error("the queue is overloaded: {0}")]
+    Overloaded(String),
+    /// The store refused a write of the request for its data (PostgreSQL
+    /// data error): it is not durable (gRPC `INTERNAL`; the detail given).
+    #[error("the queue store refused the change: {0}")]
+    Refused(String),
 }
 
 impl Scheduler {
@@ -215,6 +190,10 @@ impl Scheduler {
             }
         }
         for row in snapshot.schedules {
+            if let Err(error) = validate::schedule_name(&row.name) {
+                tracing::error!(schedule = ?row.name, %error, "stored schedule has an invalid name; skipped");
+                continue;
+            }
             match TaskSpec::decode(row.spec.as_slice()) {
                 Ok(spec) => {
                     self.schedules.insert(
@@ -345,9 +324,7 @@ impl Scheduler {
         now_ms: i64,
     ) -> Result<Schedule, SubmitError> {
         let invalid = |reason: String| SubmitError::Invalid { index: 0, reason };
-        if schedule.name.trim().is_empty() {
-            return Err(invalid("schedule name is empty".into()));
-        }
+        validate::schedule_name(&schedule.name).map_err(invalid)?;
         if schedule.interval_ms < MIN_INTERVAL_MS {
             return Err(invalid(format!("interval below {MIN_INTERVAL_MS} ms")));
         }
@@ -515,6 +492,9 @@ impl Scheduler {
     /// Runs due schedules: each submits its task with the dedup key
     /// `schedule:<name>`, so a run still pending is not duplicated.
     pub(super) fn run_schedules(&mut self, now_ms: i64) {
+        if self.journal.backlogged() {
+            return; // due runs fire once the persister has caught up
+        }
         let due: Vec<String> = self
             .schedules
             .values()

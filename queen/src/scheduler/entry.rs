@@ -106,10 +106,14 @@ impl Entry {
         }
     }
 
-    /// Operator view; `agent_id` is the lease holder, if any.
+    /// Operator view; `agent_id` is the lease holder, if any. The lease
+    /// token is never shown (it is 0): it is the holder's proof of its
+    /// lease, and listings reach more than the holder.
     pub fn info(&self, agent_id: String) -> TaskInfo {
+        let mut task = self.to_task();
+        task.lease_token = 0;
         TaskInfo {
-            task: Some(self.to_task()),
+            task: Some(task),
             state: self.task_state() as i32,
             last_error: self.last_error.clone().unwrap_or_default(),
             agent_id,

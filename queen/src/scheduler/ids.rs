@@ -1,16 +1,32 @@
-//! Task ids, lease tokens and session numbers: sequences within the queen's
-//! epoch, so that no id or token repeats across restarts.
+//! Task ids, lease tokens and session numbers. Task ids are sequences
+//! within the queen's epoch, so that no id repeats across restarts. Lease
+//! (fencing) tokens are random: a token proves that its bearer was handed
+//! the lease, so it must not be guessable from other tokens or from ids.
 
-/// Bits of an id or lease token that count within one epoch.
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
+/// Bits of an id that count within one epoch.
 const SEQ_BITS: u32 = 40;
 
 /// The scheduler's sequences.
-#[derive(Debug)]
 pub(super) struct Sequences {
     epoch: u64,
     task: u64,
-    lease: u64,
     session: u64,
+    /// Source of lease tokens: a CSPRNG (ChaCha) seeded from the OS.
+    tokens: StdRng,
+}
+
+impl std::fmt::Debug for Sequences {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // the token generator's state stays out of logs
+        f.debug_struct("Sequences")
+            .field("epoch", &self.epoch)
+            .field("task", &self.task)
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sequences {
@@ -18,8 +34,8 @@ impl Sequences {
         Self {
             epoch,
             task: 0,
-            lease: 0,
             session: 0,
+            tokens: StdRng::from_os_rng(),
         }
     }
 
@@ -34,10 +50,17 @@ impl Sequences {
         (self.epoch << SEQ_BITS) | self.task
     }
 
-    /// A new lease (fencing) token.
+    /// A new lease (fencing) token: 64 random bits, never 0 (0 means "no
+    /// lease" on the wire). Two leases share a token with probability
+    /// 2^-64 per pair; a result must also come from the session holding the
+    /// lease, so even a shared token would let no other session in.
     pub(super) fn next_lease_token(&mut self) -> u64 {
-        self.lease += 1;
-        (self.epoch << SEQ_BITS) | self.lease
+        loop {
+            let token = self.tokens.next_u64();
+            if token != 0 {
+                return token;
+            }
+        }
     }
 
     /// A new session number (unique within the epoch).
@@ -55,6 +78,8 @@ impl Sequences {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     #[test]
@@ -65,7 +90,31 @@ mod tests {
         let b = first.next_task_id();
         assert!(b > a);
         assert!(second.next_task_id() > b);
-        assert_ne!(first.next_lease_token(), first.next_lease_token());
         assert_eq!(second.next_session(), 1);
+    }
+
+    #[test]
+    fn lease_tokens_are_unpredictable_nonzero_and_unique() {
+        let mut seq = Sequences::new(7);
+        let mut previous = 0;
+        let mut seen = HashSet::new();
+        let mut increasing = 0;
+        for _ in 0..10_000 {
+            let token = seq.next_lease_token();
+            assert_ne!(token, 0);
+            assert!(seen.insert(token), "token {token} repeated");
+            if token > previous {
+                increasing += 1;
+            }
+            previous = token;
+        }
+        // a sequence would increase every time; random tokens about half
+        assert!((4_000..6_000).contains(&increasing), "{increasing}");
+        // the epoch is not in the high bits
+        let high: HashSet<u64> = seen.iter().map(|t| t >> SEQ_BITS).collect();
+        assert!(high.len() > 1_000, "{} distinct high parts", high.len());
+        // another scheduler (another process) draws other tokens
+        let mut other = Sequences::new(7);
+        assert!(!seen.contains(&other.next_lease_token()));
     }
 }

@@ -22,6 +22,11 @@ impl Journal {
         self.writes.push(write);
     }
 
+    /// Whether the persister is too far behind to be given more work.
+    pub(super) fn backlogged(&self) -> bool {
+        self.persister.backlogged()
+    }
+
     /// Sends the current operation's writes to the persister.
     pub(super) fn flush(&mut self) {
         self.persister.send(std::mem::take(&mut self.writes));

@@ -25,6 +25,7 @@ mod sessions;
 mod tests;
 mod timers;
 mod tuning;
+mod validate;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -260,7 +261,13 @@ impl Scheduler {
     }
 
     /// Hands ready tasks of every changed kind to sessions with credits.
+    /// Nothing is leased while the persister is too far behind (the kinds
+    /// stay dirty; a later tick dispatches them): new leases bring results,
+    /// and results bring writes.
     fn dispatch_dirty(&mut self, now_ms: i64) {
+        if self.journal.backlogged() {
+            return;
+        }
         for kind in 0..AGENT_KINDS.len() {
             if std::mem::take(&mut self.dirty[kind]) {
                 self.dispatch(kind, now_ms);

@@ -1,6 +1,8 @@
 //! Agent sessions: one per connected `AgentGateway.Connect` stream. Credits
-//! bound what a session may hold; results are accepted only with the lease
-//! token of the current lease (fencing); a session that goes away gives its
+//! bound what a session may hold; a result or heartbeat counts only from
+//! the session that holds the lease, quoting the current lease token
+//! (fencing); follow-ups are limited to what the session's kind produces
+//! ([`AgentKind::may_follow_up`]); a session that goes away gives its
 //! leases back at once.
 
 use std::collections::HashSet;
@@ -8,8 +10,8 @@ use swarm_proto::names::KIND_COUNT;
 
 use swarm_proto::names::AGENT_KINDS;
 use swarm_proto::v1::{
-    self, Assign, Cancel, Drain, QueenMessage, ResultRejected, TaskResult, Welcome, queen_message,
-    task_result,
+    self, Assign, Cancel, Drain, QueenMessage, ResultRejected, TaskResult, TaskSpec, Welcome,
+    queen_message, task_result,
 };
 use swarm_proto::{AgentKind, TaskState};
 
@@ -18,6 +20,58 @@ use super::{EntryState, Outbound, Scheduler};
 
 /// Most credits a session may accumulate.
 const MAX_CREDITS: u32 = 100_000;
+/// Most follow-ups one result may carry; the rest are dropped.
+const MAX_FOLLOW_UPS: usize = 10_000;
+
+/// Why a result was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    /// No live task has that id.
+    UnknownTask,
+    /// The task is not leased (ready, scheduled, dead).
+    NotLeased,
+    /// The token is not the current lease's.
+    StaleLease,
+    /// The token is right but another session holds the lease: someone
+    /// learnt or guessed a token that is not theirs.
+    NotHolder,
+}
+
+impl Refused {
+    /// The metric label.
+    fn label(self) -> &'static str {
+        match self {
+            Refused::UnknownTask => "unknown_task",
+            Refused::NotLeased => "not_leased",
+            Refused::StaleLease => "stale_lease",
+            Refused::NotHolder => "not_holder",
+        }
+    }
+
+    /// What the agent is told: a session that is not the holder hears
+    /// `stale_lease` whatever token it quoted, so a rejection never says
+    /// whether a token was right.
+    fn reason(self) -> &'static str {
+        match self {
+            Refused::NotHolder => Refused::StaleLease.label(),
+            other => other.label(),
+        }
+    }
+}
+
+/// Whether an agent of `role` may return `spec` as a follow-up: its payload
+/// is one the role produces, and its routing kind (if set) is the payload's
+/// own queue. The reason is a metric label.
+fn follow_up_allowed(role: AgentKind, spec: &TaskSpec) -> Result<(), &'static str> {
+    let payload = spec.payload.as_ref().ok_or("invalid")?;
+    if !role.may_follow_up(payload) {
+        return Err("outside_role");
+    }
+    if !spec.routes_by_payload() {
+        return Err("kind_mismatch");
+    }
+    Ok(())
+}
 
 /// What an agent said when it connected.
 #[derive(Debug, Clone)]
@@ -118,8 +172,8 @@ impl Scheduler {
             heartbeat_interval_ms: self.settings.heartbeat_interval_ms,
             lease_ms,
         }));
-        tracing::info!(agent = %session.hello.agent_id, kind = AGENT_KINDS[kind].name(),
-            capacity = session.hello.capacity, peer = %session.hello.peer, "agent connected");
+        tracing::info!(agent = ?session.hello.agent_id, kind = AGENT_KINDS[kind].name(),
+            capacity = session.hello.capacity, peer = ?session.hello.peer, "agent connected");
         self.sessions.insert(sid, session);
         Ok(sid)
     }
@@ -159,15 +213,17 @@ impl Scheduler {
         };
         session.last_seen_ms = now_ms;
         let lease_ms = self.settings.policies[session.kind].lease_ms as i64;
+        let mut refused = 0u64;
         for lease in in_flight {
-            let Some(entry) = self.tasks.get_mut(&lease.task_id) else {
-                continue;
-            };
-            if let EntryState::Leased {
-                token,
-                session,
-                deadline_ms,
-            } = &mut entry.state
+            let entry = self.tasks.get_mut(&lease.task_id);
+            // only the holding session, quoting the current token, extends
+            // a lease (a task that finished meanwhile is refused as well)
+            if let Some(entry) = entry
+                && let EntryState::Leased {
+                    token,
+                    session,
+                    deadline_ms,
+                } = &mut entry.state
                 && *token == lease.lease_token
                 && *session == sid
             {
@@ -177,7 +233,17 @@ impl Scheduler {
                     lease.task_id,
                     *token,
                 )));
+            } else {
+                refused += 1;
             }
+        }
+        if refused > 0 {
+            metrics::counter!("swarm_heartbeat_leases_refused_total").increment(refused);
+            tracing::debug!(
+                session = sid,
+                refused,
+                "heartbeat named leases the session does not hold"
+            );
         }
     }
 
@@ -185,7 +251,7 @@ impl Scheduler {
     pub fn mark_draining(&mut self, sid: u64) {
         if let Some(session) = self.sessions.get_mut(&sid) {
             session.draining = true;
-            tracing::info!(agent = %session.hello.agent_id, leased = session.leased.len(), "agent draining");
+            tracing::info!(agent = ?session.hello.agent_id, leased = session.leased.len(), "agent draining");
         }
     }
 
@@ -204,9 +270,11 @@ impl Scheduler {
         n
     }
 
-    /// Applies a batch of results and returned credits. Results without
-    /// the current lease token are rejected (and returned) — a task is
-    /// completed once even when an old holder comes back.
+    /// Applies a batch of results and returned credits. A result counts
+    /// only from the session holding the lease, with the current lease
+    /// token; any other is rejected (and returned) — a task is completed
+    /// once even when an old holder comes back, and no session can
+    /// complete, fail or release another's lease.
     pub fn results(
         &mut self,
         sid: u64,
@@ -217,13 +285,29 @@ impl Scheduler {
         let mut rejected = Vec::new();
         for result in results {
             let (task_id, lease_token) = (result.task_id, result.lease_token);
-            if let Err(reason) = self.result(sid, result, now_ms) {
+            if let Err(refused) = self.result(sid, result, now_ms) {
                 self.totals.rejected_results += 1;
-                metrics::counter!("swarm_results_rejected_total", "reason" => reason).increment(1);
+                metrics::counter!("swarm_results_rejected_total", "reason" => refused.label())
+                    .increment(1);
+                if refused == Refused::NotHolder {
+                    tracing::warn!(
+                        task = task_id,
+                        session = sid,
+                        agent = ?self.agent_of(sid),
+                        "result for a lease another session holds refused (its token was quoted)"
+                    );
+                } else {
+                    tracing::debug!(
+                        task = task_id,
+                        session = sid,
+                        reason = refused.label(),
+                        "result refused"
+                    );
+                }
                 let rejection = ResultRejected {
                     task_id,
                     lease_token,
-                    reason: reason.to_string(),
+                    reason: refused.reason().to_string(),
                 };
                 if let Some(session) = self.sessions.get(&sid) {
                     session.send(queen_message::Msg::Rejected(rejection.clone()));
@@ -236,13 +320,18 @@ impl Scheduler {
         rejected
     }
 
-    fn result(&mut self, sid: u64, result: TaskResult, now_ms: i64) -> Result<(), &'static str> {
+    fn result(&mut self, sid: u64, result: TaskResult, now_ms: i64) -> Result<(), Refused> {
         let id = result.task_id;
-        let entry = self.tasks.get(&id).ok_or("unknown_task")?;
+        let entry = self.tasks.get(&id).ok_or(Refused::UnknownTask)?;
         let holder = match entry.state {
-            EntryState::Leased { token, session, .. } if token == result.lease_token => session,
-            EntryState::Leased { .. } => return Err("stale_lease"),
-            _ => return Err("not_leased"),
+            EntryState::Leased { token, session, .. } if token == result.lease_token => {
+                if session != sid {
+                    return Err(Refused::NotHolder);
+                }
+                session
+            }
+            EntryState::Leased { .. } => return Err(Refused::StaleLease),
+            _ => return Err(Refused::NotLeased),
         };
         let (kind, attempt, max) = (entry.kind, entry.attempt, entry.max_attempts);
         let kind_name = AGENT_KINDS[kind].name();
@@ -261,23 +350,22 @@ impl Scheduler {
                     session.completed += 1;
                 }
                 metrics::counter!("swarm_task_outcomes_total", "kind" => kind_name, "outcome" => "completed").increment(1);
-                for spec in success.follow_ups {
-                    if let Err(error) = self.submit_one(spec, now_ms) {
-                        tracing::warn!(task = id, %error, "follow-up task rejected");
-                        metrics::counter!("swarm_follow_ups_rejected_total").increment(1);
-                    }
+                if !success.follow_ups.is_empty() {
+                    self.follow_ups(id, AGENT_KINDS[kind], success.follow_ups, now_ms);
                 }
             }
             Some(task_result::Outcome::Release(release)) => {
                 if let Some(entry) = self.tasks.get_mut(&id) {
                     entry.attempt = entry.attempt.saturating_sub(1);
-                    tracing::debug!(task = id, reason = %release.reason, "lease released");
+                    tracing::debug!(task = id, reason = ?release.reason, "lease released");
                 }
                 self.lease_lost_released(id, now_ms);
             }
             outcome => {
                 let (error, retryable) = match outcome {
-                    Some(task_result::Outcome::Failure(f)) => (f.error, f.retryable),
+                    Some(task_result::Outcome::Failure(f)) => {
+                        (super::validate::error_text(f.error), f.retryable)
+                    }
                     _ => ("result carried no outcome".to_string(), true),
                 };
                 if let Some(session) = self.sessions.get_mut(&sid) {
@@ -308,6 +396,56 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Enqueues the follow-ups of task `id`, which an agent of `role` ran:
+    /// those outside the role (or routed to another queue than their
+    /// payload's, or beyond [`MAX_FOLLOW_UPS`]) are dropped, counted and
+    /// reported in one warning; the task stays completed.
+    fn follow_ups(&mut self, id: u64, role: AgentKind, specs: Vec<TaskSpec>, now_ms: i64) {
+        let mut dropped = 0usize;
+        let mut first_reason = "";
+        let mut first_error = String::new();
+        let total = specs.len();
+        for (n, spec) in specs.into_iter().enumerate() {
+            if n >= MAX_FOLLOW_UPS {
+                let rest = total - n;
+                metrics::counter!("swarm_follow_ups_rejected_total", "reason" => "too_many")
+                    .increment(rest as u64);
+                dropped += rest;
+                if first_reason.is_empty() {
+                    first_reason = "too_many";
+                }
+                break;
+            }
+            let verdict = follow_up_allowed(role, &spec).and_then(|()| {
+                self.submit_one(spec, now_ms).map(drop).map_err(|error| {
+                    if first_error.is_empty() {
+                        first_error = error;
+                    }
+                    "invalid"
+                })
+            });
+            if let Err(reason) = verdict {
+                metrics::counter!("swarm_follow_ups_rejected_total", "reason" => reason)
+                    .increment(1);
+                dropped += 1;
+                if first_reason.is_empty() {
+                    first_reason = reason;
+                }
+            }
+        }
+        if dropped > 0 {
+            tracing::warn!(
+                task = id,
+                kind = role.name(),
+                dropped,
+                of = total,
+                reason = first_reason,
+                error = %first_error,
+                "follow-up tasks refused"
+            );
+        }
+    }
+
     /// A released task goes back to the front of its queue, no attempt
     /// counted.
     fn lease_lost_released(&mut self, id: u64, now_ms: i64) {
@@ -325,7 +463,7 @@ impl Scheduler {
             return;
         };
         let lost = session.leased.len();
-        tracing::info!(agent = %session.hello.agent_id, kind = AGENT_KINDS[session.kind].name(),
+        tracing::info!(agent = ?session.hello.agent_id, kind = AGENT_KINDS[session.kind].name(),
             redelivering = lost, "agent disconnected");
         let mut ids: Vec<u64> = session.leased.into_iter().collect();
         ids.sort_unstable_by(|a, b| b.cmp(a)); // push_front in reverse keeps FIFO

@@ -425,19 +425,306 @@ async fn schedules_submit_periodically_without_piling_up() {
     assert_eq!(agent.assigned().len(), 1, "next period runs again");
 }
 
+fn validate_candidate() -> TaskSpec {
+    TaskSpec {
+        priority: Priority::High as i32,
+        ..TaskSpec::routed(task_payload::Kind::ValidateCandidate(
+            v1::ValidateCandidate::default(),
+        ))
+    }
+}
+
+fn with_follow_ups(follow_ups: Vec<TaskSpec>) -> task_result::Outcome {
+    task_result::Outcome::Success(v1::Success {
+        follow_ups,
+        summary: String::new(),
+    })
+}
+
+/// A noop task for the keyword-precision queue, leased to a new agent of
+/// that kind; returns the agent and its task.
+fn keyword_task(f: &mut Fixture) -> (Agent, v1::Task) {
+    let mut spec = noop(Priority::Normal);
+    spec.kind = AgentKind::KeywordPrecision as i32;
+    f.submit(spec, 0);
+    let mut agent = f.agent(AgentKind::KeywordPrecision, 0);
+    f.s.grant(agent.sid, 1, 0);
+    let task = agent.assigned().remove(0);
+    (agent, task)
+}
+
 #[tokio::test]
 async fn follow_ups_are_enqueued_with_the_result() {
     let mut f = Fixture::new(|_| {});
-    f.submit(noop(Priority::Normal), 0);
-    let mut agent = f.agent(KIND, 0);
-    f.s.grant(agent.sid, 5, 0);
+    let (agent, task) = keyword_task(&mut f);
+    let mut validator = f.agent(AgentKind::DataQuality, 0);
+    f.s.grant(validator.sid, 5, 0);
+    let follow = with_follow_ups(vec![validate_candidate(), validate_candidate()]);
+    assert!(
+        f.result(&agent, task.id, task.lease_token, follow, 1)
+            .is_empty()
+    );
+    assert_eq!(validator.assigned().len(), 2);
+}
+
+#[tokio::test]
+async fn follow_ups_outside_the_role_are_dropped_and_the_task_still_completes() {
+    let mut f = Fixture::new(|_| {});
+    let (agent, task) = keyword_task(&mut f);
+    let mut unrouted = validate_candidate();
+    unrouted.kind = AgentKind::Unspecified as i32;
+    let mut misrouted = validate_candidate();
+    misrouted.kind = AgentKind::ScrapingSpecialist as i32;
+    let fetch = TaskSpec::routed(task_payload::Kind::FetchSource(v1::FetchSource::default()));
+    let analyze = TaskSpec::routed(task_payload::Kind::AnalyzeDocument(
+        v1::AnalyzeDocument::default(),
+    ));
+    let alert = TaskSpec::routed(task_payload::Kind::DeliverAlert(v1::DeliverAlert::default()));
+    let follow = with_follow_ups(vec![
+        fetch,                    // a scraping task: not keyword-precision's to make
+        validate_candidate(),     // its role
+        noop(Priority::Critical), // diagnostics are no role's follow-up
+        misrouted,                // the right payload sent to the wrong queue
+        unrouted,                 // its role, routed by the queen
+        analyze,                  // not its role
+        alert,                    // not its role
+        TaskSpec::default(),      // no payload at all
+    ]);
+    let rejected = f.result(&agent, task.id, task.lease_token, follow, 1);
+    assert!(
+        rejected.is_empty(),
+        "the result itself counts: {rejected:?}"
+    );
+    assert_eq!(f.state(task.id), TaskState::Completed);
+    assert_eq!(
+        f.s.stats().submitted,
+        3,
+        "the task and its two valid follow-ups"
+    );
+    let live = f.s.list(TaskState::Unspecified, None, 100);
+    assert_eq!(live.len(), 2);
+    for info in &live {
+        let spec = info.task.as_ref().and_then(|t| t.spec.as_ref()).unwrap();
+        assert_eq!(spec.kind, AgentKind::DataQuality as i32);
+        assert!(matches!(
+            spec.payload.as_ref().and_then(|p| p.kind.as_ref()),
+            Some(task_payload::Kind::ValidateCandidate(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn kinds_without_follow_ups_in_their_role_can_add_none() {
+    let mut f = Fixture::new(|_| {});
+    let id = f.submit(noop(Priority::Normal), 0);
+    let mut agent = f.agent(KIND, 0); // data-quality
+    f.s.grant(agent.sid, 1, 0);
     let got = agent.assigned();
-    let follow = task_result::Outcome::Success(v1::Success {
-        follow_ups: vec![noop(Priority::High), noop(Priority::High)],
-        summary: String::new(),
+    let follow = with_follow_ups(vec![
+        validate_candidate(),
+        noop(Priority::High),
+        TaskSpec::routed(task_payload::Kind::OptimizeSchedules(
+            v1::OptimizeSchedules::default(),
+        )),
+    ]);
+    assert!(
+        f.result(&agent, id, got[0].lease_token, follow, 1)
+            .is_empty()
+    );
+    assert_eq!(f.state(id), TaskState::Completed);
+    assert_eq!(f.s.stats().submitted, 1);
+    assert!(f.s.list(TaskState::Unspecified, None, 10).is_empty());
+}
+
+#[tokio::test]
+async fn another_session_cannot_complete_fail_or_release_a_lease_even_with_its_token() {
+    let mut f = Fixture::new(|_| {});
+    let id = f.submit(noop(Priority::Normal), 0);
+    let mut holder = f.agent(KIND, 0);
+    let intruder = f.agent(KIND, 0);
+    f.s.grant(holder.sid, 1, 0);
+    let lease = holder.assigned().remove(0);
+    assert_eq!(lease.id, id);
+    let release = task_result::Outcome::Release(v1::Release {
+        reason: "not mine".into(),
     });
-    f.result(&agent, got[0].id, got[0].lease_token, follow, 1);
-    assert_eq!(agent.assigned().len(), 2);
+    for outcome in [success(), failure(false), failure(true), release] {
+        let rejected = f.result(&intruder, id, lease.lease_token, outcome, 10);
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(
+            rejected[0].reason, "stale_lease",
+            "the intruder learns nothing about the token"
+        );
+        assert_eq!(
+            f.state(id),
+            TaskState::Leased,
+            "the intruder changed nothing"
+        );
+        assert_eq!(f.s.task(id).unwrap().agent_id, "agent-1");
+    }
+    assert_eq!(f.s.stats().rejected_results, 4);
+    let info = f.s.agents();
+    assert!(info.iter().all(|a| a.completed == 0 && a.failed == 0));
+    // the holder's own result still counts
+    assert!(f.complete(&holder, &lease, 20).is_empty());
+    assert_eq!(f.state(id), TaskState::Completed);
+    assert_eq!(f.s.stats().completed, 1);
+}
+
+#[tokio::test]
+async fn another_sessions_heartbeat_does_not_extend_a_lease() {
+    let mut f = Fixture::new(|_| {});
+    let id = f.submit(noop(Priority::Normal), 0);
+    let mut holder = f.agent(KIND, 0);
+    let intruder = f.agent(KIND, 0);
+    f.s.grant(holder.sid, 1, 0);
+    let lease = holder.assigned().remove(0);
+    let lease_ref = v1::LeaseRef {
+        task_id: id,
+        lease_token: lease.lease_token,
+    };
+    f.s.heartbeat(intruder.sid, std::slice::from_ref(&lease_ref), 900);
+    f.s.tick(1_500);
+    assert_eq!(
+        f.state(id),
+        TaskState::Ready,
+        "expired: only the holder's heartbeat extends"
+    );
+    // the same heartbeat from the holder of the next lease does extend it
+    f.s.grant(holder.sid, 1, 1_500);
+    let again = holder.assigned().into_iter().find(|t| t.id == id).unwrap();
+    f.s.heartbeat(
+        holder.sid,
+        &[v1::LeaseRef {
+            task_id: id,
+            lease_token: again.lease_token,
+        }],
+        2_400,
+    );
+    f.s.tick(3_000);
+    assert_eq!(f.state(id), TaskState::Leased);
+}
+
+#[tokio::test]
+async fn lease_tokens_are_random_and_never_listed() {
+    let mut f = Fixture::new(|_| {});
+    for _ in 0..50 {
+        f.submit(noop(Priority::Normal), 0);
+    }
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 50, 0);
+    let leased = agent.assigned();
+    assert_eq!(leased.len(), 50);
+    let tokens: Vec<u64> = leased.iter().map(|t| t.lease_token).collect();
+    assert!(tokens.iter().all(|t| *t != 0));
+    let unique: std::collections::HashSet<_> = tokens.iter().collect();
+    assert_eq!(unique.len(), 50);
+    let steps = tokens
+        .windows(2)
+        .filter(|w| w[1].abs_diff(w[0]) < 1 << 32)
+        .count();
+    assert_eq!(steps, 0, "tokens follow each other: {tokens:?}");
+    // the operator views show none of them
+    for info in f.s.list(TaskState::Leased, None, 100) {
+        let task = info.task.unwrap();
+        assert_eq!(task.lease_token, 0, "ListTasks shows a token");
+        assert!(
+            task.lease_deadline_unix_ms > 0,
+            "the deadline is still shown"
+        );
+    }
+    for task in &leased {
+        let info = f.s.task(task.id).unwrap();
+        assert_eq!(info.task.unwrap().lease_token, 0, "GetTask shows a token");
+    }
+    f.complete(&agent, &leased[0], 1);
+    let done = f.s.list(TaskState::Completed, None, 10);
+    assert_eq!(done[0].task.as_ref().unwrap().lease_token, 0);
+}
+
+#[tokio::test]
+async fn agent_error_texts_are_bounded() {
+    let mut f = Fixture::new(|_| {});
+    let id = f.submit(noop(Priority::Normal), 0);
+    let mut agent = f.agent(KIND, 0);
+    f.s.grant(agent.sid, 1, 0);
+    let got = agent.assigned();
+    let huge = task_result::Outcome::Failure(v1::Failure {
+        error: format!("bad\0{}", "x".repeat(1 << 20)),
+        retryable: false,
+    });
+    f.result(&agent, id, got[0].lease_token, huge, 1);
+    let info = f.s.task(id).unwrap();
+    assert!(info.last_error.len() <= 4_096, "{}", info.last_error.len());
+    assert!(!info.last_error.contains('\0'));
+}
+
+#[tokio::test]
+async fn poison_schedule_names_are_refused_at_the_door() {
+    let mut f = Fixture::new(|_| {});
+    let schedule = |name: String| v1::Schedule {
+        name,
+        task: Some(noop(Priority::Normal)),
+        interval_ms: 1_000,
+        paused: false,
+        next_run_unix_ms: 0,
+    };
+    for name in [
+        "poll\0feed".to_string(),
+        "x".repeat(3_000),
+        "two\nlines".to_string(),
+        String::new(),
+    ] {
+        let err = f.s.upsert_schedule(schedule(name.clone()), 0).unwrap_err();
+        assert!(
+            matches!(err, SubmitError::Invalid { .. }),
+            "{name:?}: {err:?}"
+        );
+    }
+    f.s.upsert_schedule(schedule("source:fine".into()), 0)
+        .unwrap();
+    f.s.flush_durable().wait().await.unwrap();
+    let stored = f.store.load().await.unwrap().schedules;
+    assert_eq!(stored.len(), 1, "only the valid schedule reached the store");
+    assert_eq!(stored[0].name, "source:fine");
+}
+
+#[tokio::test]
+async fn nothing_is_leased_while_the_persister_is_backlogged() {
+    use crate::store::test_stores::GatedStore;
+    let store = Arc::new(GatedStore::default());
+    let (persister, _task) = Persister::start_with_limit(store.clone(), 3);
+    let mut s = Scheduler::new(Settings::from(&QueenConfig::default()), persister, 1, 0);
+    for _ in 0..3 {
+        s.submit(vec![noop(Priority::Normal)], 0).unwrap();
+        s.flush();
+    }
+    store.wait_blocked().await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let hello = Hello {
+        agent_id: "a".into(),
+        kind: KIND,
+        version: "test".into(),
+        capacity: 10,
+        peer: String::new(),
+    };
+    let sid = s.register(hello, tx, 0).unwrap();
+    s.grant(sid, 10, 0);
+    s.tick(10);
+    let assigned = |rx: &mut mpsc::UnboundedReceiver<Result<QueenMessage, tonic::Status>>| {
+        let mut n = 0;
+        while let Ok(Ok(m)) = rx.try_recv() {
+            if let Some(queen_message::Msg::Assign(a)) = m.msg {
+                n += a.tasks.len();
+            }
+        }
+        n
+    };
+    assert_eq!(assigned(&mut rx), 0, "backlog full: nothing leased");
+    store.open();
+    s.flush_durable().wait().await.unwrap();
+    s.tick(20);
+    assert_eq!(assigned(&mut rx), 3, "caught up: the kind is dispatched");
 }
 
 #[tokio::test]
@@ -451,7 +738,7 @@ async fn restore_makes_leased_tasks_ready_and_keeps_dead_ones() {
     let d = got.iter().find(|t| t.id == dead).unwrap();
     f.result(&agent, dead, d.lease_token, failure(false), 1);
     f.s.set_paused(KIND.index().unwrap(), true, 1);
-    f.s.flush_durable().wait().await;
+    f.s.flush_durable().wait().await.unwrap();
 
     let snapshot = f.store.load().await.unwrap();
     let (persister, _task) = Persister::start(f.store.clone());
@@ -511,7 +798,7 @@ async fn dead_rows_keep_their_dedup_key() {
     f.s.grant(agent.sid, 1, 0);
     let got = agent.assigned();
     f.result(&agent, id, got[0].lease_token, failure(false), 1);
-    f.s.flush_durable().wait().await;
+    f.s.flush_durable().wait().await.unwrap();
     let snapshot = f.store.load().await.unwrap();
     let row = snapshot.tasks.iter().find(|r| r.id == id as i64).unwrap();
     assert_eq!(row.dedup_key.as_deref(), Some("k"));

@@ -10,6 +10,8 @@ mod copy_text;
 mod file;
 mod memory;
 mod postgres;
+#[cfg(test)]
+pub(crate) mod test_stores;
 
 pub use file::FileStore;
 pub use memory::MemoryStore;
@@ -148,6 +150,39 @@ pub enum Error {
         /// Why it does not decode.
         message: String,
     },
+    /// The store refuses the data of a write (not PostgreSQL's own errors:
+    /// those are [`Error::Query`]); retrying cannot make it acceptable.
+    #[error("store operation `{op}` refused the data: {message}")]
+    Refused {
+        /// The store operation.
+        op: &'static str,
+        /// What is wrong with the data.
+        message: String,
+    },
+}
+
+/// SQLSTATE classes of errors in the data itself: 22 data exception (e.g.
+/// a NUL in text), 23 integrity constraint violation, 54 program limit
+/// exceeded (e.g. a key too long for a btree index).
+const DATA_ERROR_CLASSES: [&str; 3] = ["22", "23", "54"];
+
+impl Error {
+    /// Whether the store refused the data of the operation, so that the
+    /// same write fails again however often it is retried (PostgreSQL
+    /// SQLSTATE classes 22, 23 and 54, or [`Error::Refused`]). Connection,
+    /// I/O and every other error is not: the store may take it later.
+    pub fn is_data_error(&self) -> bool {
+        match self {
+            Error::Query {
+                source: sqlx::Error::Database(db),
+                ..
+            } => db
+                .code()
+                .is_some_and(|code| DATA_ERROR_CLASSES.iter().any(|c| code.starts_with(c))),
+            Error::Refused { .. } => true,
+            _ => false,
+        }
+    }
 }
 
 /// Durable storage of tasks, paused kinds and schedules.

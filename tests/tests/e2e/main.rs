@@ -14,6 +14,7 @@ mod pipeline;
 mod pipeline_eval;
 mod protocol;
 mod queue;
+mod queue_security;
 mod reliability;
 mod sources;
 mod tracing;
