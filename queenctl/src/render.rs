@@ -52,7 +52,6 @@ fn task_json(info: &TaskInfo) -> Value {
         "max_attempts": task.max_attempts,
         "dedup_key": spec.dedup_key,
         "agent_id": info.agent_id,
-        "lease_token": task.lease_token,
         "created_unix_ms": task.created_unix_ms,
         "run_at_unix_ms": info.run_at_unix_ms,
         "finished_unix_ms": info.finished_unix_ms,

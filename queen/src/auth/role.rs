@@ -1,8 +1,9 @@
 //! Who a caller is and what it may do: an admin credential may call every
 //! RPC; a reader only reads the queue's state (stats, agents, schedules); an agent credential connects only as its kinds and calls only the
-//! admin RPCs those kinds' roles need (the api-reliability watcher submits
-//! alert deliveries, the performance optimizer reads stats and retunes
-//! schedules, the scraper's push listener submits what it received).
+//! admin RPCs those kinds' roles need (`swarm_proto::names::ROLES`: the
+//! api-reliability watcher submits alert deliveries, the performance
+//! optimizer reads stats and retunes schedules, the scraper's push listener
+//! submits what it received).
 
 use swarm_proto::AgentKind;
 use swarm_proto::v1::TaskSpec;
@@ -81,56 +82,36 @@ impl Principal {
         }
     }
 
-    /// Whether the caller may call an RPC of class `rpc` at all.
+    /// Whether the caller may call an RPC of class `rpc` at all (what an
+    /// agent kind may do is its role in `swarm_proto::names::ROLES`).
     pub fn may_call(&self, rpc: Rpc) -> bool {
         match (&self.role, rpc) {
             (Role::Admin, _) => true,
-            (Role::Agent(kinds), Rpc::SubmitTasks) => kinds.iter().any(|k| submits_any(*k)),
-            (Role::Agent(kinds), Rpc::ReadQueue | Rpc::Tune) => {
-                kinds.contains(&AgentKind::PerformanceOptimizer)
-            }
+            (Role::Agent(kinds), Rpc::SubmitTasks) => kinds
+                .iter()
+                .any(|k| k.role().is_some_and(|r| !r.submits.is_empty())),
+            (Role::Agent(kinds), Rpc::ReadQueue) => kinds.iter().any(|k| k.may_read_queue()),
+            (Role::Agent(kinds), Rpc::Tune) => kinds.iter().any(|k| k.may_tune()),
             (Role::Agent(_), Rpc::Administer) => false,
             (Role::Reader, rpc) => rpc == Rpc::ReadQueue,
         }
     }
 
     /// Whether the caller may submit `spec` (admins anything; agents only
-    /// what one of their kinds' roles submits).
+    /// what one of their kinds' roles submits, to the payload's own queue).
     pub fn may_submit(&self, spec: &TaskSpec) -> bool {
         match &self.role {
             Role::Admin => true,
-            Role::Agent(kinds) => kinds.iter().any(|k| may_submit(*k, spec)),
+            Role::Agent(kinds) => {
+                spec.routes_by_payload()
+                    && spec
+                        .payload
+                        .as_ref()
+                        .is_some_and(|p| kinds.iter().any(|k| k.may_submit(p)))
+            }
             Role::Reader => false,
         }
     }
-}
-
-/// Whether agents of `kind` submit tasks over the admin API at all.
-fn submits_any(kind: AgentKind) -> bool {
-    matches!(
-        kind,
-        AgentKind::ApiReliability | AgentKind::ScrapingSpecialist
-    )
-}
-
-/// What an agent of `kind` submits over the admin API: the api-reliability
-/// watcher alert deliveries, the scraper's push listener documents to
-/// analyse. The task must go to the queue its payload belongs to.
-fn may_submit(kind: AgentKind, spec: &TaskSpec) -> bool {
-    use swarm_proto::v1::task_payload::Kind;
-    let Some(payload) = spec.payload.as_ref() else {
-        return false;
-    };
-    let allowed = matches!(
-        (kind, payload.kind.as_ref()),
-        (AgentKind::ApiReliability, Some(Kind::DeliverAlert(_)))
-            | (
-                AgentKind::ScrapingSpecialist,
-                Some(Kind::AnalyzeDocument(_))
-            )
-    );
-    let routed = payload.default_kind().map(|k| k as i32);
-    allowed && (spec.kind == 0 || Some(spec.kind) == routed)
 }
 
 #[cfg(test)]

@@ -56,8 +56,18 @@ fn parse_hello(msg: Option<AgentMessage>, peer: String) -> Result<Hello, Status>
                 hello.kind
             ))
         })?;
-    if hello.agent_id.is_empty() || hello.agent_id.len() > 200 {
-        return Err(Status::invalid_argument("agent_id must be 1..=200 bytes"));
+    if hello.agent_id.is_empty()
+        || hello.agent_id.len() > 200
+        || hello.agent_id.chars().any(char::is_control)
+    {
+        return Err(Status::invalid_argument(
+            "agent_id must be 1..=200 bytes without control characters",
+        ));
+    }
+    if hello.version.len() > 100 || hello.version.chars().any(char::is_control) {
+        return Err(Status::invalid_argument(
+            "version must be at most 100 bytes without control characters",
+        ));
     }
     if hello.capacity == 0 || hello.capacity > MAX_CAPACITY {
         return Err(Status::invalid_argument(format!(

@@ -19,6 +19,8 @@ struct Swarm {
     lines: Arc<Mutex<Vec<String>>>,
     grpc_port: u16,
     api_port: u16,
+    /// The admin token the run wrote for `queenctl`.
+    token_file: std::path::PathBuf,
 }
 
 impl Swarm {
@@ -36,6 +38,7 @@ impl Swarm {
             .arg(format!("127.0.0.1:{api_port}"))
             .arg("--data-dir")
             .arg(data_dir)
+            .env_remove("SWARM_QUEEN_TOKEN")
             .args(["--demo-every-secs", "1", "--log-format", "json"])
             .env("RUST_LOG", "info")
             .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -61,13 +64,21 @@ impl Swarm {
             lines,
             grpc_port,
             api_port,
+            token_file: data_dir.join("admin.token"),
         })
     }
 
     /// Whether every demo item was analyzed and every candidate validated.
+    /// The run's admin link, with the token it wrote.
+    fn admin_link(&self) -> Option<queen::client::QueenLink> {
+        let token = std::fs::read_to_string(&self.token_file).ok()?;
+        queen::client::QueenLink::new(format!("http://127.0.0.1:{}", self.grpc_port))
+            .with_token(&token)
+            .ok()
+    }
+
     async fn demo_processed(&self) -> Option<()> {
-        let addr = format!("http://127.0.0.1:{}", self.grpc_port);
-        let mut admin = queen::client::admin(&addr).await.ok()?;
+        let mut admin = queen::client::admin(self.admin_link()?).await.ok()?;
         let stats = admin
             .get_stats(swarm_proto::v1::GetStatsRequest {})
             .await
@@ -160,6 +171,7 @@ async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result
                 &format!("http://127.0.0.1:{}", swarm.grpc_port),
                 "stats",
             ])
+            .env("SWARM_QUEEN_TOKEN_FILE", &swarm.token_file)
             .output()
             .map_or((None, String::new(), String::new()), |o| {
                 (
@@ -170,6 +182,14 @@ async fn the_one_process_run_detects_tges_from_its_demo_feed() -> anyhow::Result
             });
         anyhow::anyhow!("{e}; stats ({code:?}):\n{out}{err}\nlog:\n{}", swarm.log())
     })?;
+    // the run made its own credentials: an anonymous caller is refused
+    let mut anonymous =
+        queen::client::admin(format!("http://127.0.0.1:{}", swarm.grpc_port)).await?;
+    let refused = anonymous
+        .get_stats(swarm_proto::v1::GetStatsRequest {})
+        .await
+        .expect_err("the one-process run enforces its own credentials");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
     let all = swarm.detected();
     for negative in ["Marlow", "Pellin", "Brightfold", "Orinth"] {
         assert!(

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod api;
+mod auth;
 mod cli;
 mod detection;
 mod embedded;

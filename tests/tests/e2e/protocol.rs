@@ -56,14 +56,20 @@ mod bytes_codec {
     }
 }
 
-async fn raw_call(addr: &str, path: &'static str, body: Vec<u8>) -> anyhow::Result<tonic::Status> {
+/// Calls `path` with `body` as raw bytes and no credential; the status it
+/// failed with (a success is an error of the test).
+pub(crate) async fn raw_call(
+    addr: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> anyhow::Result<tonic::Status> {
     let channel = swarm_common::grpc::endpoint(addr)?.connect().await?;
     let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await?;
     let result = grpc
         .unary::<Vec<u8>, Vec<u8>, _>(
             tonic::Request::new(body),
-            tonic::codegen::http::uri::PathAndQuery::from_static(path),
+            tonic::codegen::http::uri::PathAndQuery::try_from(path.to_string())?,
             RawCodec,
         )
         .await;
