@@ -32,7 +32,7 @@ enum Command {
     /// Run as an agent of the swarm (AnalyzeDocument tasks).
     Run {
         #[command(flatten)]
-        agent: agent_runtime::AgentArgs,
+        agent: Box<agent_runtime::AgentArgs>,
     },
     /// Read `{"id","text"}` lines on stdin, write one decision per line.
     Classify,
@@ -135,7 +135,7 @@ fn main() -> anyhow::Result<()> {
                 model.gated_probability
             );
         }
-        Command::Run { agent } => run_agent(classifier, model_for_reload, args.config, agent)?,
+        Command::Run { agent } => run_agent(classifier, model_for_reload, args.config, *agent)?,
         Command::Classify => {
             let stdin = std::io::stdin();
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
