@@ -206,7 +206,7 @@ async fn start_inner(
     };
     let gatekeeper = Gatekeeper(credentials.clone());
     let gateway = InterceptedService::new(
-        AgentGatewayServer::new(GatewayService::new(queen.clone()))
+        AgentGatewayServer::new(GatewayService::new(queen.clone(), credentials.clone()))
             .max_decoding_message_size(MAX_MESSAGE_BYTES),
         gatekeeper.clone(),
     );

@@ -189,6 +189,19 @@ impl Authenticator {
         }
     }
 
+    /// Whether the credential `id` still admits its caller (not revoked,
+    /// not expired); always true when credentials are not enforced.
+    pub fn is_live(&self, id: &str) -> bool {
+        if !self.enforced {
+            return true;
+        }
+        let now = now_ms();
+        self.live.read().is_ok_and(|live| {
+            live.values()
+                .any(|l| l.principal.id == id && l.expires_unix_ms.is_none_or(|at| now < at))
+        })
+    }
+
     /// Reads the store again (credentials created or revoked on another
     /// queen of the same database).
     ///

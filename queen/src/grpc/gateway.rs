@@ -5,6 +5,7 @@
 //! credential must be for the kind its Hello names.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use swarm_proto::AgentKind;
@@ -16,7 +17,7 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::Queen;
-use crate::auth::Principal;
+use crate::auth::{Authenticator, Principal};
 use crate::scheduler::Hello;
 
 /// How long a new stream may take to say hello.
@@ -27,12 +28,14 @@ const MAX_CAPACITY: u32 = 10_000;
 /// The `AgentGateway` service.
 pub struct GatewayService {
     queen: Queen,
+    credentials: Arc<Authenticator>,
 }
 
 impl GatewayService {
-    /// Serves agents of `queen`.
-    pub fn new(queen: Queen) -> Self {
-        Self { queen }
+    /// Serves agents of `queen` whose `credentials` stay live (a stream
+    /// whose credential is revoked or expires is closed).
+    pub fn new(queen: Queen, credentials: Arc<Authenticator>) -> Self {
+        Self { queen, credentials }
     }
 }
 
@@ -119,8 +122,39 @@ impl AgentGateway for GatewayService {
             .queen
             .with(|s, now| s.register(hello, tx, now))
             .map_err(Status::invalid_argument)?;
-        tokio::spawn(read_loop(self.queen.clone(), sid, inbound));
+        let reader = tokio::spawn(read_loop(self.queen.clone(), sid, inbound));
+        tokio::spawn(watch_credential(
+            self.queen.clone(),
+            self.credentials.clone(),
+            caller,
+            sid,
+            reader,
+        ));
         Ok(Response::new(Box::pin(UnboundedReceiverStream::new(rx))))
+    }
+}
+
+/// Closes session `sid` when its credential is revoked or expires (the
+/// agent's reconnect is then refused); ends with the session's reader.
+async fn watch_credential(
+    queen: Queen,
+    credentials: Arc<Authenticator>,
+    caller: Principal,
+    sid: u64,
+    reader: tokio::task::JoinHandle<()>,
+) {
+    let mut every = tokio::time::interval(crate::auth::gatekeeper::RELOAD_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if reader.is_finished() {
+            return;
+        }
+        if !credentials.is_live(&caller.id) {
+            tracing::warn!(session = sid, credential = %caller.name, "credential revoked or expired; closing the agent's stream");
+            queen.with(|s, now| s.disconnect(sid, now));
+            return;
+        }
     }
 }
 

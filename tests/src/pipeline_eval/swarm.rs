@@ -21,7 +21,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Swarm {
     /// Base URL of its query API.
     pub api: String,
-    grpc: String,
+    grpc: queen::client::QueenLink,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -53,6 +53,8 @@ impl Swarm {
         sources: BTreeMap<String, SourceConfig>,
         x_token: &str,
     ) -> anyhow::Result<Self> {
+        let token_file =
+            std::env::temp_dir().join(format!("pipeline-eval-{}.token", rand::random::<u32>()));
         let options = swarm::Options {
             grpc_addr: loopback_port()?,
             metrics_addr: loopback_port()?,
@@ -65,6 +67,7 @@ impl Swarm {
             // 1-60 s), then not again: it would stretch quiet feeds' polls
             optimize_every: Duration::from_secs(24 * 3600),
             x_bearer_token: Some(x_token.to_string()),
+            admin_token_file: Some(token_file.clone()),
             ..swarm::Options::default()
         };
         let api = format!("http://{}", options.api_addr);
@@ -99,9 +102,12 @@ impl Swarm {
                 anyhow::bail!("the swarm's API did not answer within {START_TIMEOUT:?}");
             }
         }
+        let token = std::fs::read_to_string(&token_file)
+            .with_context(|| format!("reading the run's admin token {}", token_file.display()))?;
+        let _ = std::fs::remove_file(&token_file);
         Ok(Self {
             api,
-            grpc,
+            grpc: queen::client::QueenLink::new(grpc).with_token(&token)?,
             stop: Some(stop),
             task,
         })

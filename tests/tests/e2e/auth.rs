@@ -2,7 +2,7 @@
 //! caller without a credential gets UNAUTHENTICATED on every admin RPC and
 //! on `Connect`; an agent credential of one kind cannot take another kind's
 //! tasks, submit alerts or administer; credentials made with `queenctl auth`
-//! work until revoked; mutual TLS with certificates made here; a queen off
+//! work until revoked (their open streams are closed); mutual TLS with certificates made here; a queen off
 //! loopback without credentials refuses to start.
 
 use std::path::PathBuf;
@@ -287,8 +287,39 @@ async fn credentials_made_with_queenctl_work_until_revoked_or_rotated() -> anyho
         Code::Unauthenticated
     );
 
+    // an agent stream open on the credential is closed when it is revoked
+    let channel = new_link.connect().await?;
+    let mut client = AgentGatewayClient::with_interceptor(channel, new_link.interceptor());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tx.send(AgentMessage {
+        msg: Some(agent_message::Msg::Hello(Hello {
+            agent_id: "dq-live".into(),
+            kind: AgentKind::DataQuality as i32,
+            version: "test".into(),
+            capacity: 1,
+        })),
+    })?;
+    let mut live = client
+        .connect(UnboundedReceiverStream::new(rx))
+        .await?
+        .into_inner();
+    assert!(live.message().await?.is_some(), "welcome");
     let (code, _, err) = queenctl_env(&addr, &["auth", "revoke", &new_id], &env).await?;
     assert_eq!(code, 0, "{err}");
+    let closed = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            match live.message().await {
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => return,
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the revoked credential's stream stayed open"
+    );
+    drop(tx);
     assert_eq!(
         connect_as(&new_link, AgentKind::DataQuality)
             .await?
