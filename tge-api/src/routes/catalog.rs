@@ -1,15 +1,17 @@
 //! `GET /api/v1/projects` and `GET /api/v1/sources` (with health from the
 //! memory: last error and circuit-breaker state, and the last poll).
 
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::App;
+use crate::guard::Caller;
 use crate::model::{ProjectList, Source, SourceList};
 use crate::problem::Problem;
+use crate::redact;
 use crate::routes::tges::query_problem;
 use crate::schedules::polled_sources;
 use tge_events::calendar::rfc3339;
@@ -52,7 +54,9 @@ pub async fn projects(
 }
 
 /// Polled sources (the queen's `FetchSource` schedules) with their health
-/// and last poll.
+/// and last poll. Without an admin key, URLs (and URLs quoted in
+/// `last_error`) come without query string, fragment and userinfo
+/// (`https://feeds.example/news?…`).
 #[utoipa::path(
     get, path = "/api/v1/sources", tag = "catalog",
     responses(
@@ -61,7 +65,13 @@ pub async fn projects(
     ),
     security(("api_key" = []))
 )]
-pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem> {
+pub async fn sources(
+    State(app): State<App>,
+    caller: Option<Extension<Caller>>,
+) -> Result<Json<SourceList>, Problem> {
+    // only admin keys see whole URLs: query strings and userinfo can hold
+    // the feeds' own credentials
+    let whole = caller.is_some_and(|Extension(c)| c.is_admin());
     use swarm_memory::layout::source_error_key;
     use swarm_memory::reliability::{Phase, shared};
     let schedules = app.schedules.list().await.map_err(|e| {
@@ -105,12 +115,20 @@ pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem
             next_poll: (row.next_run_ms > 0).then(|| rfc3339(row.next_run_ms * 1000)),
             source_id: row.source_id,
             schedule: row.schedule,
-            url: row.url,
+            url: if whole {
+                row.url
+            } else {
+                redact::url(&row.url)
+            },
             kind: row.kind,
             interval_ms: row.interval_ms,
             paused: row.paused,
             documents: docs.documents,
-            last_error,
+            last_error: if whole {
+                last_error
+            } else {
+                last_error.as_deref().map(redact::text)
+            },
             breaker,
         });
     }
