@@ -12,7 +12,7 @@ use crate::guard::Caller;
 use crate::model::{ProjectList, Source, SourceList};
 use crate::problem::Problem;
 use crate::redact;
-use crate::routes::tges::query_problem;
+use crate::routes::tges::{no_nul, query_problem};
 use crate::schedules::polled_sources;
 use tge_events::calendar::rfc3339;
 
@@ -24,6 +24,7 @@ pub struct ProjectParams {
     /// Name prefix (case insensitive).
     prefix: Option<String>,
     /// At most this many (1..1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -41,6 +42,9 @@ pub async fn projects(
     query: Result<Query<ProjectParams>, QueryRejection>,
 ) -> Result<Json<ProjectList>, Problem> {
     let Query(params) = query.map_err(query_problem)?;
+    if let Some(prefix) = &params.prefix {
+        no_nul("prefix", prefix)?;
+    }
     let limit = params.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(Problem::bad_param(
@@ -76,7 +80,7 @@ pub async fn sources(
     use swarm_memory::reliability::{Phase, shared};
     let schedules = app.schedules.list().await.map_err(|e| {
         tracing::warn!(error = %e, "sources not listed: the queen does not answer");
-        Problem::unavailable(e.to_string())
+        Problem::unavailable("the queen's schedules cannot be read; the error is logged")
     })?;
     let rows = polled_sources(schedules);
     let ids: Vec<String> = rows.iter().map(|r| r.source_id.clone()).collect();
