@@ -373,6 +373,36 @@ async fn api_haproxy_serves_prometheus_to_internal_networks_only() -> anyhow::Re
     Ok(())
 }
 
+#[tokio::test]
+async fn api_bad_parameters_get_problems_never_a_database_error() -> anyhow::Result<()> {
+    let db = TestDb::create().await?;
+    let api = ApiProc::start(
+        &db.url,
+        &[
+            ("QUEEN__API__ANONYMOUS_READ", "true"),
+            ("QUEEN__API__ANONYMOUS_RATE_PER_SEC", "1000"),
+        ],
+    )
+    .await?;
+    for (path, param) in [
+        ("/api/v1/tges?project_prefix=nova%00", "project_prefix"),
+        ("/api/v1/tges?project=%00", "project"),
+        ("/api/v1/tges?source_kind=rss%00x", "source_kind"),
+        ("/api/v1/projects?prefix=%00", "prefix"),
+        ("/api/v1/tges/%FF%FE", "id"),
+    ] {
+        let r = reqwest::get(format!("{}{path}", api.url())).await?;
+        let status = r.status();
+        let ctype = r.headers()["content-type"].to_str()?.to_string();
+        let body: Value = r.json().await?;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(ctype, "application/problem+json", "{path}");
+        assert_eq!(body["param"], param, "{path}: {body}");
+    }
+    db.drop_db().await;
+    Ok(())
+}
+
 /// A self-signed certificate for 127.0.0.1: (dir, certificate, PEM with key).
 async fn certificate() -> anyhow::Result<(std::path::PathBuf, Vec<u8>, std::path::PathBuf)> {
     let dir = std::env::temp_dir().join(format!("api-sec-tls-{:x}", rand::random::<u32>()));
