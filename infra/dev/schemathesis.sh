@@ -74,13 +74,14 @@ say() { printf '== %s\n' "$*"; }
 say "schemathesis $VERSION: $EXAMPLES examples per operation, at most ${SECONDS_MAX}s, http://127.0.0.1:$port"
 started=$(date +%s)
 set +e
-"$VENV/bin/st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+# (from $RUN: schemathesis keeps its example database in ./.schemathesis)
+(cd "$RUN" && "$VENV/bin/st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
   --url "http://127.0.0.1:$port" \
   -H "Authorization: Bearer $KEY" \
   --checks all --exclude-checks positive_data_acceptance --exclude-path /api/v1/stream \
   --max-examples "$EXAMPLES" --max-time "$SECONDS_MAX" --seed 1 --workers 2 \
   --request-timeout 10 --no-color \
-  --report junit --report-dir "$RUN/report"
+  --report junit --report-dir "$RUN/report")
 code=$?
 set -e
 say "schemathesis took $(( $(date +%s) - started ))s (exit $code; report in $RUN/report)"
