@@ -140,8 +140,13 @@ mod tests {
                 }
             }
         }
-        assert!(doc["paths"]["/api/v1/admin/cache/refresh"]["post"]["responses"]["403"].is_object());
+        assert!(
+            doc["paths"]["/api/v1/admin/cache/refresh"]["post"]["responses"]["403"].is_object()
+        );
         let ready = &doc["paths"]["/ready"]["get"]["responses"];
-        assert!(ready["503"]["content"]["application/json"].is_object(), "{ready}");
+        assert!(
+            ready["503"]["content"]["application/json"].is_object(),
+            "{ready}"
+        );
     }
 }
