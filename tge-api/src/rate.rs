@@ -331,4 +331,27 @@ mod tests {
         }
         assert!(limiter.take_at("new", 1e-9, 10, now).is_err());
     }
+
+    #[test]
+    fn a_locked_shard_does_not_block_clients_of_other_shards() {
+        let limiter = std::sync::Arc::new(RateLimiter::default());
+        let index = |c: &str| (limiter.hasher.hash_one(c) % SHARDS as u64) as usize;
+        let held = index("held");
+        let other = (0..)
+            .map(|n| format!("other-{n}"))
+            .find(|c| index(c) != held)
+            .unwrap();
+        // a sweep (or anything) holding one shard's lock...
+        let guard = limiter.shards[held].lock().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let worker = {
+            let limiter = limiter.clone();
+            std::thread::spawn(move || tx.send(limiter.take(&other, 1.0, 1).is_ok()).unwrap())
+        };
+        // ...leaves a client of another shard served meanwhile
+        let served = rx.recv_timeout(Duration::from_secs(5));
+        drop(guard);
+        worker.join().unwrap();
+        assert_eq!(served, Ok(true));
+    }
 }
