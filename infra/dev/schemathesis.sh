@@ -14,7 +14,8 @@
 #
 # Needs: PostgreSQL on 127.0.0.1:5432 (infra/dev/postgres.sh start), the
 # queen binary (cargo build -p queen). Installs schemathesis into
-# $SCHEMATHESIS_VENV (default /opt/swarm-venv) once. The stream
+# $SCHEMATHESIS_VENV (default /opt/swarm-venv) once. SCHEMATHESIS_SCOPE=admin
+# runs with an admin key (the admin paths answered, not only 403). The stream
 # (/api/v1/stream, Server-Sent Events that never end) is left out: the
 # e2e tests cover it.
 set -euo pipefail
@@ -52,9 +53,9 @@ done
 # fixtures: three events with evidence and history, and a read key with a
 # rate high enough for the run (the key is made here, stored hashed)
 KEY="tge_$(openssl rand -hex 24)"
-psql -X -q -v ON_ERROR_STOP=1 -v key="$KEY" "$PG/$DB" <<'SQL'
+psql -X -q -v ON_ERROR_STOP=1 -v key="$KEY" -v scope="${SCHEMATHESIS_SCOPE:-read}" "$PG/$DB" <<'SQL'
 INSERT INTO api_keys (name, scope, key_hash, key_prefix, rate_per_sec)
-VALUES ('schemathesis', 'read', sha256(convert_to(:'key', 'UTF8')), left(:'key', 12), 100000);
+VALUES ('schemathesis', :'scope', sha256(convert_to(:'key', 'UTF8')), left(:'key', 12), 100000);
 INSERT INTO tge_events (project_key, symbol_key, project, symbol, status, event_date,
     date_precision, confidence, corroboration, watchlist, first_seen, last_seen, version)
 VALUES ('brindle works', 'brw', 'Brindle Works', 'BRW', 'scheduled', '2027-05-14', 'day', 0.88, 2, true,
