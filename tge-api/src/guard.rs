@@ -1,5 +1,6 @@
 //! Middleware in front of every route: request metrics, size and time
-//! limits, authentication with scopes, and per-client rate limits.
+//! limits, authentication with scopes, and per-client rate limits (the
+//! client address taken behind trusted proxies only, [`crate::proxy`]).
 
 use std::time::{Duration, Instant};
 
