@@ -10,6 +10,7 @@
 #   - HAProxy (the API tests run infra/haproxy/haproxy.cfg) and wrk (the API
 #     benchmark), Debian packages, if missing
 #   - protoc comes vendored (protoc-bin-vendored); nothing to install
+#   - schemathesis (PyPI, pinned) in /opt/swarm-venv, by infra/dev/schemathesis.sh
 # Then: formatting check, clippy (warnings are errors), build of every binary
 # (the end-to-end tests start them as real processes), all tests, then 60 s of
 # fuzzing of the classifier (infra/dev/fuzz.sh).
@@ -61,6 +62,16 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+# ---------------------------------------------------------------------------
+# schemathesis: the query API against its own OpenAPI document
+# (infra/dev/schemathesis.sh: pinned schemathesis in /opt/swarm-venv, a live
+# `queen --api-only` from target/debug with its own fixtures and a read key;
+# no 5xx, no response outside the document; 20 examples per operation, at
+# most 90 s of generation)
+say "schemathesis (query API, ~2 min)"
+infra/dev/schemathesis.sh 20 90
+# ---------------------------------------------------------------------------
 
 # bounded fuzzing of the classifier (its own workspace and target dir)
 say "fuzz classify (60 s)"

@@ -10,6 +10,7 @@ use crate::cache::ResponseCache;
 use crate::changes::{self, ChangeFeed};
 use crate::config::ApiConfig;
 use crate::keys::KeyLookup;
+use crate::proxy::Cidr;
 use crate::rate::RateLimiter;
 use crate::schedules::SourceSchedules;
 use crate::store::EventStore;
@@ -50,6 +51,8 @@ pub struct Inner {
     pub keys: KeyLookup,
     /// Token buckets: per key, per keyless address, per address presenting unknown keys.
     pub limiter: RateLimiter,
+    /// Proxies whose `X-Forwarded-For` is believed ([`ApiConfig::trusted`]).
+    pub trusted: Vec<Cidr>,
 }
 
 impl std::ops::Deref for App {
@@ -76,6 +79,7 @@ impl App {
             Duration::from_millis(config.refresh_ms),
         );
         Self(Arc::new(Inner {
+            trusted: config.trusted(),
             keys: KeyLookup::new(backends.keys, Duration::from_millis(config.key_cache_ms)),
             config,
             store: backends.store,

@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 
 use serde::Deserialize;
 
+use crate::proxy::Cidr;
+
 /// Query API settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -41,7 +43,14 @@ pub struct ApiConfig {
     pub cache_max_age_ms: u64,
     /// PostgreSQL connections of the API.
     pub db_connections: u32,
-    /// Take the client address from `X-Forwarded-For` (behind HAProxy).
+    /// Networks of the proxies in front of the API (CIDR, e.g.
+    /// `["127.0.0.1/32", "10.0.0.0/8"]`): only a request whose TCP peer is
+    /// in one of them has its client address taken from `X-Forwarded-For`
+    /// (the right-most hop that is not a trusted proxy). Empty (the
+    /// default): trust nobody, the peer is the client.
+    pub trusted_proxies: Vec<Cidr>,
+    /// Deprecated: `true` trusts proxies on loopback (`127.0.0.0/8`,
+    /// `::1`) when `trusted_proxies` is empty; use `trusted_proxies`.
     pub trust_forwarded_for: bool,
     /// Key lookups are cached this long (a revocation takes effect within it).
     pub key_cache_ms: u64,
@@ -70,6 +79,7 @@ impl Default for ApiConfig {
             cache_entries: 10_000,
             cache_max_age_ms: 30_000,
             db_connections: 16,
+            trusted_proxies: Vec::new(),
             trust_forwarded_for: false,
             key_cache_ms: 2_000,
             queen_url: None,
@@ -86,6 +96,19 @@ pub enum Error {
 }
 
 impl ApiConfig {
+    /// The proxies whose `X-Forwarded-For` is believed: `trusted_proxies`,
+    /// or loopback for the deprecated `trust_forwarded_for = true`.
+    pub fn trusted(&self) -> Vec<Cidr> {
+        if self.trusted_proxies.is_empty() && self.trust_forwarded_for {
+            ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        } else {
+            self.trusted_proxies.clone()
+        }
+    }
+
     /// Checks values deserialization cannot.
     ///
     /// # Errors

@@ -57,14 +57,17 @@ pub struct ListParams {
     /// First seen before (RFC 3339 or YYYY-MM-DD).
     until: Option<String>,
     /// Lowest confidence, 0..1.
+    #[param(minimum = 0.0, maximum = 1.0)]
     min_confidence: Option<f64>,
     /// Only events with evidence from this kind of source (rss, api, ...).
     source_kind: Option<String>,
     /// Only watchlist projects (`true`).
     watchlist: Option<bool>,
     /// last_seen, first_seen, confidence or event_date; a `-` prefix sorts descending. Default `-last_seen`.
+    #[param(pattern = "^[-+]?(last_seen|first_seen|confidence|event_date)$")]
     sort: Option<String>,
     /// Page size, 1..500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -1,5 +1,6 @@
 //! Middleware in front of every route: request metrics, size and time
-//! limits, authentication with scopes, and per-client rate limits.
+//! limits, authentication with scopes, and per-client rate limits (the
+//! client address taken behind trusted proxies only, [`crate::proxy`]).
 
 use std::time::{Duration, Instant};
 
@@ -92,25 +93,44 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-fn client_address(app: &App, req: &Request) -> String {
-    // the proxy appends the address it saw: trust the LAST entry only (a
-    // client can put anything in front of it)
-    if app.config.trust_forwarded_for
-        && let Some(last) = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|v| !v.is_empty())
-    {
-        return last.to_string();
-    }
-    req.extensions()
+/// The client's address: the TCP peer, or behind a trusted proxy the
+/// right-most untrusted `X-Forwarded-For` hop ([`crate::proxy::client_ip`]).
+pub fn client_address(app: &App, req: &Request) -> String {
+    let Some(peer) = req
+        .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "unknown".into(), |c| c.0.ip().to_string())
+        .map(|c| c.0.ip())
+    else {
+        return "unknown".into();
+    };
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    crate::proxy::client_ip(peer, forwarded, &app.trusted).to_string()
 }
+
+/// Who is calling, for handlers that show less to some callers: the
+/// scope of the key presented, `None` without a key (anonymous reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// The key's scope; `None` for an anonymous read.
+    pub scope: Option<Scope>,
+}
+
+impl Caller {
+    /// Whether the caller holds an admin key.
+    pub fn is_admin(&self) -> bool {
+        self.scope == Some(Scope::Admin)
+    }
+}
+
+/// `/ready` checks per second one address may make (HAProxy checks each
+/// server about once a second)...
+const READY_RATE: f64 = 5.0;
+/// ...and how many at once.
+const READY_BURST: u32 = 20;
 
 /// Unknown keys an address may present before it has to wait...
 const BAD_KEY_BURST: u32 = 20;
@@ -141,54 +161,72 @@ fn unauthorized(detail: &str) -> Response {
 }
 
 /// Authenticates, checks the scope, takes a rate-limit token.
-pub async fn authorize(State(app): State<App>, req: Request, next: Next) -> Response {
+pub async fn authorize(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    if is_public(&path) || req.method() == axum::http::Method::OPTIONS {
+    if req.method() == axum::http::Method::OPTIONS {
+        return next.run(req).await;
+    }
+    let address = client_address(&app, &req);
+    if is_public(&path) {
+        // public, not unlimited: `/ready` touches the backends, so it has
+        // a small bucket of its own (HAProxy's checks never compete with
+        // clients' `/health` or OpenAPI reads)
+        let (client, rate, burst) = if path == "/ready" {
+            (format!("ready:{address}"), READY_RATE, READY_BURST)
+        } else {
+            (
+                format!("public:{address}"),
+                app.config.anonymous_rate_per_sec,
+                app.config.burst,
+            )
+        };
+        if let Err(wait) = app.limiter.take(&client, rate, burst) {
+            return too_many(
+                &format!("{path} is limited to {rate} requests per second per address"),
+                wait,
+            );
+        }
         return next.run(req).await;
     }
     // guessing keys costs a lookup each: an address that presented
     // `BAD_KEY_BURST` unknown keys waits before it may present another
-    let guesser = format!("badkey:{}", client_address(&app, &req));
-    let bad_key_rate = BAD_KEY_RATE;
-    let (client, rate) = match presented_key(req.headers()) {
-        Some(_)
-            if app
-                .limiter
-                .check(&guesser, bad_key_rate, BAD_KEY_BURST)
-                .is_err() =>
-        {
-            return too_many(
-                "too many unknown API keys from this address",
-                app.limiter
-                    .check(&guesser, bad_key_rate, BAD_KEY_BURST)
-                    .err()
-                    .unwrap_or(Duration::from_secs(1)),
-            );
-        }
-        Some(key) => match app.keys.find(key).await {
-            Ok(Some(record)) => {
-                if is_admin(&path) && record.scope != Scope::Admin {
-                    return Problem::new(
-                        StatusCode::FORBIDDEN,
-                        "forbidden",
-                        format!("{path} needs a key with the admin scope; this key has scope read"),
+    let guesser = format!("badkey:{address}");
+    let (client, rate, caller) = match presented_key(req.headers()) {
+        Some(key) => {
+            if let Err(wait) = app.limiter.check(&guesser, BAD_KEY_RATE, BAD_KEY_BURST) {
+                return too_many("too many unknown API keys from this address", wait);
+            }
+            match app.keys.find(key).await {
+                Ok(Some(record)) => {
+                    if is_admin(&path) && record.scope != Scope::Admin {
+                        return Problem::new(
+                            StatusCode::FORBIDDEN,
+                            "forbidden",
+                            format!(
+                                "{path} needs a key with the admin scope; this key has scope read"
+                            ),
+                        )
+                        .into_response();
+                    }
+                    (
+                        format!("key:{}", record.id),
+                        record.rate_per_sec.unwrap_or(app.config.rate_per_sec),
+                        Caller {
+                            scope: Some(record.scope),
+                        },
                     )
-                    .into_response();
                 }
-                (
-                    format!("key:{}", record.id),
-                    record.rate_per_sec.unwrap_or(app.config.rate_per_sec),
-                )
+                Ok(None) => {
+                    let _ = app.limiter.take(&guesser, BAD_KEY_RATE, BAD_KEY_BURST);
+                    return unauthorized("unknown or revoked API key");
+                }
+                Err(error) => return Problem::from(error).into_response(),
             }
-            Ok(None) => {
-                let _ = app.limiter.take(&guesser, bad_key_rate, BAD_KEY_BURST);
-                return unauthorized("unknown or revoked API key");
-            }
-            Err(error) => return Problem::from(error).into_response(),
-        },
+        }
         None if app.config.anonymous_read && !is_admin(&path) => (
-            format!("addr:{}", client_address(&app, &req)),
+            format!("addr:{address}"),
             app.config.anonymous_rate_per_sec,
+            Caller { scope: None },
         ),
         None if is_admin(&path) => {
             return unauthorized(
@@ -207,5 +245,6 @@ pub async fn authorize(State(app): State<App>, req: Request, next: Next) -> Resp
             wait,
         );
     }
+    req.extensions_mut().insert(caller);
     next.run(req).await
 }

@@ -11,7 +11,9 @@
 //! - [`cache`] and [`changes`] — cached hot responses, refreshed by the
 //!   coordinator's notices; the same feed drives the SSE stream;
 //! - [`keys`], [`rate`], [`guard`] — API keys with scopes, rate limits,
-//!   size/time limits; [`problem`] — problem+json errors;
+//!   size/time limits; [`proxy`] — trusted proxies and the client address
+//!   behind them; [`problem`] — problem+json errors;
+//! - [`redact`] — what read clients do not see of source URLs;
 //! - [`routes`] — handlers; [`openapi`] — the generated OpenAPI document.
 
 pub mod app;
@@ -24,7 +26,9 @@ pub mod keys;
 pub mod model;
 pub mod openapi;
 pub mod problem;
+pub mod proxy;
 pub mod rate;
+pub mod redact;
 pub mod routes;
 pub mod schedules;
 pub mod store;

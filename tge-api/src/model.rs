@@ -55,7 +55,9 @@ pub struct Evidence {
     pub source_id: String,
     /// Kind of that source (`rss`, `atom`, `json_api`, `html`, …).
     pub source_kind: String,
-    /// URL of the reporting document.
+    /// URL of the reporting document: always an `http` or `https` URL, or
+    /// empty when the document's URL was not one (`javascript:`, `data:`, …
+    /// are never served as links).
     pub url: String,
     /// The sentence of the document the classifier's decision rests on.
     pub snippet: String,
@@ -139,7 +141,8 @@ pub struct Source {
     pub source_id: String,
     /// Queen schedule polling it.
     pub schedule: String,
-    /// URL polled.
+    /// URL polled; without an admin key its query string, fragment and
+    /// userinfo are left out (`https://feeds.example/news?…`).
     pub url: String,
     /// Source kind (`rss`, `atom`, `json_api`, `html`, …).
     pub kind: String,
@@ -200,4 +203,11 @@ pub struct KeyList {
 pub struct CacheRefreshed {
     /// Entries dropped.
     pub dropped: u64,
+}
+
+/// The answer of `/ready` (never why not: that is logged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    /// Whether the event store and the memory answer.
+    pub ready: bool,
 }

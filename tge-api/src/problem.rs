@@ -78,7 +78,8 @@ impl IntoResponse for Problem {
 
 impl From<crate::store::Error> for Problem {
     fn from(error: crate::store::Error) -> Self {
+        // the error names tables, hosts and the database's own words: logged, not answered
         tracing::warn!(%error, "store query failed");
-        Self::unavailable(format!("the event store failed: {error}"))
+        Self::unavailable("the event store failed; the error is logged")
     }
 }

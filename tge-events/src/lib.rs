@@ -6,6 +6,7 @@
 //! The pure model (no I/O):
 //! - [`report`] — what the synthesis reads ([`Report`], [`Record`]);
 //! - [`keys`] — the normalized identity (project key, symbol key);
+//! - [`link`] — which document URLs are kept as evidence links (http/https);
 //! - [`state`] — [`EventState`] and [`EventState::absorb`]: one report
 //!   into one event (evidence, corroboration, noisy-or confidence, date
 //!   precision, version);
@@ -27,6 +28,7 @@ pub mod change;
 pub mod error;
 pub mod filter;
 pub mod keys;
+pub mod link;
 pub mod memory;
 pub mod plan;
 pub mod postgres;

@@ -18,7 +18,8 @@ pub type Loaded = HashMap<String, Vec<EventState>>;
 pub struct NewEvidence {
     /// The event the report is evidence of (provisional negative id if new).
     pub event_id: i64,
-    /// The report, as received.
+    /// The report, as received, but for its URL: empty unless an http(s)
+    /// link ([`crate::link::evidence_url`]).
     pub report: Report,
     /// The near-duplicate decision of the synthesis.
     pub duplicate_of: Option<String>,
@@ -126,7 +127,11 @@ pub fn synthesize(
             }
             changes.evidence.push(NewEvidence {
                 event_id: event.id,
-                report: (*report).clone(),
+                // a `javascript:` (or any non-web) URL is never kept as a link
+                report: Report {
+                    url: crate::link::evidence_url(&report.url),
+                    ..(*report).clone()
+                },
                 duplicate_of: absorbed.duplicate_of,
             });
             changes.history.push(NewHistory {

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod api;
+mod api_security;
 mod auth;
 mod cli;
 mod detection;

@@ -1,16 +1,18 @@
 //! `GET /api/v1/projects` and `GET /api/v1/sources` (with health from the
 //! memory: last error and circuit-breaker state, and the last poll).
 
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::App;
+use crate::guard::Caller;
 use crate::model::{ProjectList, Source, SourceList};
 use crate::problem::Problem;
-use crate::routes::tges::query_problem;
+use crate::redact;
+use crate::routes::tges::{no_nul, query_problem};
 use crate::schedules::polled_sources;
 use tge_events::calendar::rfc3339;
 
@@ -22,6 +24,7 @@ pub struct ProjectParams {
     /// Name prefix (case insensitive).
     prefix: Option<String>,
     /// At most this many (1..1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -39,6 +42,9 @@ pub async fn projects(
     query: Result<Query<ProjectParams>, QueryRejection>,
 ) -> Result<Json<ProjectList>, Problem> {
     let Query(params) = query.map_err(query_problem)?;
+    if let Some(prefix) = &params.prefix {
+        no_nul("prefix", prefix)?;
+    }
     let limit = params.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(Problem::bad_param(
@@ -52,7 +58,9 @@ pub async fn projects(
 }
 
 /// Polled sources (the queen's `FetchSource` schedules) with their health
-/// and last poll.
+/// and last poll. Without an admin key, URLs (and URLs quoted in
+/// `last_error`) come without query string, fragment and userinfo
+/// (`https://feeds.example/news?…`).
 #[utoipa::path(
     get, path = "/api/v1/sources", tag = "catalog",
     responses(
@@ -61,12 +69,18 @@ pub async fn projects(
     ),
     security(("api_key" = []))
 )]
-pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem> {
+pub async fn sources(
+    State(app): State<App>,
+    caller: Option<Extension<Caller>>,
+) -> Result<Json<SourceList>, Problem> {
+    // only admin keys see whole URLs: query strings and userinfo can hold
+    // the feeds' own credentials
+    let whole = caller.is_some_and(|Extension(c)| c.is_admin());
     use swarm_memory::layout::source_error_key;
     use swarm_memory::reliability::{Phase, shared};
     let schedules = app.schedules.list().await.map_err(|e| {
         tracing::warn!(error = %e, "sources not listed: the queen does not answer");
-        Problem::unavailable(e.to_string())
+        Problem::unavailable("the queen's schedules cannot be read; the error is logged")
     })?;
     let rows = polled_sources(schedules);
     let ids: Vec<String> = rows.iter().map(|r| r.source_id.clone()).collect();
@@ -105,12 +119,20 @@ pub async fn sources(State(app): State<App>) -> Result<Json<SourceList>, Problem
             next_poll: (row.next_run_ms > 0).then(|| rfc3339(row.next_run_ms * 1000)),
             source_id: row.source_id,
             schedule: row.schedule,
-            url: row.url,
+            url: if whole {
+                row.url
+            } else {
+                redact::url(&row.url)
+            },
             kind: row.kind,
             interval_ms: row.interval_ms,
             paused: row.paused,
             documents: docs.documents,
-            last_error,
+            last_error: if whole {
+                last_error
+            } else {
+                last_error.as_deref().map(redact::text)
+            },
             breaker,
         });
     }

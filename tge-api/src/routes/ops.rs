@@ -1,31 +1,44 @@
 //! `/health` (alive), `/ready` (the event store and the memory answer),
 //! `/metrics` (Prometheus), and the OpenAPI document.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
+use crate::model::Readiness;
+use crate::problem::Problem;
 
 /// Liveness.
-#[utoipa::path(get, path = "/health", tag = "ops", responses((status = 200, description = "Alive")))]
+#[utoipa::path(get, path = "/health", tag = "ops", responses(
+    (status = 200, description = "Alive", body = String, content_type = "text/plain"),
+    (status = 429, description = "Rate limited (see Retry-After)", body = Problem, content_type = "application/problem+json"),
+))]
 pub async fn health() -> &'static str {
     "ok\n"
 }
 
-/// Readiness: PostgreSQL and the memory are reachable.
+/// Readiness: PostgreSQL and the memory are reachable. The answer says
+/// only whether; why not goes to the log (backend errors name hosts,
+/// users and databases). Limited per address; not routed by HAProxy to
+/// the public (its health check calls the servers directly).
 #[utoipa::path(get, path = "/ready", tag = "ops", responses(
-    (status = 200, description = "Ready"),
-    (status = 503, description = "A backend is unreachable"),
+    (status = 200, description = "Ready", body = Readiness),
+    (status = 429, description = "Rate limited (see Retry-After)", body = Problem, content_type = "application/problem+json"),
+    (status = 503, description = "A backend is unreachable (the reason is logged)", body = Readiness),
 ))]
 pub async fn ready(State(app): State<App>) -> Response {
     match app.check_ready().await {
-        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
-        Err(reason) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("not ready: {reason}\n"),
-        )
-            .into_response(),
+        Ok(()) => (StatusCode::OK, Json(Readiness { ready: true })).into_response(),
+        Err(reason) => {
+            tracing::warn!(%reason, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Readiness { ready: false }),
+            )
+                .into_response()
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! `GET /api/v1/tges/{id}` (event with evidence and history), both served
 //! from the cache when fresh, with ETags and `304 Not Modified`.
 
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -54,6 +54,22 @@ pub fn query_problem(rejection: QueryRejection) -> Problem {
     )
 }
 
+/// 400 if `value` holds a NUL character (no text column can store or
+/// compare one: it must never reach PostgreSQL as a 5xx).
+///
+/// # Errors
+///
+/// The problem naming `param`.
+pub fn no_nul(param: &str, value: &str) -> Result<(), Problem> {
+    if value.contains('\0') {
+        return Err(Problem::bad_param(
+            param,
+            format!("`{param}` must not contain a NUL character"),
+        ));
+    }
+    Ok(())
+}
+
 /// List TGE events.
 #[utoipa::path(
     get, path = "/api/v1/tges", tag = "events",
@@ -73,6 +89,9 @@ pub async fn list(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let Query(pairs) = query.map_err(query_problem)?;
+    for (name, value) in &pairs {
+        no_nul(name, value)?;
+    }
     let filter = Filter::parse(&pairs)?;
     let cached = app
         .cache
@@ -96,7 +115,7 @@ pub async fn list(
 /// One TGE event with its evidence and status history.
 #[utoipa::path(
     get, path = "/api/v1/tges/{id}", tag = "events",
-    params(("id" = i64, Path, description = "Event id")),
+    params(("id" = i64, Path, description = "Event id (a positive integer)", minimum = 1)),
     responses(
         (status = 200, description = "The event", body = EventDetail),
         (status = 304, description = "Not modified (If-None-Match)"),
@@ -108,8 +127,11 @@ pub async fn list(
 pub async fn detail(
     State(app): State<App>,
     headers: HeaderMap,
-    Path(raw): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Problem> {
+    let Path(raw) = path.map_err(|rejection| {
+        Problem::bad_param("id", format!("the event id cannot be read: {rejection}"))
+    })?;
     let id: i64 = raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
         Problem::bad_param(
             "id",

@@ -44,7 +44,12 @@ pub(super) fn detail(d: DetailRow) -> EventDetail {
                 document_title: v.document_title,
                 source_id: v.source_id,
                 source_kind: v.source_kind,
-                url: v.url,
+                // rows stored before links were checked at ingestion
+                url: if tge_events::link::is_web_link(&v.url) {
+                    v.url
+                } else {
+                    String::new()
+                },
                 snippet: v.snippet,
                 status: v.status,
                 confidence: v.confidence,
