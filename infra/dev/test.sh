@@ -12,7 +12,7 @@
 #   - protoc comes vendored (protoc-bin-vendored); nothing to install
 # Then: formatting check, clippy (warnings are errors), build of every binary
 # (the end-to-end tests start them as real processes), all tests, then 60 s of
-# fuzzing of the classifier (infra/dev/fuzz.sh).
+# fuzzing of every fuzz target, 30 s each (infra/dev/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -62,7 +62,7 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
-# bounded fuzzing of the classifier (its own workspace and target dir)
-say "fuzz classify (60 s)"
-infra/dev/fuzz.sh 60
+# bounded fuzzing of the parsers (fuzz/: its own workspace and target dir)
+say "fuzz (every target, 30 s each)"
+infra/dev/fuzz.sh 30
 say "all tests passed"

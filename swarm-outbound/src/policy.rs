@@ -136,7 +136,7 @@ impl Policy {
     /// Whether `host` is allow-listed by name (it may then resolve anywhere).
     pub fn allows_host(&self, host: &str) -> bool {
         let host = normalize_host(host);
-        self.hosts.iter().any(|h| *h == host)
+        self.hosts.contains(&host)
     }
 
     /// Checks one address `host` resolved to (or is).

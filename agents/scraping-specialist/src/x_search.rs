@@ -57,9 +57,8 @@ pub fn bearer_allowed(base: &str, endpoint: &str) -> Result<(), TokenRefused> {
         return Err(TokenRefused::Base(base.to_string()));
     }
     let origin = |u: &reqwest::Url| u.origin().ascii_serialization();
-    let endpoint_origin = reqwest::Url::parse(endpoint)
-        .map(|u| origin(&u))
-        .unwrap_or_else(|_| endpoint.to_string());
+    let endpoint_origin =
+        reqwest::Url::parse(endpoint).map_or_else(|_| endpoint.to_string(), |u| origin(&u));
     if endpoint_origin != origin(&base_url) {
         return Err(TokenRefused::Origin {
             endpoint: endpoint_origin,
