@@ -55,8 +55,7 @@ fi
 t1=$(now)
 echo "cargo-fuzz: $(cargo fuzz --version) ($((t1 - t0)) s)"
 
-cd "$fuzz_dir"
-flags=(--release --debug-assertions --sanitizer "$sanitizer")
+flags=(--fuzz-dir "$fuzz_dir" --release --debug-assertions --sanitizer "$sanitizer")
 cargo fuzz build "${flags[@]}"
 t2=$(now)
 echo "fuzz build (all targets): $((t2 - t1)) s"
@@ -67,8 +66,8 @@ mkdir -p "$CARGO_TARGET_DIR"
 failed=()
 for target in "${targets[@]}"; do
   ts=$(now)
-  mkdir -p "$scratch/$target" "artifacts/$target"
-  cp "corpus/$target"/* "$scratch/$target/"
+  mkdir -p "$scratch/$target" "$fuzz_dir/artifacts/$target"
+  cp "$fuzz_dir/corpus/$target"/* "$scratch/$target/"
   libfuzzer=(-rss_limit_mb=2048 -max_len=65536 -timeout=25 -print_final_stats=1)
   if [ "$secs" -eq 0 ]; then
     libfuzzer+=(-runs=0)
@@ -84,7 +83,7 @@ for target in "${targets[@]}"; do
   status=0
   cargo fuzz run "${flags[@]}" "$target" "$scratch/$target" -- "${libfuzzer[@]}" >"$log" 2>&1 || status=$?
   te=$(now)
-  echo "fuzz $target: $((te - ts)) s; corpus $(find "$scratch/$target" -type f | wc -l) inputs (seeds $(find "corpus/$target" -type f | wc -l)); log $log"
+  echo "fuzz $target: $((te - ts)) s; corpus $(find "$scratch/$target" -type f | wc -l) inputs (seeds $(find "$fuzz_dir/corpus/$target" -type f | wc -l)); log $log"
   grep -E '^#[0-9]+.*(INITED|DONE)' "$log" || true
   grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" || true
   if [ "$status" -ne 0 ]; then
@@ -98,7 +97,7 @@ for target in "${targets[@]}"; do
       if [ "$(wc -c <"$artifact")" -le 4096 ]; then
         echo "artifact (base64): $(base64 -w0 "$artifact")" >&2
       fi
-      echo "reproduce: (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run ${flags[*]} $target $(realpath "$artifact"))" >&2
+      echo "reproduce: RUSTC_BOOTSTRAP=1 cargo fuzz run ${flags[*]} $target $(realpath "$artifact")" >&2
     else
       echo "no artifact path in the log ($log)" >&2
     fi
