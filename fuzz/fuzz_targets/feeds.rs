@@ -13,13 +13,26 @@ use scraping_specialist::parse::{canonical, feed, parse_time, prefix, strip_mark
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(items) = feed::parse(data) {
-        assert!(items.len() <= data.len(), "{} items from {} bytes", items.len(), data.len());
+        assert!(
+            items.len() <= data.len(),
+            "{} items from {} bytes",
+            items.len(),
+            data.len()
+        );
         // decoded text can outgrow its source only by replacement chars
         // for invalid UTF-8 (3 bytes per byte) and spaces between tags
         let budget = data.len() * 4 + 64;
         for item in &items {
-            assert!(item.title.len() <= budget, "title of {} bytes", item.title.len());
-            assert!(item.text.len() <= budget, "text of {} bytes", item.text.len());
+            assert!(
+                item.title.len() <= budget,
+                "title of {} bytes",
+                item.title.len()
+            );
+            assert!(
+                item.text.len() <= budget,
+                "text of {} bytes",
+                item.text.len()
+            );
         }
     }
     let text = String::from_utf8_lossy(data);

@@ -34,6 +34,10 @@ fuzz_target!(|data: &[u8]| {
     }
     for max in [0, 64, 20 * 1024] {
         let text = article::main_text(body, max);
-        assert!(text.len() <= max, "{} bytes over a budget of {max}", text.len());
+        assert!(
+            text.len() <= max,
+            "{} bytes over a budget of {max}",
+            text.len()
+        );
     }
 });

@@ -29,7 +29,12 @@ fuzz_target!(|data: &[u8]| {
     };
     for mapping in [mapping, json::x_search_mapping()] {
         if let Ok(items) = json::parse(&mapping, body) {
-            assert!(items.len() <= body.len(), "{} items from {} bytes", items.len(), body.len());
+            assert!(
+                items.len() <= body.len(),
+                "{} items from {} bytes",
+                items.len(),
+                body.len()
+            );
             for item in &items {
                 assert!(!item.url.contains('#'), "fragment kept: {}", item.url);
             }

@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     if let Ok(filter) = Filter::parse(&pairs) {
-        assert!((1..=MAX_LIMIT).contains(&filter.limit), "limit {}", filter.limit);
+        assert!(
+            (1..=MAX_LIMIT).contains(&filter.limit),
+            "limit {}",
+            filter.limit
+        );
         let _ = filter.cache_key();
         if let Some(min) = filter.min_confidence {
             assert!((0.0..=1.0).contains(&min), "min_confidence {min}");
