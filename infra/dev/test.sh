@@ -13,7 +13,7 @@
 #   - schemathesis (PyPI, pinned) in /opt/swarm-venv, by infra/dev/schemathesis.sh
 # Then: formatting check, clippy (warnings are errors), build of every binary
 # (the end-to-end tests start them as real processes), all tests, then 60 s of
-# fuzzing of the classifier (infra/dev/fuzz.sh).
+# fuzzing of every fuzz target, 30 s each (infra/dev/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -73,7 +73,7 @@ say "schemathesis (query API, ~2 min)"
 infra/dev/schemathesis.sh 20 90
 # ---------------------------------------------------------------------------
 
-# bounded fuzzing of the classifier (its own workspace and target dir)
-say "fuzz classify (60 s)"
-infra/dev/fuzz.sh 60
+# bounded fuzzing of the parsers (fuzz/: its own workspace and target dir)
+say "fuzz (every target, 30 s each)"
+infra/dev/fuzz.sh 30
 say "all tests passed"

@@ -10,6 +10,7 @@
 //! - [`findings`] — the [`FindingsSink`] agents report findings through;
 //! - [`known_tokens`] — tokens the swarm has seen go live (a later
 //!   listing of one is not a new TGE);
+//! - [`redact`] — memory URLs without their passwords, for errors and logs;
 //! - [`reliability`] — circuit breakers, retry budgets and per-poll samples
 //!   shared by every replica through the memory.
 //!
@@ -20,6 +21,7 @@ pub mod known_tokens;
 pub mod layout;
 pub mod local;
 pub mod memory;
+pub mod redact;
 pub mod redis;
 pub mod reliability;
 
@@ -27,6 +29,7 @@ pub use findings::FindingsSink;
 pub use layout::Layout;
 pub use local::LocalMemory;
 pub use memory::{Delivery, Error, Memory, RateDecision};
+pub use redact::redact_url;
 pub use redis::RedisMemory;
 
 /// Opens the memory at `url`: `local` (in process), `redis://…` or

@@ -50,7 +50,9 @@ impl RedisMemory {
     ///
     /// An invalid URL or an unreachable server.
     pub async fn connect(url: &str) -> Result<Self> {
-        let config = Config::from_url(url).map_err(|e| Error::Config(format!("{url}: {e}")))?;
+        // the URL may carry a password: never in the error
+        let config = Config::from_url(url)
+            .map_err(|e| Error::Config(format!("{}: {e}", crate::redact_url(url))))?;
         let clustered = matches!(config.server, ServerConfig::Clustered { .. });
         let client = builder(&config).build().map_err(Error::redis("build"))?;
         let blocking = builder(&config).build().map_err(Error::redis("build"))?;

@@ -67,6 +67,13 @@ pub struct Options {
     /// `<data_dir>/admin.token`, or a file in the temp directory without
     /// a data directory).
     pub admin_token_file: Option<PathBuf>,
+    /// The only origin the X token is sent to (default: `SWARM_X_API_BASE`,
+    /// else the real X API).
+    pub x_api_base: String,
+    /// Non-public destinations the scraper and probes may reach (CIDRs,
+    /// addresses, host names; default: `SWARM_OUTBOUND_ALLOW`). The demo
+    /// feed's loopback address is added when it is served.
+    pub outbound_allow: Vec<String>,
 }
 
 impl Default for Options {
@@ -86,28 +93,43 @@ impl Default for Options {
             optimize_every: Duration::from_secs(30),
             x_bearer_token: std::env::var("SWARM_X_BEARER_TOKEN").ok(),
             admin_token_file: None,
+            x_api_base: std::env::var("SWARM_X_API_BASE").unwrap_or_default(),
+            outbound_allow: std::env::var("SWARM_OUTBOUND_ALLOW")
+                .map(|v| v.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
         }
     }
 }
 
 /// The five specialists, built the way their binaries build them, with
 /// the embedded run's settings; each from the context `context` gives its
-/// kind (its own credential).
+/// kind (its own credential); alerts are rendered from `events`.
 fn components(
     options: &Options,
     context: impl Fn(AgentKind) -> anyhow::Result<AgentContext>,
+    events: Arc<MemoryEvents>,
 ) -> anyhow::Result<Vec<Component>> {
+    let mut allow = options.outbound_allow.clone();
+    if options.demo_feed {
+        // the bundled demo feed is served on loopback by this process
+        allow.push("127.0.0.1/32".into());
+    }
+    let guard = swarm_outbound::Guard::new(swarm_outbound::Policy::parse(&allow)?);
     let scraping = scraping_specialist::Config {
         fetch: scraping_specialist::fetch::FetchOptions {
             host_rate_per_sec: 20.0,
+            outbound: guard.clone(),
             ..Default::default()
         },
         x_bearer_token: options.x_bearer_token.clone(),
+        x_api_base: options.x_api_base.clone(),
         ..Default::default()
     };
     let reliability = api_reliability::Config {
         alerts: options.alerts.clone(),
         breaker: BreakerPolicy::default(),
+        events: Some(api_reliability::events::EventStore(events)),
+        outbound: guard,
     };
     let optimizer = performance_optimizer::Config {
         // the demo polls every few seconds: keep it in that range
@@ -229,7 +251,7 @@ pub async fn run(
         ))
     };
     let mut agents = Vec::new();
-    for component in components(&options, context)? {
+    for component in components(&options, context, events.clone())? {
         let mut agent = AgentOptions::new(
             credentials.agent_link(&queen_addr, component.kind)?,
             component.kind,
@@ -337,7 +359,7 @@ mod tests {
                 "http://127.0.0.1:1",
             ))
         };
-        let mut kinds: Vec<_> = components(&Options::default(), context)
+        let mut kinds: Vec<_> = components(&Options::default(), context, Arc::default())
             .unwrap()
             .iter()
             .map(|c| c.kind)

@@ -377,7 +377,9 @@ pub fn infra_script(name: &str) -> PathBuf {
 }
 
 /// A specialist agent binary (`<name> run`) on the Redis Cluster, writing
-/// findings to `stream`; `args` adds flags (e.g. `--host-rate 50`).
+/// findings to `stream`; `args` adds flags (e.g. `--host-rate 50`). The
+/// tests' sources are on loopback: `127.0.0.1/32` is allow-listed for the
+/// outbound guard (`SWARM_OUTBOUND_ALLOW`; refused by default).
 ///
 /// # Errors
 ///
@@ -390,6 +392,7 @@ pub fn specialist(name: &str, queen: &str, stream: &str, args: &[&str]) -> anyho
         .args(args)
         .env("SWARM_FINDINGS_STREAM", stream)
         .env("SWARM_X_BEARER_TOKEN", "test-token")
+        .env("SWARM_OUTBOUND_ALLOW", "127.0.0.1/32")
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .env("RUST_LOG", "warn")
         .kill_on_drop(true)

@@ -2,7 +2,10 @@
 //! header; webhooks also signed (see [`crate::signing`]); email goes
 //! through [`crate::email`]. 2xx is success;
 //! 5xx, 408, 429 and network errors are worth retrying; other answers are
-//! permanent (a wrong URL or token will not fix itself).
+//! permanent (a wrong URL or token will not fix itself). Targets come
+//! from the configuration only, and redirects are not followed: a
+//! signature, a bot token in the URL or a mail password goes to the
+//! configured target and nowhere else.
 
 use std::time::Duration;
 
@@ -38,6 +41,7 @@ impl Deliverer {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!("TGE-Swarm-alerts/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self { http })
     }

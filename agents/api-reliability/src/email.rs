@@ -48,7 +48,7 @@ fn message(target: &Target, alert: &Alert, idempotency_key: &str) -> Result<Mess
         .subject(format!(
             "TGE {}: {} is {}",
             alert.reason.replace('_', " "),
-            alert.project,
+            crate::format::plain(&alert.project),
             alert.status
         ))
         .message_id(Some(format!(

@@ -1,11 +1,18 @@
-//! What an alert says, and the body each kind of target expects.
+//! What an alert says, and the body each kind of target expects. Names
+//! come from crawled documents, so whatever they hold is shown as text,
+//! never as markup: control characters become spaces for every target,
+//! Slack's `&`, `<` and `>` are entity-escaped (no `<!channel>`,
+//! `<@U…>` or `<url|text>` link) and `@` cannot start a mention, Discord's
+//! markdown is backslash-escaped, `@everyone` / `@here` broken up and
+//! `allowed_mentions` empty; the generic webhook carries the fields as
+//! JSON data, Telegram and email plain text.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::{Target, TargetKind};
 
-/// An alert about a TGE event (carried as JSON in `DeliverAlert.event_json`).
+/// An alert about a TGE event, rendered from the stored event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// The event's id in the synthesis store.
@@ -26,19 +33,66 @@ pub struct Alert {
     pub reason: String,
 }
 
+/// `text` with control characters (newlines, escapes, …) as spaces.
+pub fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// `text` safe in a Slack message: entities for `&`, `<`, `>` (Slack's
+/// control sequences: mentions, channel pings, links) and a word joiner
+/// after `@` (no `@channel` / `@here` even with name linking on).
+pub fn slack(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in plain(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '@' => out.push_str("@\u{2060}"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` safe in a Discord message: markdown characters backslash-escaped
+/// (no links, no `<@id>` mentions, no formatting) and a zero-width space
+/// after `@` (no `@everyone` / `@here`).
+pub fn discord(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in plain(text).chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '[' | ']' | '(' | ')' | '#' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => out.push_str("@\u{200b}"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 impl Alert {
-    /// One line for chat targets.
+    /// One line of plain text (Telegram, email).
     pub fn text(&self) -> String {
+        self.text_with(plain)
+    }
+
+    /// One line with the names from documents passed through `escape`.
+    pub fn text_with(&self, escape: fn(&str) -> String) -> String {
         let symbol = self
             .symbol
             .as_deref()
-            .map(|s| format!(" (${s})"))
+            .map(|s| format!(" (${})", escape(s)))
             .unwrap_or_default();
         format!(
             "TGE {reason}: {project}{symbol} is {status} — confidence {confidence:.0}%, {n} source(s) [event {id} v{version}]",
             reason = self.reason.replace('_', " "),
-            project = self.project,
-            status = self.status,
+            project = escape(&self.project),
+            status = escape(&self.status),
             confidence = self.confidence * 100.0,
             n = self.corroboration,
             id = self.event_id,
@@ -60,8 +114,11 @@ pub fn body(target: &Target, alert: &Alert, idempotency_key: &str) -> Value {
             "idempotency_key": idempotency_key,
             "alert": alert,
         }),
-        TargetKind::Slack => json!({ "text": alert.text() }),
-        TargetKind::Discord => json!({ "content": alert.text() }),
+        TargetKind::Slack => json!({ "text": alert.text_with(slack) }),
+        TargetKind::Discord => json!({
+            "content": alert.text_with(discord),
+            "allowed_mentions": { "parse": [] },
+        }),
         TargetKind::Telegram => json!({
             "chat_id": target.chat_id,
             "text": alert.text(),
@@ -122,5 +179,59 @@ mod tests {
             body(&target(TargetKind::Telegram), &alert, "k")["chat_id"],
             "-100"
         );
+    }
+
+    #[test]
+    fn names_from_documents_cannot_ping_link_or_format() {
+        let alert = Alert {
+            event_id: 7,
+            version: 1,
+            project: "@everyone @here <!channel> <!here> <@U024BE7LH> [claim](https://evil.test) *now*\nTGE live: Fake".into(),
+            symbol: Some("<@U1>".into()),
+            status: "live".into(),
+            confidence: 0.9,
+            corroboration: 1,
+            reason: "created".into(),
+        };
+        let slack_text = body(&target(TargetKind::Slack), &alert, "k")["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        for raw in [
+            "<!channel>",
+            "<!here>",
+            "<@U024BE7LH>",
+            "<@U1>",
+            "@everyone",
+            "@here",
+            "\n",
+        ] {
+            assert!(!slack_text.contains(raw), "{raw} in {slack_text}");
+        }
+        assert!(slack_text.contains("&lt;!channel&gt;"), "{slack_text}");
+        let discord_body = body(&target(TargetKind::Discord), &alert, "k");
+        let content = discord_body["content"].as_str().unwrap_or_default();
+        for raw in [
+            "@everyone",
+            "@here",
+            "<@U024BE7LH>",
+            "[claim](",
+            "*now*",
+            "\n",
+        ] {
+            assert!(!content.contains(raw), "{raw} in {content}");
+        }
+        assert!(
+            content.contains("\\[claim\\]\\(https\\://evil.test\\)"),
+            "{content}"
+        );
+        assert_eq!(discord_body["allowed_mentions"]["parse"], json!([]));
+        // plain text targets: one line, the name as it is otherwise
+        let plain_text = alert.text();
+        assert!(!plain_text.contains('\n'));
+        assert!(plain_text.contains("[claim](https://evil.test)"));
+        // the webhook carries the name as data
+        let hook = body(&target(TargetKind::Webhook), &alert, "k");
+        assert_eq!(hook["alert"]["project"], alert.project.as_str());
     }
 }

@@ -1,14 +1,19 @@
 //! The agent's tasks.
 //!
-//! - `DeliverAlert`: delivered at most once per target and event version —
+//! - `DeliverAlert`: rendered from the event store the agent reads itself
+//!   (the task's `event_json` is ignored; an unknown event, an event older
+//!   than the task's version or one that no longer passes the rule's
+//!   threshold and watchlist is not alerted; the target must be one of the
+//!   configuration's), delivered at most once per target and event version —
 //!   a marker in the shared memory is checked first and set after success,
 //!   so a redelivered task (a lost lease, a replay from the dead-letter
 //!   list) does not alert twice. Each target has a shared circuit breaker
 //!   (`api:<target>`): while it is open deliveries fail fast and the queen
 //!   retries them later with backoff; after the last attempt they land in
 //!   the dead-letter list (`queenctl dlq list` / `dlq replay`).
-//! - `ProbeSource`: a health probe of a source through its shared breaker,
-//!   with the latency recorded as a poll sample.
+//! - `ProbeSource`: a health probe of a source through its shared breaker
+//!   and the outbound guard (a refused address is a permanent failure, not
+//!   a probe result), with the latency recorded as a poll sample.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,9 +25,11 @@ use swarm_memory::layout::alert_delivered_key;
 use swarm_memory::reliability::{Admission, PollSample, SharedBreaker, samples};
 use swarm_proto::v1::{DeliverAlert, ProbeSource, task_payload};
 
+use swarm_outbound::{Guard, GuardedClient};
+
 use crate::config::AlertConfig;
 use crate::deliver::Deliverer;
-use crate::format::Alert;
+use crate::events::EventStore;
 
 /// How long a delivered alert is remembered.
 const DELIVERED_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -33,11 +40,13 @@ pub struct ReliabilityHandler {
     deliverer: Deliverer,
     memory: Arc<dyn Memory>,
     breaker: SharedBreaker,
-    probe: reqwest::Client,
+    events: Option<EventStore>,
+    probe: GuardedClient,
 }
 
 impl ReliabilityHandler {
-    /// A handler delivering to `config`'s targets.
+    /// A handler delivering to `config`'s targets alerts rendered from
+    /// `events`, probing through `outbound`.
     ///
     /// # Errors
     ///
@@ -46,15 +55,20 @@ impl ReliabilityHandler {
         config: AlertConfig,
         memory: Arc<dyn Memory>,
         breaker: SharedBreaker,
+        events: Option<EventStore>,
+        outbound: Guard,
     ) -> anyhow::Result<Self> {
         Ok(Self {
             config,
             deliverer: Deliverer::new(Duration::from_secs(10))?,
             memory,
             breaker,
-            probe: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()?,
+            events,
+            probe: GuardedClient::build(
+                outbound,
+                reqwest::Client::builder().timeout(Duration::from_secs(10)),
+                5,
+            )?,
         })
     }
 
@@ -62,9 +76,40 @@ impl ReliabilityHandler {
         let target = self.config.target(&task.target).ok_or_else(|| {
             HandlerError::permanent(format!("unknown alert target `{}`", task.target))
         })?;
-        let alert: Alert = serde_json::from_str(&task.event_json)
-            .map_err(|e| HandlerError::permanent(format!("invalid alert body: {e}")))?;
-        let event_id = alert.event_id;
+        let Some(events) = &self.events else {
+            return Err(HandlerError::permanent(
+                "no event store configured: alerts are rendered from stored events only",
+            ));
+        };
+        let event_id: i64 = task.event_id.parse().map_err(|_| {
+            HandlerError::permanent(format!("invalid event id `{}`", task.event_id))
+        })?;
+        let detail = events
+            .0
+            .detail(event_id)
+            .await
+            .map_err(|e| HandlerError::retryable(format!("event store: {e}")))?
+            .ok_or_else(|| HandlerError::permanent(format!("event {event_id} does not exist")))?;
+        let wanted = i64::try_from(task.event_version).unwrap_or(i64::MAX);
+        if i64::from(detail.event.version) < wanted {
+            return Err(HandlerError::permanent(format!(
+                "event {event_id} is at version {}, not {wanted}",
+                detail.event.version
+            )));
+        }
+        if !crate::rule::holds(
+            &self.config.rule,
+            &detail.event.project,
+            detail.event.confidence,
+        ) {
+            metrics::counter!("swarm_alert_deliveries_total", "outcome" => "rule_failed")
+                .increment(1);
+            return Ok(Done {
+                follow_ups: Vec::new(),
+                summary: format!("event {event_id} no longer passes the rule; not delivered"),
+            });
+        }
+        let alert = crate::events::alert(&detail, wanted);
         let key = format!("alert:{}:{}:{}", task.target, event_id, task.event_version);
         let marker = alert_delivered_key(&task.target, event_id, task.event_version);
         let memory_err =
@@ -139,8 +184,19 @@ impl ReliabilityHandler {
                 summary: format!("probe of {id} not due for {retry_in_ms} ms"),
             });
         }
+        let url = reqwest::Url::parse(&task.url)
+            .map_err(|_| HandlerError::permanent(format!("invalid probe URL {}", task.url)))?;
+        let request = self
+            .probe
+            .get(url)
+            .map_err(|refused| HandlerError::permanent(format!("probe of {id}: {refused}")))?;
         let started = Instant::now();
-        let result = self.probe.get(&task.url).send().await;
+        let result = request.send().await;
+        if let Err(error) = &result
+            && let Some(refused) = swarm_outbound::refusal(error)
+        {
+            return Err(HandlerError::permanent(format!("probe of {id}: {refused}")));
+        }
         let latency_ms = started.elapsed().as_millis() as u64;
         let success = result
             .as_ref()

@@ -11,16 +11,20 @@
 //!   replay-safe, with the `verify` function receivers use;
 //! - [`format`] — the body each target kind expects (generic webhook,
 //!   Slack, Discord, Telegram);
+//! - [`events`] — the event store alerts are rendered from (never a task's
+//!   copy of the event);
 //! - [`deliver`] — sends one alert (idempotency key header, signature);
 //! - [`email`] — the SMTP target (lettre), the idempotency key as Message-ID;
 //! - [`handler`] — the agent's tasks: `DeliverAlert` (delivered once per
 //!   target and event version, remembered in the shared memory) and
-//!   `ProbeSource` (a health probe through the source's shared breaker);
+//!   `ProbeSource` (a health probe through the source's shared breaker and
+//!   the outbound guard, `swarm_outbound`);
 //! - [`build`] — the agent as a component from its [`Config`].
 
 pub mod config;
 pub mod deliver;
 pub mod email;
+pub mod events;
 pub mod format;
 pub mod handler;
 pub mod rule;
@@ -44,6 +48,11 @@ pub struct Config {
     pub alerts: config::AlertConfig,
     /// The sources' shared circuit breaker (probes go through it).
     pub breaker: BreakerPolicy,
+    /// Where alerts are rendered from (without one, deliveries fail: the
+    /// agent never sends what a task says).
+    pub events: Option<events::EventStore>,
+    /// The outbound guard of source probes (default: no non-public address).
+    pub outbound: swarm_outbound::Guard,
 }
 
 /// The api-reliability agent over `context`: the delivery and probe
@@ -58,6 +67,8 @@ pub fn build(config: Config, context: &AgentContext) -> anyhow::Result<Component
         config.alerts.clone(),
         memory.clone(),
         SharedBreaker::new(memory.clone(), config.breaker),
+        config.events,
+        config.outbound,
     )?;
     let watcher = watcher::run(
         Arc::new(config.alerts),

@@ -26,6 +26,18 @@ impl Reason {
     }
 }
 
+/// Whether an event of `project` at `confidence` passes the rule's
+/// threshold and watchlist (what must still hold when the alert is sent).
+pub fn holds(rule: &RuleConfig, project: &str, confidence: f64) -> bool {
+    !confidence.is_nan()
+        && confidence >= rule.min_confidence
+        && (rule.watchlist.is_empty()
+            || rule
+                .watchlist
+                .iter()
+                .any(|p| p.trim().eq_ignore_ascii_case(project.trim())))
+}
+
 /// Decides whether `change` (with the status last seen for the event, when
 /// known) passes the rule.
 pub fn evaluate(
@@ -33,15 +45,7 @@ pub fn evaluate(
     change: &EventChange,
     previous_status: Option<&str>,
 ) -> Option<Reason> {
-    if change.confidence.is_nan() || change.confidence < rule.min_confidence {
-        return None;
-    }
-    if !rule.watchlist.is_empty()
-        && !rule
-            .watchlist
-            .iter()
-            .any(|p| p.trim().eq_ignore_ascii_case(change.project.trim()))
-    {
+    if !holds(rule, &change.project, change.confidence) {
         return None;
     }
     let on = |t: Trigger| rule.on.contains(&t);

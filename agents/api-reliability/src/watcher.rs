@@ -2,6 +2,9 @@
 //! on the layout's memory-sync channel is checked against the rule, and each
 //! passing change becomes one `DeliverAlert` task per target, submitted to
 //! the queen with the dedup key `alert:<target>:<event id>:<version>`.
+//! A task names the event, its version and the target only: the handler
+//! renders the alert from the event store itself, so a task submitted by
+//! anyone else cannot put words in a signed alert.
 //! Several replicas may watch at once: the queen merges their submits
 //! while a delivery is live, and the delivered marker stops a late one.
 
@@ -15,7 +18,6 @@ use swarm_proto::v1::{DeliverAlert, SubmitTasksRequest, TaskSpec, task_payload};
 use swarm_types::{Envelope, EventChange, Notice};
 
 use crate::config::AlertConfig;
-use crate::format::Alert;
 use crate::rule;
 
 /// How long the last alerted status of an event is remembered.
@@ -59,18 +61,7 @@ pub async fn run(
 }
 
 /// The delivery tasks for one change that passed the rule.
-pub fn tasks(config: &AlertConfig, change: &EventChange, reason: rule::Reason) -> Vec<TaskSpec> {
-    let alert = Alert {
-        event_id: change.event_id,
-        version: change.version,
-        project: change.project.clone(),
-        symbol: change.symbol.clone(),
-        status: change.status.clone(),
-        confidence: change.confidence,
-        corroboration: change.corroboration,
-        reason: reason.name().into(),
-    };
-    let event_json = serde_json::to_string(&alert).unwrap_or_default();
+pub fn tasks(config: &AlertConfig, change: &EventChange) -> Vec<TaskSpec> {
     let version = u64::try_from(change.version).unwrap_or_default();
     config
         .targets
@@ -82,7 +73,8 @@ pub fn tasks(config: &AlertConfig, change: &EventChange, reason: rule::Reason) -
                 event_id: change.event_id.to_string(),
                 event_version: version,
                 target: target.name.clone(),
-                event_json: event_json.clone(),
+                // ignored by the handler (it reads the event itself)
+                event_json: String::new(),
             }))
         })
         .collect()
@@ -99,7 +91,7 @@ async fn on_change(
     let Some(reason) = rule::evaluate(&config.rule, change, previous.as_deref()) else {
         return Ok(());
     };
-    let specs = tasks(config, change, reason);
+    let specs = tasks(config, change);
     submit(queen, specs).await?;
     memory.set(&status_key, &change.status, STATUS_TTL).await?;
     metrics::counter!("swarm_alerts_submitted_total", "reason" => reason.name()).increment(1);

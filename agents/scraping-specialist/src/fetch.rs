@@ -2,6 +2,10 @@
 //! bounded redirects, a body-size cap, conditional GET with validators in
 //! the shared memory, per-host token buckets shared by every replica, and
 //! robots.txt (cached in the shared memory) honoured when configured.
+//! Every connection goes through the outbound guard (`swarm_outbound`):
+//! non-public addresses are refused unless allow-listed, on the first
+//! request, on every redirect and whenever a name resolves. Requests that
+//! carry a bearer token go through a client that follows no redirect.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use swarm_memory::Memory;
 use swarm_memory::layout::{bucket_key, robots_key, validators_key};
+use swarm_outbound::{Guard, GuardedClient, Refused};
 
 use crate::robots::{PRODUCT_TOKEN, Rules};
 
@@ -29,6 +34,8 @@ pub struct FetchOptions {
     pub host_burst: u32,
     /// Honour robots.txt (APIs fetched with a token are exempt).
     pub respect_robots: bool,
+    /// The outbound guard (default: no non-public address).
+    pub outbound: Guard,
 }
 
 impl Default for FetchOptions {
@@ -44,6 +51,7 @@ impl Default for FetchOptions {
             host_rate_per_sec: 2.0,
             host_burst: 4,
             respect_robots: true,
+            outbound: Guard::default(),
         }
     }
 }
@@ -160,6 +168,14 @@ pub enum Error {
     /// The shared memory (validators, host buckets, robots.txt cache) failed.
     #[error("shared memory: {0}")]
     Memory(#[from] swarm_memory::Error),
+    /// The outbound guard refused the destination (or a redirect's).
+    #[error("{url}: {refused}")]
+    Refused {
+        /// The URL requested.
+        url: String,
+        /// What the guard refused.
+        refused: Refused,
+    },
 }
 
 impl Error {
@@ -171,14 +187,17 @@ impl Error {
             Error::Url(_)
             | Error::TooLarge { .. }
             | Error::Disallowed { .. }
-            | Error::NotHtml { .. } => false,
+            | Error::NotHtml { .. }
+            | Error::Refused { .. } => false,
         }
     }
 }
 
 /// Fetches sources, sharing validators and host buckets through memory.
 pub struct Fetcher {
-    client: reqwest::Client,
+    client: GuardedClient,
+    /// For requests with a bearer token: follows no redirect.
+    api: GuardedClient,
     memory: Arc<dyn Memory>,
     options: FetchOptions,
 }
@@ -205,17 +224,26 @@ impl Fetcher {
     ///
     /// The HTTP client cannot be built (TLS setup).
     pub fn new(memory: Arc<dyn Memory>, options: FetchOptions) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .user_agent(options.user_agent.clone())
-            .timeout(options.timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(options.max_redirects))
-            .build()?;
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(options.user_agent.clone())
+                .timeout(options.timeout)
+                .connect_timeout(Duration::from_secs(5))
+        };
+        let client =
+            GuardedClient::build(options.outbound.clone(), builder(), options.max_redirects)?;
+        let api = GuardedClient::build(options.outbound.clone(), builder(), 0)?;
         Ok(Self {
             client,
+            api,
             memory,
             options,
         })
+    }
+
+    /// The outbound guard every fetch goes through.
+    pub fn guard(&self) -> &Guard {
+        self.client.guard()
     }
 
     /// Fetches `url` for `source_id`: waits for the host's shared bucket,
@@ -308,6 +336,11 @@ impl Fetcher {
             .host_str()
             .ok_or_else(|| Error::Url(url.to_string()))?
             .to_string();
+        let refused = |refused| Error::Refused {
+            url: url.to_string(),
+            refused,
+        };
+        self.client.guard().check_url(&parsed).map_err(refused)?;
         if self.options.respect_robots
             && extras.bearer.is_none()
             && !self.robots_allow(&parsed).await?
@@ -317,7 +350,12 @@ impl Fetcher {
             });
         }
         self.wait_for_token(&host).await?;
-        let mut request = self.client.get(parsed);
+        let client = if extras.bearer.is_some() {
+            &self.api
+        } else {
+            &self.client
+        };
+        let mut request = client.get(parsed).map_err(refused)?;
         if let Some(token) = extras.bearer {
             request = request.bearer_auth(token);
         }
@@ -331,7 +369,12 @@ impl Fetcher {
             request = request.header("Accept", "text/html,application/xhtml+xml;q=0.9");
         }
         let request_error = |e: reqwest::Error| {
-            if e.is_timeout() {
+            if let Some(refused) = swarm_outbound::refusal(&e) {
+                Error::Refused {
+                    url: url.to_string(),
+                    refused: refused.clone(),
+                }
+            } else if e.is_timeout() {
                 Error::Timeout {
                     url: url.to_string(),
                 }
@@ -438,9 +481,10 @@ impl Fetcher {
     /// The rules at `origin`/robots.txt; `None` when unreachable.
     async fn fetch_robots(&self, origin: &str) -> Option<Rules> {
         let url = format!("{origin}/robots.txt");
-        let host = reqwest::Url::parse(&url).ok()?.host_str()?.to_string();
+        let parsed = reqwest::Url::parse(&url).ok()?;
+        let host = parsed.host_str()?.to_string();
         self.wait_for_token(&host).await.ok()?;
-        let response = match self.client.get(&url).send().await {
+        let response = match self.client.get(parsed).ok()?.send().await {
             Ok(r) => r,
             Err(error) => {
                 tracing::debug!(%url, %error, "robots.txt unreachable");

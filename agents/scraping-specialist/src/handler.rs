@@ -34,6 +34,9 @@ pub struct ScrapeSettings {
     pub queen_addr: Option<swarm_common::queen_link::QueenLink>,
     /// Bearer token of the X API (x_search sources).
     pub x_bearer_token: Option<String>,
+    /// The only origin the token is sent to (empty:
+    /// [`x_search::DEFAULT_API_BASE`]).
+    pub x_api_base: String,
     /// How the pages of headline-only items are read.
     pub linked: LinkedOptions,
 }
@@ -58,8 +61,12 @@ impl ScrapeHandler {
         settings: ScrapeSettings,
     ) -> Self {
         let emitter = Emitter::new(memory.clone(), findings);
-        let listeners =
-            Listeners::new(memory.clone(), emitter.clone(), settings.queen_addr.clone());
+        let listeners = Listeners::new(
+            memory.clone(),
+            emitter.clone(),
+            settings.queen_addr.clone(),
+            fetcher.guard().clone(),
+        );
         let linked = LinkedPages::new(memory.clone(), settings.linked.clone());
         Self {
             fetcher,
@@ -117,6 +124,14 @@ impl ScrapeHandler {
             let message = "x_search needs a bearer token (SWARM_X_BEARER_TOKEN)".to_string();
             return Err(self.fail(source, message, false).await);
         };
+        let base = if self.settings.x_api_base.is_empty() {
+            x_search::DEFAULT_API_BASE
+        } else {
+            self.settings.x_api_base.as_str()
+        };
+        if let Err(refused) = x_search::bearer_allowed(base, &source.url) {
+            return Err(self.fail(source, refused.to_string(), false).await);
+        }
         let since = self
             .memory
             .get(&cursor_key(&source.source_id))

@@ -48,6 +48,9 @@ pub struct Config {
     pub fetch: fetch::FetchOptions,
     /// Bearer token of the X API (x_search sources).
     pub x_bearer_token: Option<String>,
+    /// The only origin the X token is sent to (empty:
+    /// [`x_search::DEFAULT_API_BASE`]).
+    pub x_api_base: String,
     /// How the pages of headline-only items are read.
     pub linked: linked::LinkedOptions,
     /// The sources' shared circuit breaker (also guards linked pages).
@@ -66,6 +69,7 @@ pub fn build(config: Config, context: &AgentContext) -> anyhow::Result<Component
     let settings = handler::ScrapeSettings {
         queen_addr: Some(context.queen.clone()),
         x_bearer_token: config.x_bearer_token,
+        x_api_base: config.x_api_base,
         linked: linked::LinkedOptions {
             breaker: config.breaker.clone(),
             ..config.linked

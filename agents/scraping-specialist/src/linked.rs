@@ -75,6 +75,8 @@ pub enum PageOutcome {
     BreakerOpen,
     /// Beyond the poll's allowance: not asked.
     OverLimit,
+    /// The outbound guard refused the page's address.
+    Refused,
     /// Network or other failure.
     Error,
 }
@@ -92,6 +94,7 @@ impl PageOutcome {
             PageOutcome::TooLarge => "too_large",
             PageOutcome::BreakerOpen => "breaker_open",
             PageOutcome::OverLimit => "over_limit",
+            PageOutcome::Refused => "refused",
             PageOutcome::Error => "error",
         }
     }
@@ -103,6 +106,7 @@ impl PageOutcome {
             Error::Status { .. } => PageOutcome::HttpError,
             Error::NotHtml { .. } => PageOutcome::NotHtml,
             Error::TooLarge { .. } => PageOutcome::TooLarge,
+            Error::Refused { .. } => PageOutcome::Refused,
             Error::Url(_) | Error::Request { .. } | Error::Memory(_) => PageOutcome::Error,
         }
     }

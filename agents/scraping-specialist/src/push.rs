@@ -4,7 +4,11 @@
 //! source's periodic `FetchSource` task only makes sure a listener runs
 //! somewhere. Each message is read with the source's JSON mapping; new
 //! items become documents at once and their `AnalyzeDocument` tasks are
-//! submitted to the queen directly, without waiting for a poll.
+//! submitted to the queen directly, without waiting for a poll. The
+//! stream's URL goes through the outbound guard: its scheme (ws/wss) and a
+//! literal address are checked before a listener starts, and every
+//! connection is made to an address the guard allows (the queen
+//! connection is not a fetch and is not guarded here).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -15,6 +19,8 @@ use futures_util::StreamExt;
 use swarm_common::queen_link::QueenLink;
 use swarm_memory::Memory;
 use swarm_memory::layout::{listener_key, source_error_key};
+use swarm_outbound::Guard;
+use swarm_outbound::client::WS_SCHEMES;
 use swarm_proto::names::SourceKind;
 use swarm_proto::v1::queen_admin_client::QueenAdminClient;
 use swarm_proto::v1::{FetchSource, SubmitTasksRequest, TaskSpec};
@@ -50,6 +56,7 @@ pub struct Listeners {
     memory: Arc<dyn Memory>,
     emitter: Emitter,
     queen: Option<QueenLink>,
+    guard: Guard,
     replica: String,
     running: Mutex<HashMap<String, Running>>,
 }
@@ -64,12 +71,19 @@ struct Running {
 
 impl Listeners {
     /// Listeners emitting through `emitter` and submitting follow-ups to
-    /// the queen `queen` leads to (without one, push sources are refused).
-    pub fn new(memory: Arc<dyn Memory>, emitter: Emitter, queen: Option<QueenLink>) -> Self {
+    /// the queen `queen` leads to (without one, push sources are refused),
+    /// connecting to streams through `guard`.
+    pub fn new(
+        memory: Arc<dyn Memory>,
+        emitter: Emitter,
+        queen: Option<QueenLink>,
+        guard: Guard,
+    ) -> Self {
         Self {
             memory,
             emitter,
             queen,
+            guard,
             replica: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             running: Mutex::new(HashMap::new()),
         }
@@ -79,11 +93,17 @@ impl Listeners {
     ///
     /// # Errors
     ///
-    /// No queen address to submit to, or the shared memory failed.
+    /// No queen address to submit to, a URL the outbound guard refuses, or
+    /// the shared memory failed.
     pub async fn ensure(&self, source: &FetchSource) -> Result<Ensured, String> {
         let Some(queen) = self.queen.clone() else {
             return Err("push sources need the queen's address to submit follow-ups".into());
         };
+        let url = reqwest::Url::parse(&source.url)
+            .map_err(|_| format!("invalid stream URL {}", source.url))?;
+        self.guard
+            .check_url_schemes(&url, WS_SCHEMES)
+            .map_err(|refused| format!("{}: {refused}", source.url))?;
         let changed = {
             let mut running = self
                 .running
@@ -127,6 +147,7 @@ impl Listeners {
             memory: self.memory.clone(),
             emitter: self.emitter.clone(),
             queen,
+            guard: self.guard.clone(),
             replica: self.replica.clone(),
             source: source.clone(),
             last_ensured: last_ensured.clone(),
@@ -161,6 +182,7 @@ struct Listener {
     memory: Arc<dyn Memory>,
     emitter: Emitter,
     queen: QueenLink,
+    guard: Guard,
     replica: String,
     source: FetchSource,
     /// When a poll last asked for this listener.
@@ -225,9 +247,23 @@ impl Listener {
 
     /// One connection, until it closes or fails.
     async fn session(&self) -> Result<(), String> {
-        let (mut stream, _) = tokio_tungstenite::connect_async(self.source.url.as_str())
+        let url = &self.source.url;
+        let parsed = reqwest::Url::parse(url).map_err(|_| format!("invalid stream URL {url}"))?;
+        self.guard
+            .check_url_schemes(&parsed, WS_SCHEMES)
+            .map_err(|refused| format!("{url}: {refused}"))?;
+        let host = parsed.host_str().unwrap_or_default();
+        let port = parsed.port_or_known_default().unwrap_or(443);
+        // connected to an address the guard allows, then the handshake
+        // (and TLS for wss) over that connection
+        let tcp = self
+            .guard
+            .connect_tcp(host, port)
             .await
-            .map_err(|e| format!("cannot connect to {}: {e}", self.source.url))?;
+            .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+        let (mut stream, _) = tokio_tungstenite::client_async_tls(url.as_str(), tcp)
+            .await
+            .map_err(|e| format!("cannot connect to {url}: {e}"))?;
         let mut renew = tokio::time::interval(RENEW_EVERY);
         renew.tick().await;
         loop {

@@ -2,7 +2,10 @@
 //! fields, `since_id` from the cursor kept in the shared memory), the post
 //! URLs of the answer's items and the first outside page each post links
 //! to (read for its full text). The bearer token is the scraper's own
-//! secret (`SWARM_X_BEARER_TOKEN`), never carried in a task.
+//! secret (`SWARM_X_BEARER_TOKEN`), never carried in a task, and is bound
+//! to the configured API base (`SWARM_X_API_BASE`, default
+//! [`DEFAULT_API_BASE`]): a source whose endpoint is on another origin is
+//! refused before anything is sent ([`bearer_allowed`]).
 
 use std::collections::HashMap;
 
@@ -12,6 +15,58 @@ use crate::parse::Item;
 #[derive(Debug, thiserror::Error)]
 #[error("invalid X search endpoint `{0}`")]
 pub struct InvalidEndpoint(pub String);
+
+/// The X API's origin unless configured otherwise.
+pub const DEFAULT_API_BASE: &str = "https://api.x.com";
+
+/// Why the bearer token may not go to an endpoint.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenRefused {
+    /// The configured base is not an https URL (or an http one on a
+    /// loopback address, for local fakes).
+    #[error("the configured X API base `{0}` is not an https URL")]
+    Base(String),
+    /// The endpoint is not on the configured base's origin.
+    #[error(
+        "x_search endpoint `{endpoint}` is not on the configured X API origin `{base}`; the bearer token is not sent"
+    )]
+    Origin {
+        /// The endpoint's origin as the task gives it.
+        endpoint: String,
+        /// The configured origin.
+        base: String,
+    },
+}
+
+/// Whether the bearer token may be sent to `endpoint`: same scheme, host
+/// and port as the configured `base`, which must be https (http only on a
+/// loopback address: the tests' fakes).
+///
+/// # Errors
+///
+/// The base is not acceptable or the endpoint is elsewhere.
+pub fn bearer_allowed(base: &str, endpoint: &str) -> Result<(), TokenRefused> {
+    let base_url = reqwest::Url::parse(base).map_err(|_| TokenRefused::Base(base.to_string()))?;
+    let loopback = base_url
+        .host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+        .and_then(|h| h.parse::<std::net::IpAddr>().ok())
+        .is_some_and(|ip| ip.is_loopback());
+    let scheme_ok = base_url.scheme() == "https" || (base_url.scheme() == "http" && loopback);
+    if !scheme_ok || base_url.host_str().is_none() {
+        return Err(TokenRefused::Base(base.to_string()));
+    }
+    let origin = |u: &reqwest::Url| u.origin().ascii_serialization();
+    let endpoint_origin =
+        reqwest::Url::parse(endpoint).map_or_else(|_| endpoint.to_string(), |u| origin(&u));
+    if endpoint_origin != origin(&base_url) {
+        return Err(TokenRefused::Origin {
+            endpoint: endpoint_origin,
+            base: origin(&base_url),
+        });
+    }
+    Ok(())
+}
 
 /// Most posts asked for per poll (the API's maximum for recent search).
 const MAX_RESULTS: u32 = 100;
@@ -156,6 +211,26 @@ mod tests {
                 .unwrap()
                 .ends_with("&pagination_token=tok")
         );
+    }
+
+    #[test]
+    fn the_token_goes_only_to_the_configured_origin() {
+        let base = "https://api.x.com";
+        assert!(bearer_allowed(base, "https://api.x.com/2/tweets/search/recent").is_ok());
+        for elsewhere in [
+            "https://api.x.com.evil.test/2/tweets/search/recent",
+            "http://api.x.com/2/tweets/search/recent",
+            "https://api.x.com:8443/2/tweets/search/recent",
+            "https://evil.test/?h=api.x.com",
+            "http://127.0.0.1:9/2/tweets/search/recent",
+            "not a url",
+        ] {
+            assert!(bearer_allowed(base, elsewhere).is_err(), "{elsewhere}");
+        }
+        // a local fake may be plain http on loopback, nowhere else
+        assert!(bearer_allowed("http://127.0.0.1:9", "http://127.0.0.1:9/2/x").is_ok());
+        assert!(bearer_allowed("http://127.0.0.1:9", "http://127.0.0.1:10/2/x").is_err());
+        assert!(bearer_allowed("http://api.x.com", "http://api.x.com/2/x").is_err());
     }
 
     #[test]

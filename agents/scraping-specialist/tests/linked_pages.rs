@@ -127,6 +127,10 @@ fn fetcher(memory: &Arc<dyn Memory>) -> Fetcher {
         host_burst: 100,
         timeout: std::time::Duration::from_millis(500),
         max_body_bytes: 1024 * 1024,
+        // the site is on loopback: allow-listed explicitly (default: refused)
+        outbound: swarm_outbound::Guard::new(
+            swarm_outbound::Policy::from_list("127.0.0.1/32").unwrap(),
+        ),
         ..FetchOptions::default()
     };
     Fetcher::new(memory.clone(), options).unwrap()

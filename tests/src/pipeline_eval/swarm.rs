@@ -55,7 +55,18 @@ impl Swarm {
     ) -> anyhow::Result<Self> {
         let token_file =
             std::env::temp_dir().join(format!("pipeline-eval-{}.token", rand::random::<u32>()));
+        // the X fake is on loopback: its origin is the configured X API
+        // (the token goes nowhere else), and the feeds' loopback address is
+        // allow-listed for the outbound guard (refused by default)
+        let x_api_base = sources
+            .values()
+            .find(|s| s.kind == queen::sources::SourceKind::XSearch)
+            .and_then(|s| reqwest::Url::parse(&s.url).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
         let options = swarm::Options {
+            x_api_base,
+            outbound_allow: vec!["127.0.0.1/32".into()],
             grpc_addr: loopback_port()?,
             metrics_addr: loopback_port()?,
             coordinator_addr: loopback_port()?,

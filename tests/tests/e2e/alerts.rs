@@ -1,6 +1,8 @@
 //! Alert delivery with real processes: the api-reliability agent watches
 //! event notices on the Redis Cluster, submits delivery tasks to the queen
-//! and posts signed webhooks to loopback receivers.
+//! and posts signed webhooks to loopback receivers. The events are real:
+//! reports applied to the test database's event store (what the
+//! coordinator does), which the agent reads to render each alert.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -132,6 +134,8 @@ pub fn alert_agent(
         .arg("--metrics-addr")
         .arg(format!("127.0.0.1:{}", free_port()))
         .env("E2E_HOOK_SECRET", SECRET)
+        // probed sources are on loopback: allow-listed (refused by default)
+        .env("SWARM_OUTBOUND_ALLOW", "127.0.0.1/32")
         .env("SWARM_MEMORY_SYNC_CHANNEL", channel)
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .env("RUST_LOG", "info")
@@ -142,16 +146,38 @@ pub fn alert_agent(
     Ok((child, log))
 }
 
-fn change(event_id: i64, version: i32, status: &str) -> EventChange {
-    EventChange {
-        event_id,
-        version,
-        created: version == 1,
+/// Applies a report of Quillnet from `source` with `status` to the events
+/// in the test database (as the coordinator does); returns the change it
+/// announces.
+async fn report(
+    events: &tge_events::PgEvents,
+    source: &str,
+    status: tge_events::Status,
+) -> anyhow::Result<EventChange> {
+    let id = format!("{source}-{:08x}", rand::random::<u32>());
+    let record = tge_events::Record::Report(tge_events::Report {
+        id: id.clone(),
+        document_id: id.clone(),
+        source_id: source.into(),
+        source_kind: "rss".into(),
+        url: format!("https://{source}.example.test/{id}"),
         project: "Quillnet".into(),
         symbol: Some("QLN".into()),
-        status: status.into(),
+        status,
+        event_date: None,
+        date_precision: "unknown".into(),
         confidence: 0.9,
-        corroboration: 2,
+        snippet: "Quillnet opens its token generation event.".into(),
+        watchlist: false,
+        observed_unix_ms: swarm_common::time::now_ms(),
+        fingerprint: None,
+        duplicate_of: None,
+        status_only: false,
+        language: None,
+    });
+    match events.apply_records(&[record]).await?.pop() {
+        Some(tge_events::Applied::Event(change)) => Ok(change),
+        other => anyhow::bail!("the report made no event change: {other:?}"),
     }
 }
 
@@ -213,13 +239,15 @@ async fn a_flaky_webhook_gets_exactly_one_signed_delivery_per_event_update() -> 
         &queen.addr(),
         &channel,
         &webhooks(&[(&target, receiver.url())]),
-        &[],
+        &["--events-database-url", &db.url],
     )?;
     watching(&log).await?;
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
-    let event = i64::from(rand::random::<u32>());
+    let events = tge_events::PgEvents::connect(&db.url, 2).await?;
+    let created = report(&events, "outlet-a", tge_events::Status::Announced).await?;
+    let event = created.event_id;
 
-    publish(&memory, &channel, change(event, 1, "announced")).await?;
+    publish(&memory, &channel, created.clone()).await?;
     wait_until(
         Duration::from_secs(60),
         "the delivery to succeed",
@@ -229,7 +257,7 @@ async fn a_flaky_webhook_gets_exactly_one_signed_delivery_per_event_update() -> 
     assert_eq!(receiver.requests(), 3, "two failures, then the delivery");
 
     // the same notice again (a second watcher, a replay): nothing new is sent
-    publish(&memory, &channel, change(event, 1, "announced")).await?;
+    publish(&memory, &channel, created).await?;
     wait_until(
         Duration::from_secs(60),
         "the duplicate task to complete",
@@ -237,8 +265,12 @@ async fn a_flaky_webhook_gets_exactly_one_signed_delivery_per_event_update() -> 
     )
     .await?;
     // an update with the same status does not pass the rule; a status change does
-    publish(&memory, &channel, change(event, 2, "announced")).await?;
-    publish(&memory, &channel, change(event, 3, "live")).await?;
+    let same = report(&events, "outlet-b", tge_events::Status::Announced).await?;
+    assert_eq!(same.version, 2);
+    publish(&memory, &channel, same).await?;
+    let live = report(&events, "outlet-c", tge_events::Status::Live).await?;
+    assert_eq!((live.version, live.status.as_str()), (3, "live"));
+    publish(&memory, &channel, live).await?;
     wait_until(
         Duration::from_secs(60),
         "the status change to be delivered",
@@ -290,12 +322,14 @@ async fn a_dead_target_ends_in_the_dead_letter_list_and_replays_from_queenctl() 
         &queen.addr(),
         &channel,
         &webhooks(&[(&target, receiver.url())]),
-        &[],
+        &["--events-database-url", &db.url],
     )?;
     watching(&log).await?;
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
-    let event = i64::from(rand::random::<u32>());
-    publish(&memory, &channel, change(event, 1, "announced")).await?;
+    let events = tge_events::PgEvents::connect(&db.url, 2).await?;
+    let created = report(&events, "outlet-a", tge_events::Status::Announced).await?;
+    let event = created.event_id;
+    publish(&memory, &channel, created).await?;
 
     let dead = crate::wait_tasks(
         &queen,
@@ -426,11 +460,18 @@ async fn slack_discord_telegram_and_email_targets_get_their_own_message_shapes()
          \n[[targets]]\nname = \"tg-{tag}\"\nkind = \"telegram\"\napi_base = \"{base}\"\nbot_token = \"123:abc\"\nchat_id = \"-100777\"\n\
          \n[[targets]]\nname = \"mail-{tag}\"\nkind = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{smtp_port}\"\nfrom = \"TGE Swarm <swarm@example.test>\"\nto = [\"desk@example.test\"]\n"
     );
-    let (_agent, log) = alert_agent(&queen.addr(), &channel, &targets, &[])?;
+    let (_agent, log) = alert_agent(
+        &queen.addr(),
+        &channel,
+        &targets,
+        &["--events-database-url", &db.url],
+    )?;
     watching(&log).await?;
     let memory = RedisMemory::connect(&redis_cluster_url()).await?;
-    let event = i64::from(rand::random::<u32>());
-    publish(&memory, &channel, change(event, 1, "announced")).await?;
+    let events = tge_events::PgEvents::connect(&db.url, 2).await?;
+    let created = report(&events, "outlet-a", tge_events::Status::Announced).await?;
+    let event = created.event_id;
+    publish(&memory, &channel, created).await?;
     wait_until(Duration::from_secs(60), "three deliveries", || async {
         (seen.lock().unwrap().len() >= 3).then_some(())
     })

@@ -1,6 +1,7 @@
 //! End-to-end tests: real queen and agent processes on loopback against
 //! the real PostgreSQL. One test binary, one module per area.
 
+mod alert_forgery;
 mod alerts;
 mod api;
 mod api_security;

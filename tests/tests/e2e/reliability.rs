@@ -103,6 +103,8 @@ pub fn scraper(queen: &str, id: &str, extra: &[&str]) -> anyhow::Result<(Child, 
             "SWARM_FINDINGS_STREAM",
             format!("swarm:memory:{{rel-{id}}}:stream"),
         )
+        // the sources are on loopback: allow-listed (refused by default)
+        .env("SWARM_OUTBOUND_ALLOW", "127.0.0.1/32")
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::null())

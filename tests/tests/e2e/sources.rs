@@ -242,7 +242,8 @@ async fn configured_sources_of_every_kind_become_events() -> anyhow::Result<()> 
             "scraping-specialist",
             &queen.addr(),
             &stream,
-            &["--host-rate", "50"],
+            // the X fake is on the same loopback site: it is the X API here
+            &["--host-rate", "50", "--x-api-base", &base],
         )?,
         specialist("keyword-precision", &queen.addr(), &stream, &[])?,
         specialist("data-quality", &queen.addr(), &stream, &[])?,
