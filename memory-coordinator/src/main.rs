@@ -17,6 +17,7 @@ struct Args {
         long,
         global = true,
         env = "SWARM_REDIS_URL",
+        hide_env_values = true,
         default_value = "redis-cluster://127.0.0.1:7001?node=127.0.0.1:7002&node=127.0.0.1:7003"
     )]
     redis_url: String,
@@ -35,6 +36,7 @@ enum Command {
         #[arg(
             long,
             env = "SWARM_DATABASE_URL",
+            hide_env_values = true,
             default_value = "postgres://postgres@127.0.0.1:5432/tge"
         )]
         database_url: String,

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use swarm_common::ops::{self, Readiness};
+use swarm_common::redact::redact_url;
 use swarm_proto::v1::agent_gateway_server::AgentGatewayServer;
 use swarm_proto::v1::queen_admin_server::QueenAdminServer;
 use tokio::sync::watch;
@@ -63,7 +64,7 @@ pub async fn open_store(config: &QueenConfig) -> anyhow::Result<Arc<dyn Store>> 
                 .with_context(|| {
                     format!(
                         "opening the queue in PostgreSQL ({})",
-                        redact(&config.database_url)
+                        redact_url(&config.database_url)
                     )
                 })?,
         ),
@@ -78,13 +79,6 @@ pub async fn open_store(config: &QueenConfig) -> anyhow::Result<Arc<dyn Store>> 
             Arc::new(MemoryStore::default())
         }
     })
-}
-
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
-        _ => url.to_string(),
-    }
 }
 
 /// Starts a queen on the configured store and addresses.
@@ -315,7 +309,7 @@ async fn start_memory_loops(
         (Some(memory), _) => memory,
         (None, Some(url)) => swarm_memory::open(url)
             .await
-            .with_context(|| format!("opening the shared memory at {url}"))?,
+            .with_context(|| format!("opening the shared memory at {}", redact_url(url)))?,
         (None, None) => return Ok(Vec::new()),
     };
     let every = Duration::from_millis(config.breaker_refresh_ms);

@@ -9,6 +9,7 @@
 //! - [`queen_link`] — how a client reaches the queen: address, bearer
 //!   token, TLS (flags and environment shared by every binary);
 //! - [`ops`] — the `/health`, `/ready`, `/metrics` HTTP endpoint;
+//! - [`redact`] — URLs without their passwords, for errors and logs;
 //! - [`ports`] — service names and default ports of the design;
 //! - [`shutdown`] — SIGTERM / Ctrl-C as a future;
 //! - [`time`] — wall-clock helpers in unix milliseconds.
@@ -19,6 +20,7 @@ pub mod ops;
 pub mod ports;
 pub mod propagation;
 pub mod queen_link;
+pub mod redact;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;

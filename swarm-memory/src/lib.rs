@@ -10,7 +10,6 @@
 //! - [`findings`] — the [`FindingsSink`] agents report findings through;
 //! - [`known_tokens`] — tokens the swarm has seen go live (a later
 //!   listing of one is not a new TGE);
-//! - [`redact`] — memory URLs without their passwords, for errors and logs;
 //! - [`reliability`] — circuit breakers, retry budgets and per-poll samples
 //!   shared by every replica through the memory.
 //!
@@ -21,7 +20,6 @@ pub mod known_tokens;
 pub mod layout;
 pub mod local;
 pub mod memory;
-pub mod redact;
 pub mod redis;
 pub mod reliability;
 
@@ -29,8 +27,8 @@ pub use findings::FindingsSink;
 pub use layout::Layout;
 pub use local::LocalMemory;
 pub use memory::{Delivery, Error, Memory, RateDecision};
-pub use redact::redact_url;
 pub use redis::RedisMemory;
+pub use swarm_common::redact::redact_url;
 
 /// Opens the memory at `url`: `local` (in process), `redis://…` or
 /// `redis-cluster://…`.
@@ -44,4 +42,22 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Memory>, Error> {
     } else {
         std::sync::Arc::new(RedisMemory::connect(url).await?)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn connection_errors_do_not_show_the_password() {
+        for url in [
+            "redis://:hunter2@127.0.0.1:notaport",
+            "redis-cluster://user:hunter2@",
+            "nonsense://user:hunter2@127.0.0.1:6379",
+        ] {
+            let Err(error) = super::open(url).await else {
+                panic!("{url} opened");
+            };
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+    }
 }

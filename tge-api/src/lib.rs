@@ -65,7 +65,12 @@ pub async fn connect(config: &ApiConfig, database_url: &str) -> anyhow::Result<B
         .context("opening the event store")?;
     let memory = swarm_memory::open(&config.memory_url)
         .await
-        .with_context(|| format!("opening the memory at {}", config.memory_url))?;
+        .with_context(|| {
+            format!(
+                "opening the memory at {}",
+                swarm_common::redact::redact_url(&config.memory_url)
+            )
+        })?;
     Ok(Backends {
         keys: Some(store.pool().clone()),
         store: Arc::new(store),

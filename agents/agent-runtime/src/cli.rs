@@ -33,7 +33,12 @@ pub struct AgentArgs {
     pub metrics_addr: Option<SocketAddr>,
     /// Shared memory (`redis-cluster://…`, `redis://…`, or `local` for one
     /// process) for the specialists that share findings and state.
-    #[arg(long, env = "SWARM_REDIS_URL", default_value = "local")]
+    #[arg(
+        long,
+        env = "SWARM_REDIS_URL",
+        default_value = "local",
+        hide_env_values = true
+    )]
     pub redis_url: String,
     /// Names of the findings stream and the memory-sync channel.
     #[command(flatten)]

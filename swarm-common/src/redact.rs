@@ -1,6 +1,6 @@
-//! URLs as they may be shown: a memory URL can carry a password
-//! (`redis://:secret@host:6379`, `redis://user:secret@…`), and an error
-//! or a log line must never print it. [`redact_url`] replaces the userinfo
+//! URLs as they may be shown: a database or memory URL can carry a
+//! password (`postgres://user:secret@db/tge`, `redis://:secret@host:6379`),
+//! and an error or a log line must never print it. [`redact_url`] replaces the userinfo
 //! (everything before the `@` of the authority) with `***`.
 
 /// `url` with its userinfo, if any, replaced by `***`; anything that is not
@@ -48,20 +48,5 @@ mod tests {
         // an `@` after the authority is not userinfo
         assert_eq!(redact_url("redis://h:1/x@y"), "redis://h:1/x@y");
         assert_eq!(redact_url("local"), "local");
-    }
-
-    #[tokio::test]
-    async fn connection_errors_do_not_show_the_password() {
-        for url in [
-            "redis://:hunter2@127.0.0.1:notaport",
-            "redis-cluster://user:hunter2@",
-            "nonsense://user:hunter2@127.0.0.1:6379",
-        ] {
-            let Err(error) = crate::open(url).await else {
-                panic!("{url} opened");
-            };
-            let shown = format!("{error} {error:?}");
-            assert!(!shown.contains("hunter2"), "{shown}");
-        }
     }
 }
