@@ -14,6 +14,7 @@ pub mod db;
 pub mod http;
 pub mod pipeline_eval;
 pub mod procs;
+pub mod tls;
 pub mod wait;
 
 pub use api::{ApiProc, HaproxyProc};

@@ -1005,44 +1005,12 @@ async fn requests_through_haproxy_keep_succeeding_when_a_replica_is_killed() -> 
 async fn haproxy_terminates_tls_with_the_certificate_from_the_environment() -> anyhow::Result<()> {
     let db = TestDb::create().await?;
     let api = ApiProc::start(&db.url, &OPEN).await?;
-    let dir = std::env::temp_dir().join(format!("tls-{:x}", rand::random::<u32>()));
-    std::fs::create_dir_all(&dir)?;
-    let (cert, key, pem) = (
-        dir.join("cert.pem"),
-        dir.join("key.pem"),
-        dir.join("both.pem"),
-    );
-    let made = tokio::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-        ])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
-        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-        .args(["-addext", "extendedKeyUsage=serverAuth"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .await?;
-    anyhow::ensure!(
-        made.status.success(),
-        "openssl: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    std::fs::write(&pem, [std::fs::read(&cert)?, std::fs::read(&key)?].concat())?;
+    let tls = swarm_tests::tls::self_signed_loopback().await?;
+    let (dir, pem) = (tls.dir.clone(), tls.bundle.clone());
     let server = format!("127.0.0.1:{}", api.port);
     let proxy = HaproxyProc::start_with_tls([&server, &server], Some(&pem)).await?;
     let tls_port = proxy.tls_port.unwrap_or_default();
-    let trusted = reqwest::Certificate::from_pem(&std::fs::read(&cert)?)?;
+    let trusted = reqwest::Certificate::from_pem(&tls.cert_pem)?;
     let client = reqwest::Client::builder()
         .tls_certs_only([trusted])
         .build()?;

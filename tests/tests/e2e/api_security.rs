@@ -410,44 +410,12 @@ async fn api_bad_parameters_get_problems_never_a_database_error() -> anyhow::Res
     Ok(())
 }
 
-/// A self-signed certificate for 127.0.0.1: (dir, certificate, PEM with key).
-async fn certificate() -> anyhow::Result<(std::path::PathBuf, Vec<u8>, std::path::PathBuf)> {
-    let dir = std::env::temp_dir().join(format!("api-sec-tls-{:x}", rand::random::<u32>()));
-    std::fs::create_dir_all(&dir)?;
-    let (cert, key, both) = (dir.join("c.pem"), dir.join("k.pem"), dir.join("both.pem"));
-    let made = tokio::process::Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args([
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ])
-        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-        .args(["-addext", "extendedKeyUsage=serverAuth"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .await?;
-    anyhow::ensure!(
-        made.status.success(),
-        "openssl: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let cert_pem = std::fs::read(&cert)?;
-    std::fs::write(&both, [cert_pem.clone(), std::fs::read(&key)?].concat())?;
-    Ok((dir, cert_pem, both))
-}
-
 #[tokio::test]
 async fn api_haproxy_with_tls_redirects_plain_http_and_sends_hsts() -> anyhow::Result<()> {
     let db = TestDb::create().await?;
     let api = ApiProc::start(&db.url, &[("QUEEN__API__ANONYMOUS_READ", "true")]).await?;
-    let (dir, cert, pem) = certificate().await?;
+    let tls = swarm_tests::tls::self_signed_loopback().await?;
+    let (dir, cert, pem) = (tls.dir, tls.cert_pem, tls.bundle);
     let server = format!("127.0.0.1:{}", api.port);
     let proxy = HaproxyProc::start_with_tls([&server, &server], Some(&pem)).await?;
     let tls_port = proxy.tls_port.unwrap_or_default();

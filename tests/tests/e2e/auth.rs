@@ -9,18 +9,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use queen::client::{QueenLink, token};
-use swarm_proto::v1::agent_gateway_client::AgentGatewayClient;
 use swarm_proto::v1::{
-    AgentMessage, DeliverAlert, GetStatsRequest, GetTaskRequest, Hello, KindRequest,
-    SubmitTasksRequest, TaskSpec, agent_message, task_payload,
+    DeliverAlert, GetStatsRequest, GetTaskRequest, KindRequest, SubmitTasksRequest, TaskSpec,
+    task_payload,
 };
 use swarm_proto::{AgentKind, Priority, TaskState};
 use swarm_tests::{AgentProc, QueenProc, TestDb, bin, free_port, queenctl_env, wait_until};
-use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::Code;
 
 use crate::protocol::raw_call;
-use crate::{noop, submit, wait_task};
+use crate::{noop, open_stream, submit, wait_task};
 
 /// The admin service's contract, to call every RPC it declares.
 const ADMIN_PROTO: &str = include_str!("../../../swarm-proto/proto/swarm/v1/admin.proto");
@@ -56,18 +54,7 @@ async fn connect_as(
     link: &QueenLink,
     kind: AgentKind,
 ) -> anyhow::Result<Result<(), tonic::Status>> {
-    let channel = link.connect().await?;
-    let mut client = AgentGatewayClient::with_interceptor(channel, link.interceptor());
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tx.send(AgentMessage {
-        msg: Some(agent_message::Msg::Hello(Hello {
-            agent_id: format!("probe-{}", kind.name()),
-            kind: kind as i32,
-            version: "test".into(),
-            capacity: 1,
-        })),
-    })?;
-    let answer = client.connect(UnboundedReceiverStream::new(rx)).await;
+    let (tx, answer) = open_stream(link, &format!("probe-{}", kind.name()), kind, 1).await?;
     drop(tx);
     Ok(answer.map(|_| ()))
 }
@@ -288,21 +275,8 @@ async fn credentials_made_with_queenctl_work_until_revoked_or_rotated() -> anyho
     );
 
     // an agent stream open on the credential is closed when it is revoked
-    let channel = new_link.connect().await?;
-    let mut client = AgentGatewayClient::with_interceptor(channel, new_link.interceptor());
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tx.send(AgentMessage {
-        msg: Some(agent_message::Msg::Hello(Hello {
-            agent_id: "dq-live".into(),
-            kind: AgentKind::DataQuality as i32,
-            version: "test".into(),
-            capacity: 1,
-        })),
-    })?;
-    let mut live = client
-        .connect(UnboundedReceiverStream::new(rx))
-        .await?
-        .into_inner();
+    let (tx, live) = open_stream(&new_link, "dq-live", AgentKind::DataQuality, 1).await?;
+    let mut live = live?;
     assert!(live.message().await?.is_some(), "welcome");
     let (code, _, err) = queenctl_env(&addr, &["auth", "revoke", &new_id], &env).await?;
     assert_eq!(code, 0, "{err}");

@@ -4,16 +4,14 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use swarm_proto::v1::agent_gateway_client::AgentGatewayClient;
 use swarm_proto::v1::{
-    AgentMessage, GetTaskRequest, Hello, ResultBatch, Success, TaskResult, agent_message,
-    queen_message, task_result,
+    AgentMessage, GetTaskRequest, ResultBatch, Success, TaskResult, agent_message, queen_message,
+    task_result,
 };
 use swarm_proto::{AgentKind, Priority, TaskState};
 use swarm_tests::{AgentProc, QueenProc, TestDb, wait_until};
-use tokio_stream::wrappers::UnboundedReceiverStream;
 
-use crate::{KIND, noop, submit, wait_drained, wait_task};
+use crate::{KIND, noop, open_stream, submit, wait_drained, wait_task};
 
 #[tokio::test]
 async fn a_lost_agents_task_is_redelivered_and_its_late_result_rejected() -> anyhow::Result<()> {
@@ -81,26 +79,13 @@ async fn lease_one(
     ),
     u64,
 )> {
-    let channel = swarm_common::grpc::endpoint(addr)?.connect().await?;
-    let mut client = AgentGatewayClient::new(channel);
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tx.send(AgentMessage {
-        msg: Some(agent_message::Msg::Hello(Hello {
-            agent_id: agent_id.into(),
-            kind: AgentKind::DataQuality as i32,
-            version: "raw".into(),
-            capacity: 1,
-        })),
-    })?;
+    let (tx, inbound) = open_stream(&addr.into(), agent_id, AgentKind::DataQuality, 1).await?;
+    let mut inbound = inbound?;
     tx.send(AgentMessage {
         msg: Some(agent_message::Msg::Credit(swarm_proto::v1::Credit {
             credits: 1,
         })),
     })?;
-    let mut inbound = client
-        .connect(UnboundedReceiverStream::new(rx))
-        .await?
-        .into_inner();
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(10), inbound.message())
             .await??
@@ -117,20 +102,9 @@ async fn lease_one(
 /// Connects as an agent with no credits and reports a success for `id`
 /// under `token`; returns the queen's rejection reason.
 async fn late_result(addr: &str, id: u64, token: u64) -> anyhow::Result<String> {
-    let channel = swarm_common::grpc::endpoint(addr)?.connect().await?;
-    let mut client = AgentGatewayClient::new(channel);
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, inbound) = open_stream(&addr.into(), "victim", AgentKind::DataQuality, 1).await?;
+    let mut inbound = inbound?;
     let send = |msg| tx.send(AgentMessage { msg: Some(msg) });
-    send(agent_message::Msg::Hello(Hello {
-        agent_id: "victim".into(),
-        kind: AgentKind::DataQuality as i32,
-        version: "zombie".into(),
-        capacity: 1,
-    }))?;
-    let mut inbound = client
-        .connect(UnboundedReceiverStream::new(rx))
-        .await?
-        .into_inner();
     send(agent_message::Msg::Results(ResultBatch {
         results: vec![TaskResult {
             task_id: id,

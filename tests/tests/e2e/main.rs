@@ -50,6 +50,38 @@ pub fn noop(priority: Priority, sleep_ms: u32, label: &str) -> TaskSpec {
     }
 }
 
+/// An agent stream opened by hand: says Hello as `agent_id` of `kind`
+/// through `link` (with its credential, if any); returns the sender of
+/// further agent messages and the queen's answer to `Connect`.
+pub async fn open_stream(
+    link: &queen::client::QueenLink,
+    agent_id: &str,
+    kind: AgentKind,
+    capacity: u32,
+) -> anyhow::Result<(
+    tokio::sync::mpsc::UnboundedSender<swarm_proto::v1::AgentMessage>,
+    Result<tonic::Streaming<swarm_proto::v1::QueenMessage>, tonic::Status>,
+)> {
+    use swarm_proto::v1::agent_gateway_client::AgentGatewayClient;
+    use swarm_proto::v1::{AgentMessage, Hello, agent_message};
+    let channel = link.connect().await?;
+    let mut client = AgentGatewayClient::with_interceptor(channel, link.interceptor());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tx.send(AgentMessage {
+        msg: Some(agent_message::Msg::Hello(Hello {
+            agent_id: agent_id.into(),
+            kind: kind as i32,
+            version: "test".into(),
+            capacity,
+        })),
+    })?;
+    let answer = client
+        .connect(tokio_stream::wrappers::UnboundedReceiverStream::new(rx))
+        .await
+        .map(tonic::Response::into_inner);
+    Ok((tx, answer))
+}
+
 /// Submits specs and returns their ids.
 pub async fn submit(queen: &QueenProc, specs: Vec<TaskSpec>) -> anyhow::Result<Vec<u64>> {
     let mut admin = queen.admin().await?;

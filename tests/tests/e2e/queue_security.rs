@@ -8,16 +8,14 @@ use std::time::Duration;
 
 use queen::persister::{NotDurable, Persister, Write};
 use queen::store::{PostgresStore, ScheduleRow, Store, TaskRow};
-use swarm_proto::v1::agent_gateway_client::AgentGatewayClient;
 use swarm_proto::v1::{
-    AgentMessage, Credit, GetStatsRequest, GetTaskRequest, Hello, ListSchedulesRequest,
-    ListTasksRequest, QueenMessage, ResultBatch, Schedule, Success, Task, TaskResult, TaskSpec,
-    agent_message, queen_message, task_payload, task_result,
+    AgentMessage, Credit, GetStatsRequest, GetTaskRequest, ListSchedulesRequest, ListTasksRequest,
+    QueenMessage, ResultBatch, Schedule, Success, Task, TaskResult, TaskSpec, agent_message,
+    queen_message, task_payload, task_result,
 };
 use swarm_proto::{AgentKind, Priority, TaskState};
 use swarm_tests::{QueenProc, TestDb};
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use crate::{noop, submit, wait_task};
 
@@ -29,20 +27,8 @@ struct RawAgent {
 
 impl RawAgent {
     async fn connect(addr: &str, kind: AgentKind, agent_id: &str) -> anyhow::Result<Self> {
-        let channel = swarm_common::grpc::endpoint(addr)?.connect().await?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        tx.send(AgentMessage {
-            msg: Some(agent_message::Msg::Hello(Hello {
-                agent_id: agent_id.into(),
-                kind: kind as i32,
-                version: "test".into(),
-                capacity: 100,
-            })),
-        })?;
-        let mut inbound = AgentGatewayClient::new(channel)
-            .connect(UnboundedReceiverStream::new(rx))
-            .await?
-            .into_inner();
+        let (tx, inbound) = crate::open_stream(&addr.into(), agent_id, kind, 100).await?;
+        let mut inbound = inbound?;
         match next(&mut inbound).await? {
             queen_message::Msg::Welcome(_) => Ok(Self { tx, inbound }),
             other => anyhow::bail!("expected Welcome, got {other:?}"),
