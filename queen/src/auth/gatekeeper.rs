@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -370,11 +371,28 @@ impl tonic::service::Interceptor for Gatekeeper {
                 Ok(request)
             }
             Err(status) => {
-                tracing::warn!(peer = ?request.remote_addr(), reason = status.message(), "gRPC call refused");
+                // one line per second at most: a flood of bad calls must not
+                // flood the log (the counter counts every one)
+                if take_log_slot(&LAST_REFUSAL_LOG_MS) {
+                    tracing::warn!(peer = ?request.remote_addr(), reason = status.message(), "gRPC call refused (further refusals this second are only counted)");
+                }
                 Err(status)
             }
         }
     }
+}
+
+/// When a refused call was last logged (unix ms).
+static LAST_REFUSAL_LOG_MS: AtomicI64 = AtomicI64::new(0);
+
+/// Whether a log line may be written now (at most one a second per slot).
+fn take_log_slot(slot: &AtomicI64) -> bool {
+    let now = now_ms();
+    let last = slot.load(Ordering::Relaxed);
+    now - last >= 1_000
+        && slot
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
 }
 
 /// The caller of `request` if it may call `rpc`.
@@ -435,6 +453,15 @@ mod tests {
             }],
             ..AuthConfig::default()
         }
+    }
+
+    #[test]
+    fn refusals_are_logged_at_most_once_a_second() {
+        let slot = AtomicI64::new(0);
+        assert!(take_log_slot(&slot));
+        assert!(!take_log_slot(&slot), "a second line in the same second");
+        slot.store(now_ms() - 1_500, Ordering::Relaxed);
+        assert!(take_log_slot(&slot));
     }
 
     #[tokio::test]
