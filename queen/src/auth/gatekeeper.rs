@@ -340,6 +340,11 @@ impl Authenticator {
                 "a configured token is rotated by changing [[auth.tokens]]".into(),
             ));
         }
+        if old.expires_unix_ms.is_some_and(|at| at <= now_ms()) {
+            return Err(AuthError::Invalid(format!(
+                "credential `{id}` has expired: create a new one"
+            )));
+        }
         let role = role(&old)?;
         let remaining = old
             .expires_unix_ms
